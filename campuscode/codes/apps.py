@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CodesConfig(AppConfig):
+    name = "campuscode.codes"
+    label = "codes"
+    verbose_name = _("Codes")

@@ -1,0 +1,8 @@
+from django.contrib import admin
+
+from campuscode.core.models import Setting
+
+
+@admin.register(Setting)
+class SettingAdmin(admin.ModelAdmin):
+    list_display = ["key", "value", "updated_at", "updated_by"]

@@ -1,0 +1,31 @@
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from campuscode.people.scopes import Cap, has_capability
+
+# (url name, label, capability or None for everyone signed in). An entry whose URL does
+# not exist yet is skipped, so an app adds its pages by adding a line here.
+NAV = [
+    ("core:home", _("Home"), None),
+    ("codes:my_code", _("My code"), None),
+    ("people:list", _("People"), Cap.VIEW_PEOPLE),
+    ("roster:upload", _("Roster import"), Cap.IMPORT_PEOPLE),
+    ("audit:list", _("Audit log"), Cap.VIEW_AUDIT),
+    ("core:settings", _("School rules"), Cap.MANAGE_SETTINGS),
+    ("accounts:security", _("Account security"), None),
+]
+
+
+def navigation(request):
+    if not getattr(request, "user", None) or not request.user.is_authenticated:
+        return {}
+    items = []
+    for name, label, capability in NAV:
+        if capability and not has_capability(request.user, capability):
+            continue
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            continue
+        items.append({"url": url, "label": label, "active": request.path == url})
+    return {"nav_items": items, "notices": getattr(request, "notices", [])}

@@ -1,0 +1,53 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from campuscode.audit.services import log_action
+from campuscode.core.rules import SPECS, get_setting, set_setting
+from campuscode.people.scopes import Cap, has_capability, roles_of
+
+
+@login_required
+def home(request):
+    return render(
+        request,
+        "core/home.html",
+        {"person": getattr(request.user, "person", None), "roles": roles_of(request.user)},
+    )
+
+
+@login_required
+def school_settings(request):
+    """The school's rules (R9.1 placeholders) as a form for the system admin."""
+    if not has_capability(request.user, Cap.MANAGE_SETTINGS):
+        raise PermissionDenied
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        changed = {}
+        cleaned = {}
+        for key, spec in SPECS.items():
+            raw = request.POST.get(key, "off" if spec.kind is bool else "")
+            try:
+                cleaned[key] = spec.clean(raw)
+            except ValidationError as error:
+                errors[key] = " ".join(error.messages)
+        if not errors:  # all or nothing: a bad value changes no rule
+            for key, value in cleaned.items():
+                if value != get_setting(key):
+                    changed[key] = {"from": get_setting(key), "to": value}
+                    set_setting(key=key, value=value, user=request.user)
+            if changed:
+                log_action(request=request, action="core.settings.changed", data=changed)
+            messages.success(request, _("The school rules were saved."))
+            return redirect("core:settings")
+    rows = [
+        {
+            "spec": spec,
+            "value": request.POST.get(key) if errors else get_setting(key),
+            "error": errors.get(key),
+        }
+        for key, spec in SPECS.items()
+    ]
+    return render(request, "core/settings.html", {"rows": rows}, status=400 if errors else 200)

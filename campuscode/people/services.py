@@ -1,0 +1,105 @@
+"""Writes to the people registry, and the normalisation every input path shares."""
+
+import re
+import unicodedata
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from campuscode.people.models import OrgUnit, Person, hash_id_number
+
+ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+ID_CHECK = "10X98765432"
+PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+OTHER_ID_RE = re.compile(r"^[A-Z0-9]{6,20}$")  # passports and other documents
+
+
+def normalise_text(value) -> str:
+    """Full-width to half-width (NFKC), inner spaces collapsed, ends trimmed.
+
+    Spreadsheets from school systems mix '２０２５０１' and ' 张 三 '; NFKC folds the first,
+    and Chinese names lose inner spaces that copy-paste put there.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # Excel stores a long number as 2.0250101e7
+    text = unicodedata.normalize("NFKC", str(value)).replace("\u3000", " ").strip()
+    return re.sub(r"\s+", " ", text)
+
+
+def normalise_name(value) -> str:
+    text = normalise_text(value)
+    if re.fullmatch(r"[\u4e00-\u9fff· ]+", text):
+        text = text.replace(" ", "")
+    return text
+
+
+def checksum_char(first17: str) -> str:
+    return ID_CHECK[sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS, strict=True)) % 11]
+
+
+def validate_id_number(raw) -> str:
+    """A resident ID (18 characters with a valid check digit, or the old 15 digits),
+    or a passport-like document number. Returns the normalised value."""
+    value = normalise_text(raw).replace(" ", "").upper()
+    if not value:
+        raise ValidationError(_("ID number is missing."))
+    if re.fullmatch(r"\d{17}[\dX]", value):
+        if checksum_char(value[:17]) != value[17]:
+            raise ValidationError(_("ID number check digit is wrong."))
+        try:
+            date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+        except ValueError:
+            raise ValidationError(_("ID number contains an impossible birth date.")) from None
+        return value
+    if re.fullmatch(r"\d{15}", value):
+        return value
+    if re.fullmatch(r"\d{16,17}", value) or re.fullmatch(r"\d{19,}", value):
+        raise ValidationError(_("ID number must have 18 characters."))
+    if OTHER_ID_RE.fullmatch(value):
+        return value
+    raise ValidationError(_("ID number has characters that are not allowed."))
+
+
+def validate_phone(raw) -> str:
+    value = re.sub(r"[\s-]", "", normalise_text(raw))
+    if value.startswith("+86"):
+        value = value[3:]
+    if value and not PHONE_RE.fullmatch(value):
+        raise ValidationError(_("Mobile number must be 11 digits starting with 1."))
+    return value
+
+
+def id_fields(id_number: str) -> dict:
+    return {"id_hash": hash_id_number(id_number), "id_last4": id_number[-4:]}
+
+
+def id_matches(person: Person, id_number_or_last4: str) -> bool:
+    value = normalise_text(id_number_or_last4).replace(" ", "").upper()
+    if len(value) == 4:
+        return bool(person.id_last4) and person.id_last4.upper() == value
+    return bool(person.id_hash) and person.id_hash == hash_id_number(value)
+
+
+@transaction.atomic
+def save_person(
+    *, person: Person | None = None, school: OrgUnit, id_number: str = "", **fields
+) -> Person:
+    """Create or update one person from a form; `id_number` blank keeps the stored one."""
+    if person is None:
+        person = Person(school=school)
+    for name, value in fields.items():
+        setattr(person, name, value)
+    if id_number:
+        for name, value in id_fields(validate_id_number(id_number)).items():
+            setattr(person, name, value)
+    person.full_clean(exclude=["user"])
+    person.save()
+    return person
+
+
+def units_under(school: OrgUnit):
+    return OrgUnit.objects.filter(path__startswith=school.path)

@@ -1,0 +1,14 @@
+"""The device and integration API (Django Ninja); its OpenAPI schema is at /api/v1/openapi.json
+and its documentation at /api/v1/docs, both served from this installation (no CDN)."""
+
+from ninja import NinjaAPI
+
+from campuscode.codes.api import router as codes_router
+
+api = NinjaAPI(
+    title="Campus Code API",
+    version="1",
+    description="Public keys for offline verifiers, gate devices and kiosks.",
+    urls_namespace="api",
+)
+api.add_router("/codes/", codes_router)

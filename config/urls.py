@@ -1,0 +1,24 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from config.api import api
+
+urlpatterns = [
+    path("", include("campuscode.core.urls")),
+    path("accounts/", include("campuscode.accounts.urls")),
+    path("people/", include("campuscode.people.urls")),
+    path("roster/", include("campuscode.roster.urls")),
+    path("audit/", include("campuscode.audit.urls")),
+    path("code/", include("campuscode.codes.urls")),
+    path("checkins/", include("campuscode.checkins.urls")),
+    path("gates/", include("campuscode.gates.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("django-admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

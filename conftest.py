@@ -1,0 +1,122 @@
+"""Shared fixtures: a small school, people in it, accounts with scoped roles, and an outsider."""
+
+import pytest
+from django.contrib.auth.models import User
+
+from campuscode.accounts.forms import person_username
+from campuscode.people.models import OrgUnit, Person, Role, RoleAssignment
+from campuscode.people.services import checksum_char, id_fields
+
+PASSWORD = "correct-horse-9"
+
+
+def make_id_number(seq: int, birth: str = "20050101") -> str:
+    first17 = f"110101{birth}{seq % 1000:03d}"
+    return first17 + checksum_char(first17)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_keys(settings, tmp_path):
+    """Every test signs with keys of its own, in a temporary folder."""
+    from campuscode.codes import keys
+
+    settings.CODE_KEYS_DIR = tmp_path / "keys"
+    keys._cache.update(mtime=None, ring=None)
+    yield
+    keys._cache.update(mtime=None, ring=None)
+
+
+@pytest.fixture(autouse=True)
+def _clear_settings_cache(db):
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+class SchoolTree:
+    """测试大学 → 主校区/东校区 → colleges → classes, plus offices."""
+
+    def __init__(self):
+        unit = self.unit
+        self.school = unit(None, OrgUnit.Kind.SCHOOL, "测试大学", code="TEST")
+        self.main_campus = unit(self.school, OrgUnit.Kind.CAMPUS, "主校区")
+        self.east_campus = unit(self.school, OrgUnit.Kind.CAMPUS, "东校区")
+        self.cs = unit(self.main_campus, OrgUnit.Kind.COLLEGE, "计算机学院")
+        self.cs_2501 = unit(self.cs, OrgUnit.Kind.CLASS, "计科2501班")
+        self.cs_2502 = unit(self.cs, OrgUnit.Kind.CLASS, "计科2502班")
+        self.lang = unit(self.east_campus, OrgUnit.Kind.COLLEGE, "外国语学院")
+        self.en_2501 = unit(self.lang, OrgUnit.Kind.CLASS, "英语2501班")
+        self.clinic = unit(self.main_campus, OrgUnit.Kind.OFFICE, "校医院")
+        self.hr_office = unit(self.main_campus, OrgUnit.Kind.OFFICE, "人事处")
+        self._seq = 0
+
+    @staticmethod
+    def unit(parent, kind, name, code=""):
+        return OrgUnit.objects.create(parent=parent, kind=kind, name=name, code=code)
+
+    def person(self, name, unit, *, kind=Person.Kind.STUDENT, number=None, account=True, **extra):
+        self._seq += 1
+        number = number or f"2025{self._seq:04d}"
+        id_number = make_id_number(self._seq)
+        person = Person.objects.create(
+            school=self.school,
+            number=number,
+            name=name,
+            kind=kind,
+            org_unit=unit,
+            phone=f"1380000{self._seq:04d}",
+            email=f"p{self._seq}@example.edu.cn",
+            **id_fields(id_number),
+            **extra,
+        )
+        person.id_number = id_number  # only in memory, for tests that claim
+        if account:
+            person.user = User.objects.create_user(
+                person_username(school=self.school, number=number), password=PASSWORD
+            )
+            person.save(update_fields=["user"])
+        return person
+
+    def account(self, username, *roles, person=None):
+        """An account holding (role, unit) pairs."""
+        user = person.user if person else User.objects.create_user(username, password=PASSWORD)
+        for role, unit in roles:
+            RoleAssignment.objects.create(user=user, role=role, org_unit=unit)
+        return user
+
+
+@pytest.fixture
+def tree(db) -> SchoolTree:
+    return SchoolTree()
+
+
+@pytest.fixture
+def student(tree) -> Person:
+    return tree.person("张小伟", tree.cs_2501)
+
+
+@pytest.fixture
+def other_student(tree) -> Person:
+    return tree.person("李娜", tree.en_2501)
+
+
+@pytest.fixture
+def adviser(tree) -> User:
+    staff = tree.person("王老师", tree.cs, kind=Person.Kind.STAFF, number="T0001")
+    return tree.account("", (Role.CLASS_ADVISER, tree.cs_2501), person=staff)
+
+
+@pytest.fixture
+def sysadmin(tree) -> User:
+    return tree.account("itadmin", (Role.SYSTEM_ADMIN, tree.school))
+
+
+@pytest.fixture
+def outsider(tree) -> User:
+    """Signed in, but with no person and no role: sees nothing of anyone."""
+    return tree.account("outsider")
+
+
+def sign_in(client, user):
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
