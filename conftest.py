@@ -1,5 +1,7 @@
 """Shared fixtures: a small school, people in it, accounts with scoped roles, and an outsider."""
 
+from pathlib import Path
+
 import pytest
 from django.contrib.auth.models import User
 
@@ -120,3 +122,107 @@ def outsider(tree) -> User:
 def sign_in(client, user):
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     return client
+
+
+# --- Browser tests (Playwright driving Debian's Chromium) ------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
+DESKTOP = {"viewport": {"width": 1366, "height": 900}}
+_skipped_browser_tests: list[str] = []
+
+
+def pytest_collection_modifyitems(config, items):
+    import os
+
+    if os.path.exists(CHROMIUM):
+        return
+    skip = pytest.mark.skip(reason=f"no Chromium at {CHROMIUM}")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+            _skipped_browser_tests.append(item.nodeid)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _skipped_browser_tests:
+        write = terminalreporter.write_line
+        write("!" * 78, red=True, bold=True)
+        write(
+            f"SKIPPED {len(_skipped_browser_tests)} BROWSER TESTS: no Chromium at {CHROMIUM}.",
+            red=True,
+            bold=True,
+        )
+        for nodeid in _skipped_browser_tests:
+            write(f"  - {nodeid}", red=True)
+        write("Install it with: apt-get install chromium fonts-wqy-microhei", red=True, bold=True)
+        write("!" * 78, red=True, bold=True)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    import os
+
+    # Playwright's sync API runs an event loop in this thread; Django's ORM would then
+    # refuse the test's own queries as "async unsafe". The test thread never shares a
+    # connection with the loop, so this is safe here.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        yield chromium
+        chromium.close()
+
+
+ARTIFACTS = Path(__file__).parent / "test-artifacts"
+
+
+@pytest.fixture
+def phone_page(browser, live_server):
+    """A phone-sized page in Chinese; screenshots go to test-artifacts/ to be looked at."""
+    context = browser.new_context(base_url=live_server.url, locale="zh-CN", **PHONE)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def desktop_page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, locale="zh-CN", **DESKTOP)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def decode_qr(png_path) -> list[str]:
+    """Every QR code zxing-cpp finds in a screenshot, as text."""
+    import zxingcpp
+    from PIL import Image
+
+    return [result.text for result in zxingcpp.read_barcodes(Image.open(png_path))]

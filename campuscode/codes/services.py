@@ -6,7 +6,9 @@ from campuscode.codes.tokens import issue_token
 
 def qr_svg(data: str, *, scale: int = 6, dark: str = "#111") -> str:
     """An inline SVG of `data` as a QR code (no image files, no JavaScript)."""
-    return segno.make(data, error="m", micro=False).svg_inline(scale=scale, dark=dark, border=2)
+    return segno.make(data, error="m", micro=False).svg_inline(
+        scale=scale, dark=dark, border=3, omitsize=True
+    )
 
 
 def current_code(person) -> dict:
