@@ -55,6 +55,27 @@ class SettingSpec:
         return value
 
 
+class TimeRangeSpec(SettingSpec):
+    """A daily window as 'HH:MM-HH:MM' in the school's time zone; blank means none (checkins)."""
+
+    def clean(self, raw: Any) -> Any:
+        import re
+        import unicodedata
+
+        text = unicodedata.normalize("NFKC", str(raw or "")).replace(" ", "").replace("~", "-")
+        if not text:
+            return ""
+        match = re.fullmatch(r"(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})", text)
+        if match:
+            h1, m1, h2, m2 = (int(part) for part in match.groups())
+            if h1 < 24 and h2 < 24 and m1 < 60 and m2 < 60 and (h1, m1) < (h2, m2):
+                return f"{h1:02d}:{m1:02d}-{h2:02d}:{m2:02d}"
+        raise ValidationError(
+            _("%(label)s: enter a window like 07:00-10:00, or leave it blank."),
+            params={"label": self.label},
+        )
+
+
 SPECS: dict[str, SettingSpec] = {
     spec.key: spec
     for spec in [
@@ -99,11 +120,166 @@ SPECS: dict[str, SettingSpec] = {
             20,
         ),
         SettingSpec("claim_lock_minutes", 30, _("Claim lock duration (minutes)"), "", 1, 1440),
+        # accounts: claim limits (R3.4)
+        SettingSpec(
+            "claim_failure_window_minutes",
+            60,
+            _("Claim failure counting window (minutes)"),
+            _("Failed claim attempts older than this no longer count towards the lock."),
+            5,
+            1440,
+        ),
+        SettingSpec(
+            "claim_address_failures_per_hour",
+            50,
+            _("Claim failures per network address per hour"),
+            _("Failed claims from one address beyond this are refused until the hour is over."),
+            5,
+            1000,
+        ),
+        SettingSpec(
+            "claim_resend_seconds",
+            60,
+            _("Wait before a new one-time code can be sent (seconds)"),
+            "",
+            15,
+            600,
+        ),
+        SettingSpec(
+            "claim_codes_per_hour",
+            5,
+            _("One-time codes per account per hour"),
+            "",
+            1,
+            20,
+        ),
         SettingSpec(
             "interpreting_department",
             "学校办公室",
             _("Interpreting department"),
             _("The department named as interpreter of these rules (R9.1)."),
+        ),
+        # gates
+        SettingSpec(
+            "gate_heartbeat_silence_minutes",
+            5,
+            _("Gate silence before an alert (minutes)"),
+            _("A gate device without a heartbeat for longer raises an alert to security staff."),
+            1,
+            1440,
+        ),
+        SettingSpec(
+            "gate_snapshot_max_age_minutes",
+            240,
+            _("Offline gate data maximum age (minutes)"),
+            _("An offline gate whose snapshot is older refuses with 'stale' (or degrades, below)."),
+            5,
+            10080,
+        ),
+        SettingSpec(
+            "gate_degraded_mode",
+            False,
+            _("Offline gates may run degraded when their data is stale"),
+            _("If on, a stale offline gate still admits codes with a valid signature, flagged."),
+        ),
+        SettingSpec(
+            "gate_dorm_curfew_starts",
+            "23:00",
+            _("Default dormitory curfew start (HH:MM)"),
+            _("Entry from then on is allowed but flagged, unless a dormitory sets its own."),
+        ),
+        SettingSpec(
+            "gate_dorm_curfew_ends",
+            "06:00",
+            _("Default dormitory curfew end (HH:MM)"),
+        ),
+        # checkins (issue 3): windows per person kind (R4.1), the form (R5.1), points, flags
+        TimeRangeSpec(
+            "checkin_morning_student", "07:00-10:00", _("Morning check-in window, students")
+        ),
+        TimeRangeSpec(
+            "checkin_afternoon_student", "12:00-15:00", _("Afternoon check-in window, students")
+        ),
+        TimeRangeSpec("checkin_morning_staff", "07:00-10:00", _("Morning check-in window, staff")),
+        TimeRangeSpec(
+            "checkin_afternoon_staff", "12:00-15:00", _("Afternoon check-in window, staff")
+        ),
+        TimeRangeSpec(
+            "checkin_morning_other",
+            "07:00-10:00",
+            _("Morning check-in window, temporary workers and visitors"),
+        ),
+        TimeRangeSpec(
+            "checkin_afternoon_other",
+            "12:00-15:00",
+            _("Afternoon check-in window, temporary workers and visitors"),
+            _("Blank: no check-in in that window for these people."),
+        ),
+        SettingSpec(
+            "checkin_temperature_min", 34.0, _("Lowest plausible temperature (°C)"), "", 30, 37
+        ),
+        SettingSpec(
+            "checkin_temperature_max", 42.5, _("Highest plausible temperature (°C)"), "", 38, 45
+        ),
+        SettingSpec(
+            "checkin_measure_minutes",
+            5,
+            _("Measure the temperature for at least (minutes)"),
+            _("Shown on the check-in form (R5.1)."),
+            1,
+            30,
+        ),
+        SettingSpec(
+            "checkin_point_step_seconds",
+            20,
+            _("Check-in point code rotation (seconds)"),
+            _("A point's screen shows a new code this often; a code is accepted for two steps."),
+            5,
+            300,
+        ),
+        SettingSpec(
+            "checkin_form_minutes",
+            10,
+            _("Time to fill in the check-in form (minutes)"),
+            _(
+                "After scanning a point's code, the form must be sent from the same browser within this time."
+            ),
+            1,
+            60,
+        ),
+        SettingSpec(
+            "checkin_reminder_minutes",
+            30,
+            _("Remind those who have not checked in (minutes before the window closes)"),
+            "",
+            5,
+            240,
+        ),
+        SettingSpec(
+            "checkin_burst_seconds",
+            15,
+            _("Same-address burst: time span (seconds)"),
+            _(
+                "Check-ins of several accounts at one point from one network address within this time are flagged."
+            ),
+            1,
+            600,
+        ),
+        SettingSpec(
+            "checkin_burst_accounts",
+            4,
+            _("Same-address burst: number of accounts"),
+            "",
+            2,
+            100,
+        ),
+        SettingSpec(
+            "health_yellow_temperature",
+            37.3,
+            _("Temperature from which the code turns yellow (°C)"),
+            _("Also counts as fever for the red rule 'fever with breathing difficulty'."),
+            36.0,
+            40.0,
         ),
     ]
 }
