@@ -4,6 +4,7 @@ and its documentation at /api/v1/docs, both served from this installation (no CD
 from ninja import NinjaAPI
 
 from campuscode.codes.api import router as codes_router
+from campuscode.gates.api import router as gates_router
 
 api = NinjaAPI(
     title="Campus Code API",
@@ -12,3 +13,4 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/codes/", codes_router)
+api.add_router("/gates/", gates_router)

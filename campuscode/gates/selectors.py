@@ -1,0 +1,150 @@
+"""Reads of the gate side, always through the reader's scope (R6.6)."""
+
+import base64
+from datetime import datetime
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from campuscode.codes import keys as keystore
+from campuscode.codes.status import current_status
+from campuscode.core.rules import get_setting
+from campuscode.gates.models import Gate, GateAlert, GateEvent, Place
+from campuscode.gates.services import display_label, rules_for
+from campuscode.people.models import Person
+from campuscode.people.scopes import Cap, scope_filter
+
+SNAPSHOT_VERSION = 1
+
+
+def places_for(user, capability: str = Cap.VIEW_GATES) -> QuerySet[Place]:
+    """Places on the campuses the user's gate role covers (a school-wide role: all)."""
+    unit_q = scope_filter(user, capability, unit_field="campus")
+    # A role held at a unit *below* a campus (a college) does not cover the campus gate.
+    return Place.objects.filter(unit_q).select_related("campus")
+
+
+def gates_for(user, capability: str = Cap.VIEW_GATES) -> QuerySet[Gate]:
+    return Gate.objects.filter(place__in=places_for(user, capability)).select_related(
+        "place", "place__campus"
+    )
+
+
+def events_for(user) -> QuerySet[GateEvent]:
+    return GateEvent.objects.filter(place__in=places_for(user)).select_related(
+        "gate", "place", "place__campus", "person", "person__org_unit"
+    )
+
+
+def search_events(
+    user,
+    *,
+    person_query: str = "",
+    place_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    refused_only: bool = False,
+) -> QuerySet[GateEvent]:
+    events = events_for(user)
+    if person_query:
+        events = events.filter(
+            Q(person__number=person_query) | Q(person__name__icontains=person_query)
+        )
+    if place_id:
+        events = events.filter(place_id=place_id)
+    if since:
+        events = events.filter(at__gte=since)
+    if until:
+        events = events.filter(at__lt=until)
+    if refused_only:
+        events = events.filter(allowed=False)
+    return events
+
+
+def own_events(person: Person) -> QuerySet[GateEvent]:
+    return GateEvent.objects.filter(person=person).select_related("place", "place__campus", "gate")
+
+
+def live_view(user, *, per_place: int = 8) -> list[dict]:
+    """The last scans of every place in scope, newest first, for the live panel."""
+    rows = []
+    for place in places_for(user).filter(active=True):
+        events = list(
+            GateEvent.objects.filter(place=place)
+            .select_related("gate", "person", "person__org_unit")
+            .order_by("-at", "-pk")[:per_place]
+        )
+        rows.append({"place": place, "events": events})
+    return rows
+
+
+def open_alerts_for(user) -> QuerySet[GateAlert]:
+    return GateAlert.objects.filter(
+        gate__in=gates_for(user), resolved_at__isnull=True
+    ).select_related("gate", "gate__place")
+
+
+def device_status(gate: Gate, *, now: datetime | None = None) -> str:
+    """'ok', 'silent' or 'revoked', for the device list."""
+    if gate.revoked_at:
+        return "revoked"
+    now = now or timezone.now()
+    limit = get_setting("gate_heartbeat_silence_minutes") * 60
+    if gate.last_heartbeat_at is None or (now - gate.last_heartbeat_at).total_seconds() > limit:
+        return "silent"
+    return "ok"
+
+
+def public_keys() -> list[dict]:
+    ring = keystore.load_keyring()
+    return [
+        {
+            "kid": key.kid,
+            "public_key": base64.urlsafe_b64encode(key.public_bytes).rstrip(b"=").decode(),
+        }
+        for key in ring.verifying().values()
+    ]
+
+
+def build_snapshot(*, gate: Gate, now: datetime | None = None) -> dict:
+    """Everything an offline gate needs to decide alone, and nothing more.
+
+    People appear as compact rows with a masked label: kind, unit path, standing,
+    current colour and validity dates, which is what the place's rules read. The
+    device never receives full names, numbers, phones or health details.
+    """
+    now = now or timezone.now()
+    place = gate.place
+    rules = rules_for(place)
+    school_id = place.campus.school_id
+    people = {}
+    for person in Person.objects.filter(school_id=school_id).select_related("org_unit"):
+        colour = current_status(person).colour
+        people[str(person.pk)] = [
+            person.kind,
+            person.org_unit.path,
+            person.state,
+            str(colour),
+            person.valid_from.isoformat() if person.valid_from else None,
+            person.valid_until.isoformat() if person.valid_until else None,
+            display_label(person),
+        ]
+    return {
+        "version": SNAPSHOT_VERSION,
+        "generated_at": now.isoformat(),
+        "generated_ts": int(now.timestamp()),
+        "max_age_seconds": get_setting("gate_snapshot_max_age_minutes") * 60,
+        "degraded_allowed": bool(get_setting("gate_degraded_mode")),
+        "code_lifetime_seconds": get_setting("code_lifetime_seconds"),
+        "time_zone": settings.TIME_ZONE,
+        "gate": {
+            "id": gate.pk,
+            "name": gate.name,
+            "place": place.name,
+            "campus": place.campus.name,
+        },
+        "rules": rules.as_dict(),
+        "keys": public_keys(),
+        "people": people,
+    }

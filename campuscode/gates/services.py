@@ -1,0 +1,340 @@
+"""Writes of the gate side: devices and their tokens, scans, heartbeats, alerts, uploads."""
+
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from campuscode.audit.services import log_action
+from campuscode.codes import keys as keystore
+from campuscode.codes.status import current_status
+from campuscode.codes.tokens import Reason as CodeReason
+from campuscode.codes.tokens import check_signature, verify_token
+from campuscode.core.rules import get_setting
+from campuscode.gates.decide import Decision, PersonFacts, PlaceRules, evaluate, worse_colour
+from campuscode.gates.models import (
+    Gate,
+    GateAlert,
+    GateEvent,
+    Place,
+    Reason,
+    hash_device_token,
+)
+from campuscode.people.models import Person, mask_name
+
+TOKEN_PREFIX = "gt_"
+
+
+def new_device_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def token_fingerprint(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()[:16]
+
+
+def display_label(person: Person | None) -> str:
+    """What a gate may show: '张*伟 · 计科2501班', nothing more."""
+    if person is None:
+        return ""
+    return f"{mask_name(person.name)} · {person.org_unit.name}"
+
+
+# --- devices -----------------------------------------------------------------------------
+
+
+def register_gate(*, place: Place, name: str, user=None, request=None) -> tuple[Gate, str]:
+    """A new device at `place`; the token is returned once and only its hash is kept."""
+    token = new_device_token()
+    gate = Gate.objects.create(
+        place=place,
+        name=name,
+        token_hash=hash_device_token(token),
+        token_hint=token[:8],
+        registered_by=user,
+    )
+    log_action(
+        action="gates.device.registered",
+        request=request,
+        actor=user,
+        data={"gate": gate.pk, "place": place.pk, "name": name},
+    )
+    return gate, token
+
+
+def rotate_gate_token(*, gate: Gate, user=None, request=None) -> str:
+    """A new token for `gate`; the old one stops working with this write."""
+    token = new_device_token()
+    gate.token_hash = hash_device_token(token)
+    gate.token_hint = token[:8]
+    gate.token_issued_at = timezone.now()
+    gate.revoked_at = None
+    gate.save(update_fields=["token_hash", "token_hint", "token_issued_at", "revoked_at"])
+    log_action(action="gates.device.rotated", request=request, actor=user, data={"gate": gate.pk})
+    return token
+
+
+def revoke_gate(*, gate: Gate, user=None, request=None) -> None:
+    gate.revoked_at = timezone.now()
+    gate.save(update_fields=["revoked_at"])
+    log_action(action="gates.device.revoked", request=request, actor=user, data={"gate": gate.pk})
+
+
+def authenticate_device(token: str) -> Gate | None:
+    """The gate this token belongs to, read fresh on every request: a revoked or rotated
+    token fails on the very next call, with no cache to outlive it."""
+    if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 100:
+        return None
+    return (
+        Gate.objects.working()
+        .select_related("place", "place__campus")
+        .filter(token_hash=hash_device_token(token))
+        .first()
+    )
+
+
+# --- rules ---------------------------------------------------------------------------------
+
+_rules_cache: dict[int, tuple[datetime, float, PlaceRules]] = {}
+RULES_CACHE_SECONDS = 10
+
+
+def curfew_defaults() -> tuple[str, str]:
+    return get_setting("gate_dorm_curfew_starts"), get_setting("gate_dorm_curfew_ends")
+
+
+def rules_for(place: Place) -> PlaceRules:
+    """The place's rules, kept a few seconds per process: a verify reads them on every scan,
+    and the M2M lookups would double its queries. An edit changes `updated_at`, which
+    misses this cache at once in every process."""
+    cached = _rules_cache.get(place.pk)
+    now = time.monotonic()
+    if cached and cached[0] == place.updated_at and now - cached[1] < RULES_CACHE_SECONDS:
+        return cached[2]
+    rules = PlaceRules.for_place(place, curfew_defaults=curfew_defaults())
+    _rules_cache[place.pk] = (place.updated_at, now, rules)
+    return rules
+
+
+def facts_for(person: Person, *, token_colour: str | None) -> PersonFacts:
+    return PersonFacts(
+        person_id=person.pk,
+        kind=person.kind,
+        unit_path=person.org_unit.path,
+        state=person.state,
+        # The code carries the colour it was issued with; the status may have worsened
+        # since. The more severe of the two decides.
+        colour=worse_colour(token_colour, current_status(person).colour),
+        valid_from=person.valid_from,
+        valid_until=person.valid_until,
+    )
+
+
+# --- scans ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    event: GateEvent
+    created: bool
+
+    @property
+    def label(self) -> str:
+        return display_label(self.event.person)
+
+
+_CODE_REASONS = {
+    CodeReason.MALFORMED: Reason.MALFORMED,
+    CodeReason.UNKNOWN_KEY: Reason.UNKNOWN_KEY,
+    CodeReason.BAD_SIGNATURE: Reason.BAD_SIGNATURE,
+    CodeReason.EXPIRED: Reason.EXPIRED,
+    CodeReason.UNKNOWN_PERSON: Reason.UNKNOWN_PERSON,
+    CodeReason.SUSPENDED: Reason.SUSPENDED,
+    CodeReason.LEFT: Reason.LEFT,
+}
+
+
+def decide_online(*, gate: Gate, token: str, direction: str, now: datetime) -> tuple:
+    """(Decision, person, colour) for a token scanned at `gate` now."""
+    verdict = verify_token(token, now=now.timestamp())
+    person = verdict.person
+    if person is None or verdict.reason in (CodeReason.SUSPENDED, CodeReason.LEFT):
+        return Decision(False, _CODE_REASONS[verdict.reason]), person, verdict.colour or ""
+    facts = facts_for(person, token_colour=verdict.colour)
+    if not verdict.ok:
+        # verify_token reports a person outside their valid dates as expired; at a gate
+        # that is a visitor whose pass is not valid today.
+        decision = Decision(False, Reason.VISITOR_INVALID)
+    else:
+        decision = evaluate(
+            rules=rules_for(gate.place),
+            person=facts,
+            direction=direction,
+            local=timezone.localtime(now),
+        )
+    return decision, person, facts.colour
+
+
+def record_scan(
+    *, gate: Gate, token: str, direction: str, nonce: str, now: datetime | None = None
+) -> ScanResult:
+    """Verify a code scanned at `gate` and store the outcome, allowed or refused.
+
+    A retry with the same nonce returns the first stored event and never writes a
+    second one, whatever the token of the retry says.
+    """
+    existing = GateEvent.objects.filter(gate=gate, nonce=nonce).select_related("person__org_unit")
+    if first := existing.first():
+        return ScanResult(first, False)
+    now = now or timezone.now()
+    decision, person, colour = decide_online(gate=gate, token=token, direction=direction, now=now)
+    fingerprint = token_fingerprint(token) if person is not None else ""
+    if (
+        decision.allowed
+        and GateEvent.objects.filter(
+            place_id=gate.place_id,
+            token_fp=fingerprint,
+            direction=direction,
+            allowed=True,
+        ).exists()
+    ):
+        # The same code shown twice at one place: a screenshot passed back over the
+        # turnstile (R8.1(3)); a fresh code is drawn every refresh, a second person isn't.
+        decision = Decision(False, Reason.DUPLICATE)
+    event = GateEvent(
+        gate=gate,
+        place_id=gate.place_id,
+        direction=direction,
+        person=person,
+        at=now,
+        allowed=decision.allowed,
+        reason=decision.reason,
+        notice=decision.notice,
+        colour=colour or "",
+        token_fp=fingerprint,
+        nonce=nonce,
+    )
+    try:
+        with transaction.atomic():
+            event.save()
+    except IntegrityError:
+        # Two copies of one retry raced past the first lookup; the unique (gate, nonce)
+        # let exactly one in, and that one is the answer.
+        return ScanResult(existing.get(), False)
+    return ScanResult(event, True)
+
+
+def upload_offline_events(*, gate: Gate, events: list[dict]) -> dict:
+    """Store the events an offline gate decided, once each (by nonce), as it decided them.
+
+    The token is checked against the public keys again only to learn whose code it was;
+    the gate's decision stands, since the person did or did not pass at that moment.
+    """
+    ring = keystore.load_keyring()
+    public = {kid: key.public for kid, key in ring.verifying().items()}
+    stored = duplicates = 0
+    nonces = [e["nonce"] for e in events]
+    known = set(
+        GateEvent.objects.filter(gate=gate, nonce__in=nonces).values_list("nonce", flat=True)
+    )
+    for item in events:
+        if item["nonce"] in known:
+            duplicates += 1
+            continue
+        person = None
+        token = item.get("token") or ""
+        _reason, claims = check_signature(token, public)
+        if claims is not None:
+            person = Person.objects.filter(pk=claims.person_id).first()
+        try:
+            with transaction.atomic():
+                GateEvent.objects.create(
+                    gate=gate,
+                    place_id=gate.place_id,
+                    direction=item["direction"],
+                    person=person,
+                    at=item["at"],
+                    allowed=item["allowed"],
+                    reason=item["reason"],
+                    notice=item.get("notice") or "",
+                    colour=item.get("colour") or "",
+                    token_fp=token_fingerprint(token) if claims else "",
+                    nonce=item["nonce"],
+                    source=GateEvent.Source.OFFLINE,
+                )
+        except IntegrityError:
+            duplicates += 1
+            continue
+        known.add(item["nonce"])
+        stored += 1
+    return {"stored": stored, "duplicates": duplicates}
+
+
+# --- heartbeats and alerts ---------------------------------------------------------------
+
+
+def record_heartbeat(
+    *, gate: Gate, tampered: bool = False, data: dict | None = None, now: datetime | None = None
+) -> list[GateAlert]:
+    now = now or timezone.now()
+    gate.last_heartbeat_at = now
+    gate.last_heartbeat = data or {}
+    gate.save(update_fields=["last_heartbeat_at", "last_heartbeat"])
+    # The gate speaks again: its silence alert is over.
+    GateAlert.objects.filter(
+        gate=gate, kind=GateAlert.Kind.SILENT, resolved_at__isnull=True
+    ).update(resolved_at=now)
+    raised = []
+    if tampered:
+        alert = raise_alert(gate=gate, kind=GateAlert.Kind.TAMPER, now=now, detail=data or {})
+        if alert:
+            raised.append(alert)
+    return raised
+
+
+def raise_alert(*, gate: Gate, kind: str, now: datetime, detail: dict) -> GateAlert | None:
+    """Open an alert unless one of this kind is already open for the gate."""
+    try:
+        with transaction.atomic():
+            return GateAlert.objects.create(gate=gate, kind=kind, raised_at=now, detail=detail)
+    except IntegrityError:
+        return None
+
+
+def check_silent_gates(*, now: datetime | None = None) -> int:
+    """Open a 'silent' alert for every working gate without a heartbeat for too long."""
+    now = now or timezone.now()
+    limit = now - timedelta(minutes=get_setting("gate_heartbeat_silence_minutes"))
+    raised = 0
+    quiet = (
+        Gate.objects.working().exclude(last_heartbeat_at__gte=limit).filter(created_at__lt=limit)
+    )
+    open_silent = set(
+        GateAlert.objects.filter(kind=GateAlert.Kind.SILENT, resolved_at__isnull=True).values_list(
+            "gate_id", flat=True
+        )
+    )
+    for gate in quiet.exclude(pk__in=open_silent):
+        last = gate.last_heartbeat_at.isoformat() if gate.last_heartbeat_at else None
+        if raise_alert(
+            gate=gate, kind=GateAlert.Kind.SILENT, now=now, detail={"last_heartbeat": last}
+        ):
+            raised += 1
+    return raised
+
+
+def resolve_alert(*, alert: GateAlert, user, request=None) -> None:
+    alert.resolved_at = timezone.now()
+    alert.resolved_by = user
+    alert.save(update_fields=["resolved_at", "resolved_by"])
+    log_action(
+        action="gates.alert.resolved", request=request, data={"alert": alert.pk, "kind": alert.kind}
+    )
+
+
+def mark_synced(*, gate: Gate, now: datetime | None = None) -> None:
+    Gate.objects.filter(pk=gate.pk).update(last_sync_at=now or timezone.now())
