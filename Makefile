@@ -6,7 +6,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint format check bench messages clean
+.PHONY: compiled-messages demo test lint format check bench messages clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -16,10 +16,14 @@ $(BIN)/campuscode: pyproject.toml uv.lock | $(if $(findstring .tools,$(UV)),.too
 	$(UV) sync --frozen --quiet
 	@touch $@
 
-demo: $(BIN)/campuscode
+# The .mo catalogues are built from the committed .po files on every run (Babel, no gettext).
+compiled-messages: $(BIN)/campuscode
+	@$(BIN)/python -c "from campuscode.core.compile_messages import compile_all; compile_all(check=False)"
+
+demo: compiled-messages
 	$(BIN)/campuscode demo
 
-test: $(BIN)/campuscode
+test: compiled-messages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/campuscode makemigrations --check --dry-run

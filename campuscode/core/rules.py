@@ -31,7 +31,7 @@ class SettingSpec:
         """Turn a submitted value into the declared type, or raise ValidationError."""
         try:
             if self.kind is bool:
-                value = raw in (True, "on", "true", "1", 1)
+                value = raw is True or str(raw).strip().lower() in {"on", "true", "1", "yes"}
             else:
                 value = (
                     self.kind(str(raw).strip().replace("，", ","))
