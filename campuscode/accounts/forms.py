@@ -1,8 +1,12 @@
+import re
+
 from django import forms
 from django.contrib.auth import authenticate
+from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 
 from campuscode.people.models import OrgUnit
+from campuscode.people.services import normalise_text
 
 
 def person_username(*, school: OrgUnit, number: str) -> str:
@@ -46,23 +50,87 @@ class LoginForm(SchoolChoiceMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self._add_school_field()
 
+    def account_name(self, typed: str) -> str:
+        """The one account name to try: '20250101' at the school is '20250101@DEMO' when that
+        account exists, otherwise what was typed ('itadmin').
+
+        A single authenticate() per submission, so django-axes counts one failure per try
+        (trying both names used to count two and locked after half the attempts).
+        """
+        typed = normalise_text(typed).replace(" ", "")
+        school = self.chosen_school()
+        if school and "@" not in typed:
+            found = (
+                User.objects.filter(username__iexact=person_username(school=school, number=typed))
+                .values_list("username", flat=True)
+                .first()
+            )
+            if found:
+                return found
+        return typed
+
     def clean(self):
         cleaned = super().clean()
         username, password = cleaned.get("username", "").strip(), cleaned.get("password")
         if not username or not password:
             return cleaned
-        school = self.chosen_school()
-        candidates = [person_username(school=school, number=username)] if school else []
-        candidates.append(username)
-        for candidate in candidates:
-            user = authenticate(self.request, username=candidate, password=password)
-            if user is not None:
-                if not user.is_active:
-                    raise forms.ValidationError(_("This account is disabled."))
-                self.user = user
-                return cleaned
-            if getattr(self.request, "axes_locked_out", False):
-                break
+        user = authenticate(self.request, username=self.account_name(username), password=password)
+        if user is not None:
+            if not user.is_active:
+                raise forms.ValidationError(_("This account is disabled."))
+            self.user = user
+            return cleaned
         raise forms.ValidationError(
             _("Number or password is wrong. After several failures sign-in locks for a while.")
         )
+
+
+class ClaimIdentityForm(SchoolChoiceMixin, forms.Form):
+    number = forms.CharField(
+        label=_("School/staff number"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
+    )
+    name = forms.CharField(
+        label=_("Name"), max_length=64, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    id_last4 = forms.CharField(
+        label=_("Last 4 characters of your ID number"),
+        min_length=4,
+        max_length=4,
+        help_text=_("The last character may be X."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "size": 4}
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._add_school_field()
+
+    def clean_id_last4(self):
+        value = normalise_text(self.cleaned_data["id_last4"]).replace(" ", "").upper()
+        if not re.fullmatch(r"[0-9A-Z]{4}", value):
+            raise forms.ValidationError(_("Enter 4 digits or letters."))
+        return value
+
+
+class OneTimeCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("One-time code"),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "one-time-code",
+                "pattern": "[0-9 ]*",
+                "autofocus": True,
+            }
+        ),
+    )
+
+    def clean_code(self):
+        value = normalise_text(self.cleaned_data["code"]).replace(" ", "")
+        if not re.fullmatch(r"\d{6}", value):
+            raise forms.ValidationError(_("Enter the 6 digits."))
+        return value

@@ -1,15 +1,26 @@
 import time
+from urllib.parse import urlencode
 
-from django.contrib import messages
 from django.contrib.auth import logout
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.translation import gettext as _
 
 from campuscode.core.rules import get_setting
 from campuscode.people.scopes import can_see_others
 
 LAST_SEEN = "campuscode.last_seen"
+IDLE_SIGNED_OUT = "campuscode.idle_signed_out"
+
+
+def _send_to(request, url_name: str):
+    url = f"{reverse(url_name)}?{urlencode({'next': request.path})}"
+    if request.headers.get("HX-Request"):
+        # An htmx swap would put the sign-in form inside a panel; move the whole page.
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
 
 
 class IdleTimeoutMiddleware:
@@ -24,16 +35,31 @@ class IdleTimeoutMiddleware:
             last = request.session.get(LAST_SEEN)
             if last is not None and now - last > get_setting("session_idle_minutes") * 60:
                 logout(request)
-                messages.info(request, _("You were signed out after a period of inactivity."))
-                return redirect(f"{reverse('accounts:login')}?next={request.path}")
+                # MessageMiddleware runs after this one, so the sign-in page shows the
+                # notice from a flag in the new session.
+                request.session[IDLE_SIGNED_OUT] = True
+                return _send_to(request, "accounts:login")
             request.session[LAST_SEEN] = now
         return self.get_response(request)
 
 
 class RequireOTPMiddleware:
-    """An account with a confirmed TOTP device must pass it before using any page."""
+    """An account with a confirmed TOTP device must pass it before using any page.
 
-    ALLOWED_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/api/")
+    Only the pages needed to get through (or out of) sign-in are open before that; the
+    account security page is not, or a stolen password alone could change the password.
+    """
+
+    ALLOWED_PREFIXES = (
+        "/accounts/login/",
+        "/accounts/logout/",
+        "/accounts/otp/",
+        "/accounts/claim/",
+        "/accounts/outbox/",
+        "/i18n/",
+        "/static/",
+        "/api/",
+    )
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -46,7 +72,7 @@ class RequireOTPMiddleware:
             and not request.path.startswith(self.ALLOWED_PREFIXES)
             and _has_confirmed_device(user)
         ):
-            return redirect(f"{reverse('accounts:otp_verify')}?next={request.path}")
+            return _send_to(request, "accounts:otp_verify")
         return self.get_response(request)
 
 

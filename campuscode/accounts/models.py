@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -17,3 +18,110 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sent_at:%Y-%m-%d %H:%M} → {self.to}: {self.subject}"
+
+
+class ClaimRefusal(models.TextChoices):
+    """Why a claim step was refused; the page shows the label, tests check the code."""
+
+    MISMATCH = (
+        "mismatch",
+        _(
+            "These details do not match our records. Check the number, the name and the "
+            "last 4 characters of your ID number."
+        ),
+    )
+    LOCKED = "locked", _("Too many failed attempts for this account.")
+    ADDRESS_LIMITED = "address_limited", _("Too many failed attempts from your network.")
+    NOT_ACTIVE = (
+        "not_active",
+        _(
+            "Your record is not active right now, so the code cannot be claimed. Ask your class adviser or department."
+        ),
+    )
+    NO_EMAIL = (
+        "no_email",
+        _(
+            "There is no e-mail address on file for you. Ask your class adviser or department to add one, then try again."
+        ),
+    )
+    ACCOUNT_DISABLED = (
+        "account_disabled",
+        _("Your account has been disabled. Ask the IT office for help."),
+    )
+    SEND_FAILED = "send_failed", _("The e-mail could not be sent. Please try again later.")
+    RESEND_TOO_SOON = (
+        "resend_too_soon",
+        _("A code was sent a moment ago. Please wait before asking again."),
+    )
+    TOO_MANY_CODES = (
+        "too_many_codes",
+        _("Too many codes were sent for this account. Please try again later."),
+    )
+    WRONG_CODE = "wrong_code", _("The code is not correct.")
+    EXPIRED_CODE = "expired_code", _("The code has expired. Ask for a new one.")
+    SESSION_EXPIRED = "session_expired", _("This claim has expired. Please start again.")
+
+
+class TotpRefusal(models.TextChoices):
+    WRONG_CODE = (
+        "wrong_code",
+        _("The code is not correct. Check the time on your phone and try again."),
+    )
+    THROTTLED = "throttled", _("Too many wrong codes in a row.")
+    NO_DEVICE = "no_device", _("Two-factor sign-in is not set up for this account.")
+
+
+class ClaimGuard(models.Model):
+    """Failed claim attempts against one number at one school, and the lock they cause.
+
+    Keyed by the number as typed (normalised), not by Person: an unknown number locks
+    exactly like a known one, so the lock never tells whether the number exists. Kept in
+    the database so every worker process sees the same count.
+    """
+
+    school = models.ForeignKey(
+        "people.OrgUnit", on_delete=models.CASCADE, related_name="+", verbose_name=_("school")
+    )
+    number = models.CharField(_("school/staff number"), max_length=64)
+    failures = models.PositiveIntegerField(_("failures in the current window"), default=0)
+    window_started_at = models.DateTimeField(null=True, blank=True)
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("claim lock")
+        verbose_name_plural = _("claim locks")
+        constraints = [
+            models.UniqueConstraint(fields=["school", "number"], name="claimguard_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} · {self.failures}"
+
+    def is_locked(self, now=None) -> bool:
+        return bool(self.locked_until and self.locked_until > (now or timezone.now()))
+
+
+class ClaimChallenge(models.Model):
+    """One e-mailed one-time code. Only a keyed hash of the code is stored."""
+
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="+", verbose_name=_("person")
+    )
+    code_hash = models.CharField(max_length=64)
+    sent_to = models.CharField(_("sent to (masked)"), max_length=254)
+    created_at = models.DateTimeField(_("sent at"), db_index=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    # A newer code, or the lock, retires the older ones.
+    retired = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("claim code")
+        verbose_name_plural = _("claim codes")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} · {self.created_at:%Y-%m-%d %H:%M}"
+
+    def is_live(self, now) -> bool:
+        return not self.retired and self.used_at is None and self.expires_at > now

@@ -1,0 +1,345 @@
+"""Claiming an account (R3.4), and turning TOTP two-factor on and off.
+
+A claim has three steps: prove who you are (number + name + last 4 of the ID number),
+prove you read the e-mail on file (a one-time code), set a password. Every refusal is
+an `Outcome` with a `ClaimRefusal` code; no function here raises on bad input.
+"""
+
+import math
+import secrets
+import smtplib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.contrib.auth.models import User
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
+
+from campuscode.accounts.forms import person_username
+from campuscode.accounts.models import ClaimChallenge, ClaimGuard, ClaimRefusal, TotpRefusal
+from campuscode.audit.services import log_action
+from campuscode.core.rules import get_setting
+from campuscode.people.models import OrgUnit, Person
+from campuscode.people.services import id_matches, normalise_name, normalise_text
+
+CODE_SALT = "campuscode.accounts.claim-code"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    reason: str = ""
+    person: Person | None = None
+    challenge: ClaimChallenge | None = None
+    wait_seconds: int = 0  # how long a lock or a cool-down still lasts
+
+    @property
+    def reason_label(self) -> str:
+        return str(ClaimRefusal(self.reason).label) if self.reason else ""
+
+    @property
+    def wait_minutes(self) -> int:
+        return max(1, math.ceil(self.wait_seconds / 60))
+
+
+def refused(reason: str, **extra) -> Outcome:
+    return Outcome(False, reason, **extra)
+
+
+def number_key(number: str) -> str:
+    """The number as the lock knows it: full-width folded, spaces gone, upper case."""
+    return normalise_text(number).replace(" ", "").upper()[:64]
+
+
+# --- The per-account lock -------------------------------------------------------------
+
+
+def _guard(*, school: OrgUnit, number: str) -> ClaimGuard:
+    guard, _created = ClaimGuard.objects.get_or_create(school=school, number=number_key(number))
+    # Two phones guessing the same number at once must not both see "4 failures".
+    return ClaimGuard.objects.select_for_update().get(pk=guard.pk)
+
+
+def lock_state(*, school: OrgUnit, number: str, now: datetime) -> Outcome | None:
+    """A LOCKED outcome while the number is locked, else None. Reads only."""
+    guard = ClaimGuard.objects.filter(school=school, number=number_key(number)).first()
+    if guard and guard.is_locked(now):
+        return refused(
+            ClaimRefusal.LOCKED, wait_seconds=int((guard.locked_until - now).total_seconds())
+        )
+    return None
+
+
+def _count_failure(guard: ClaimGuard, *, now: datetime) -> Outcome | None:
+    """Add one failure; returns the LOCKED outcome when this failure locks the account."""
+    window = timedelta(minutes=get_setting("claim_failure_window_minutes"))
+    if guard.window_started_at is None or now - guard.window_started_at > window:
+        guard.failures, guard.window_started_at = 0, now
+    guard.failures += 1
+    locked = None
+    if guard.failures >= get_setting("claim_max_failures"):
+        lock = timedelta(minutes=get_setting("claim_lock_minutes"))
+        guard.locked_until = now + lock
+        guard.failures, guard.window_started_at = 0, None
+        locked = refused(ClaimRefusal.LOCKED, wait_seconds=int(lock.total_seconds()))
+    guard.save()
+    return locked
+
+
+def _clear_failures(guard: ClaimGuard) -> None:
+    guard.failures, guard.window_started_at, guard.locked_until = 0, None, None
+    guard.save()
+
+
+# --- Step 1: identity ------------------------------------------------------------------
+
+
+def _find_person(*, school: OrgUnit, number: str) -> Person | None:
+    key = number_key(number)
+    if not key:
+        return None
+    return (
+        Person.objects.select_related("user", "school")
+        .filter(school=school, number__iexact=key)
+        .first()
+    )
+
+
+def check_identity(
+    *, school: OrgUnit, number: str, name: str, id_last4: str, now: datetime
+) -> Outcome:
+    """Step 1. A wrong number, name or last 4 all give the same MISMATCH and count as one
+    failure against the number typed, whether or not it exists."""
+    with transaction.atomic():
+        guard = _guard(school=school, number=number)
+        if guard.is_locked(now):
+            return refused(
+                ClaimRefusal.LOCKED, wait_seconds=int((guard.locked_until - now).total_seconds())
+            )
+        person = _find_person(school=school, number=number)
+        matches = (
+            person is not None
+            and normalise_name(name) == normalise_name(person.name)
+            and id_matches(person, id_last4)
+        )
+        if not matches:
+            return _count_failure(guard, now=now) or refused(ClaimRefusal.MISMATCH)
+        _clear_failures(guard)
+    # From here on the caller has proved who they are, so a precise answer is safe.
+    if reason := claim_blocker(person, now=now):
+        return refused(reason, person=person)
+    return Outcome(True, person=person)
+
+
+def claim_blocker(person: Person, *, now: datetime) -> str:
+    """The reason this (identified) person cannot claim now, or "" if they can."""
+    if person.state != Person.State.ACTIVE or not person.is_valid_on(timezone.localdate(now)):
+        return ClaimRefusal.NOT_ACTIVE
+    if person.user is not None and not person.user.is_active:
+        return ClaimRefusal.ACCOUNT_DISABLED
+    if not person.email:
+        return ClaimRefusal.NO_EMAIL
+    return ""
+
+
+# --- Step 2: the one-time code ---------------------------------------------------------
+
+
+def _code_hash(challenge_pk: int, code: str) -> str:
+    # Keyed with SECRET_KEY: a copy of the database alone does not give away the codes.
+    return salted_hmac(CODE_SALT, f"{challenge_pk}:{code}", algorithm="sha256").hexdigest()
+
+
+def send_claim_code(*, person: Person, now: datetime, reuse_recent: bool = False) -> Outcome:
+    """Mail a fresh 6-digit code to the address on file, retiring the older ones.
+
+    `reuse_recent`: step 1 sent twice (a double tap, a retried request) keeps the code sent
+    moments ago instead of refusing or mailing a second one.
+    """
+    recent = ClaimChallenge.objects.filter(
+        person=person, created_at__gt=now - timedelta(hours=1)
+    ).order_by("-created_at")
+    latest = recent.first()
+    cooldown = timedelta(seconds=get_setting("claim_resend_seconds"))
+    if latest is not None and now - latest.created_at < cooldown:
+        if reuse_recent and latest.is_live(now):
+            return Outcome(True, person=person, challenge=latest)
+        wait = int((latest.created_at + cooldown - now).total_seconds()) + 1
+        return refused(ClaimRefusal.RESEND_TOO_SOON, wait_seconds=wait)
+    if recent.count() >= get_setting("claim_codes_per_hour"):
+        oldest = recent.last()
+        wait = int((oldest.created_at + timedelta(hours=1) - now).total_seconds()) + 1
+        return refused(ClaimRefusal.TOO_MANY_CODES, wait_seconds=wait)
+
+    code = f"{secrets.randbelow(10**6):06d}"
+    minutes = get_setting("claim_code_minutes")
+    with transaction.atomic():
+        ClaimChallenge.objects.filter(person=person, retired=False).update(retired=True)
+        challenge = ClaimChallenge.objects.create(
+            person=person,
+            code_hash="",
+            sent_to=person.masked_email,
+            created_at=now,
+            expires_at=now + timedelta(minutes=minutes),
+        )
+        challenge.code_hash = _code_hash(challenge.pk, code)
+        challenge.save(update_fields=["code_hash"])
+    # Slow I/O outside the transaction.
+    try:
+        send_mail(
+            subject=_("Campus Code: your one-time code"),
+            message=_(
+                "Your one-time code is %(code)s. It is valid for %(minutes)s minutes.\n\n"
+                "Enter it on the page where you asked for it. If you did not ask for a code, "
+                "ignore this message: nobody can use your account without it."
+            )
+            % {"code": code, "minutes": minutes},
+            from_email=None,
+            recipient_list=[person.email],
+        )
+    except (OSError, smtplib.SMTPException):
+        ClaimChallenge.objects.filter(pk=challenge.pk).update(retired=True)
+        return refused(ClaimRefusal.SEND_FAILED)
+    return Outcome(True, person=person, challenge=challenge)
+
+
+def verify_claim_code(*, person: Person, challenge_id: int, code: str, now: datetime) -> Outcome:
+    """Check the code typed against the challenge of this claim. A wrong code counts as a
+    failure against the account; the failure that locks it also retires the code."""
+    with transaction.atomic():
+        guard = _guard(school=person.school, number=person.number)
+        if guard.is_locked(now):
+            return refused(
+                ClaimRefusal.LOCKED, wait_seconds=int((guard.locked_until - now).total_seconds())
+            )
+        challenge = (
+            ClaimChallenge.objects.select_for_update()
+            .filter(pk=challenge_id, person=person)
+            .first()
+        )
+        if challenge is None or challenge.retired or challenge.used_at is not None:
+            return refused(ClaimRefusal.SESSION_EXPIRED)
+        if challenge.expires_at <= now:
+            return refused(ClaimRefusal.EXPIRED_CODE)
+        typed = normalise_text(code).replace(" ", "")
+        if not constant_time_compare(_code_hash(challenge.pk, typed), challenge.code_hash):
+            locked = _count_failure(guard, now=now)
+            if locked:
+                challenge.retired = True
+                challenge.save(update_fields=["retired"])
+                return locked
+            return refused(ClaimRefusal.WRONG_CODE)
+        challenge.used_at = now
+        challenge.save(update_fields=["used_at"])
+        _clear_failures(guard)
+    return Outcome(True, person=person, challenge=challenge)
+
+
+# --- Step 3: the password --------------------------------------------------------------
+
+
+def account_for(person: Person) -> User:
+    """The person's account, or an unsaved one with the name it will get (for validators)."""
+    if person.user_id:
+        return person.user
+    username = person_username(school=person.school, number=person.number)
+    existing = User.objects.filter(username=username, person__isnull=True).first()
+    return existing or User(username=username, email=person.email)
+
+
+def complete_claim(*, person_id: int, password: str, request=None) -> tuple[User, bool]:
+    """Create or re-password the account and link it. Returns (user, was_reset)."""
+    with transaction.atomic():
+        person = Person.objects.select_for_update().select_related("school").get(pk=person_id)
+        user = account_for(person)
+        was_reset = user.pk is not None  # an existing account gets a new password
+        user.set_password(password)
+        if not user.email:
+            user.email = person.email
+        user.save()
+        if person.user_id != user.pk or person.claimed_at is None:
+            person.user = user
+            person.claimed_at = person.claimed_at or timezone.now()
+            person.save(update_fields=["user", "claimed_at", "updated_at"])
+        ClaimChallenge.objects.filter(person=person, retired=False).update(retired=True)
+        log_action(
+            action="accounts.person.claimed",
+            request=request,
+            actor=user,
+            subject=person,
+            data={"password_reset": was_reset},
+        )
+    return user, was_reset
+
+
+# --- TOTP two-factor -------------------------------------------------------------------
+
+
+def start_totp(*, user: User):
+    """A new, unconfirmed TOTP device (any earlier unconfirmed one is dropped)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+
+
+@dataclass(frozen=True)
+class TotpOutcome:
+    ok: bool
+    reason: str = ""
+    wait_seconds: int = 0
+    device: object = None
+
+    @property
+    def reason_label(self) -> str:
+        return str(TotpRefusal(self.reason).label) if self.reason else ""
+
+    @property
+    def wait_minutes(self) -> int:
+        return max(1, math.ceil(self.wait_seconds / 60))
+
+
+def check_totp(*, user: User, token: str, confirmed: bool = True) -> TotpOutcome:
+    """Verify `token` against the user's device, honouring django-otp's back-off."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    with transaction.atomic():
+        device = (
+            TOTPDevice.objects.select_for_update()
+            .filter(user=user, confirmed=confirmed)
+            .order_by("-pk")
+            .first()
+        )
+        if device is None:
+            return TotpOutcome(False, TotpRefusal.NO_DEVICE)
+        allowed, info = device.verify_is_allowed()
+        if not allowed:
+            until = (info or {}).get("locked_until")
+            wait = int((until - timezone.now()).total_seconds()) + 1 if until else 1
+            return TotpOutcome(False, TotpRefusal.THROTTLED, wait_seconds=max(wait, 1))
+        token = normalise_text(token).replace(" ", "")
+        if not device.verify_token(token):
+            return TotpOutcome(False, TotpRefusal.WRONG_CODE)
+    return TotpOutcome(True, device=device)
+
+
+def confirm_totp(*, request, token: str) -> TotpOutcome:
+    outcome = check_totp(user=request.user, token=token, confirmed=False)
+    if outcome.ok:
+        outcome.device.confirmed = True
+        outcome.device.save(update_fields=["confirmed"])
+        log_action(action="accounts.totp.enabled", request=request)
+    return outcome
+
+
+def disable_totp(*, request, token: str) -> TotpOutcome:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    outcome = check_totp(user=request.user, token=token)
+    if outcome.ok:
+        TOTPDevice.objects.filter(user=request.user).delete()
+        log_action(action="accounts.totp.disabled", request=request)
+    return outcome
