@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
+from campuscode.audit import views
+
+# Read-only on purpose: no route edits or deletes an entry (the admin is read-only too).
 app_name = "audit"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.audit_list, name="list"),
+    path("export.csv", views.audit_export, {"fmt": "csv"}, name="export_csv"),
+    path("export.xlsx", views.audit_export, {"fmt": "xlsx"}, name="export_xlsx"),
+]

@@ -1,0 +1,200 @@
+"""Writes of the people pages: one person's record, accounts and roles. Each is audited.
+
+Expected refusals come back as data (`Outcome` with a `Refusal` code), never as 500s.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils.translation import gettext_lazy as _
+
+from campuscode.accounts.forms import person_username
+from campuscode.audit.services import log_action
+from campuscode.people.models import OrgUnit, Person, RoleAssignment, hash_id_number
+from campuscode.people.scopes import Cap, people_visible_to, scope_units
+from campuscode.people.selectors import unit_within
+from campuscode.people.services import save_person, validate_id_number
+
+PERSON_FIELDS = (
+    "number",
+    "name",
+    "kind",
+    "org_unit",
+    "phone",
+    "email",
+    "state",
+    "valid_from",
+    "valid_until",
+)
+
+
+class Refusal(models.TextChoices):
+    OUT_OF_SCOPE = "out_of_scope", _("That is outside your scope.")
+    SELF = "self", _("You cannot change your own roles or account; ask another administrator.")
+    HAS_ACCOUNT = "has_account", _("This person already has an account.")
+    NOT_ACTIVE = "not_active", _("This person is not active.")
+    USERNAME_TAKEN = "username_taken", _("An account with this name exists already.")
+
+
+@dataclass
+class Outcome:
+    ok: bool
+    reason: Refusal | None = None
+    value: Any = None
+
+
+class _Refused(Exception):
+    def __init__(self, reason: Refusal):
+        self.reason = reason
+
+
+def record_person(
+    *, request, person: Person | None = None, id_number: str = "", **fields
+) -> Outcome:
+    """Create (`person` None) or change one person within the editor's scope.
+
+    Raises ValidationError for bad input (shown on the form). The audit entry names the
+    changed fields, never their values: an ID number must not reach the log (PIPL).
+    """
+    try:
+        with transaction.atomic():
+            before: dict[str, Any] = {}
+            if person is not None:
+                # Two editors saving at once: the second sees the first one's values, so
+                # the changed-field list in the log is true for each save.
+                person = Person.objects.select_for_update().get(pk=person.pk)
+                before = {name: getattr(person, name) for name in PERSON_FIELDS}
+                before["id_hash"] = person.id_hash
+            school = OrgUnit.objects.get(pk=fields["org_unit"].school_id)
+            if id_number:
+                id_hash = hash_id_number(validate_id_number(id_number))
+                others = Person.objects.filter(school=school, id_hash=id_hash)
+                if person is not None:
+                    others = others.exclude(pk=person.pk)
+                if others.exists():
+                    raise ValidationError(
+                        {"id_number": _("This ID number belongs to another person.")}
+                    )
+            saved = save_person(person=person, school=school, id_number=id_number, **fields)
+            # The one query path decides: a record moved or re-kinded out of the editor's
+            # scope (another college, a student for HR) is refused and rolled back.
+            if (
+                not people_visible_to(request.user, Cap.EDIT_PEOPLE, include_self=False)
+                .filter(pk=saved.pk)
+                .exists()
+            ):
+                raise _Refused(Refusal.OUT_OF_SCOPE)
+            if not before:
+                log_action(request=request, action="people.person.created", subject=saved)
+            else:
+                changed = [name for name in PERSON_FIELDS if getattr(saved, name) != before[name]]
+                if saved.id_hash != before["id_hash"]:
+                    changed.append("id_number")
+                if changed:
+                    log_action(
+                        request=request,
+                        action="people.person.changed",
+                        subject=saved,
+                        data={"changed": changed},
+                    )
+    except _Refused as refused:
+        return Outcome(False, refused.reason)
+    return Outcome(True, value=saved)
+
+
+def create_account(*, request, person: Person) -> Outcome:
+    """An account for a person who has none, with no usable password: the person sets one
+    through the claim flow (R3.4), so no password ever passes through an admin."""
+    with transaction.atomic():
+        person = Person.objects.select_for_update().select_related("school").get(pk=person.pk)
+        if person.user_id:
+            return Outcome(False, Refusal.HAS_ACCOUNT)
+        if person.state != Person.State.ACTIVE:
+            return Outcome(False, Refusal.NOT_ACTIVE)
+        username = person_username(school=person.school, number=person.number)
+        if User.objects.filter(username=username).exists():
+            return Outcome(False, Refusal.USERNAME_TAKEN)
+        account = User(username=username, email=person.email)
+        account.set_unusable_password()
+        account.save()
+        person.user = account
+        person.save(update_fields=["user", "updated_at"])
+        log_action(
+            request=request,
+            action="people.account.created",
+            subject=person,
+            data={"account": username},
+        )
+    return Outcome(True, value=account)
+
+
+def _person_of(account: User) -> Person | None:
+    return Person.objects.filter(user=account).first()
+
+
+def grant_role(*, request, account: User, role: str, org_unit: OrgUnit) -> Outcome:
+    admin = request.user
+    if account.pk == admin.pk:
+        return Outcome(False, Refusal.SELF)
+    if not unit_within(org_unit, scope_units(admin, Cap.MANAGE_ACCOUNTS)):
+        return Outcome(False, Refusal.OUT_OF_SCOPE)
+    # A double-clicked or retried grant finds the first row (unique user/role/unit).
+    assignment, created = RoleAssignment.objects.get_or_create(
+        user=account, role=role, org_unit=org_unit, defaults={"granted_by": admin}
+    )
+    if created:
+        log_action(
+            request=request,
+            action="people.role.granted",
+            subject=_person_of(account),
+            data={"account": account.username, "role": role, "unit": org_unit.name},
+        )
+    return Outcome(True, value=assignment)
+
+
+def revoke_role(*, request, assignment: RoleAssignment) -> Outcome:
+    admin = request.user
+    if assignment.user_id == admin.pk:
+        return Outcome(False, Refusal.SELF)
+    if not unit_within(assignment.org_unit, scope_units(admin, Cap.MANAGE_ACCOUNTS)):
+        return Outcome(False, Refusal.OUT_OF_SCOPE)
+    account = assignment.user
+    deleted, _rows = RoleAssignment.objects.filter(pk=assignment.pk).delete()
+    if deleted:
+        log_action(
+            request=request,
+            action="people.role.revoked",
+            subject=_person_of(account),
+            data={
+                "account": account.username,
+                "role": assignment.role,
+                "unit": assignment.org_unit.name,
+            },
+        )
+    return Outcome(True)
+
+
+def set_account_active(*, request, account: User, active: bool) -> Outcome:
+    """Deactivate (or reactivate) an account; its sessions stop working at once, because
+    Django's backend refuses inactive users on every request."""
+    admin = request.user
+    if account.pk == admin.pk:
+        return Outcome(False, Refusal.SELF)
+    scope = scope_units(admin, Cap.MANAGE_ACCOUNTS)
+    # A college's admin cannot switch off someone whose duty reaches beyond the college.
+    held = RoleAssignment.objects.filter(user=account).select_related("org_unit")
+    if any(not unit_within(a.org_unit, scope) for a in held):
+        return Outcome(False, Refusal.OUT_OF_SCOPE)
+    if account.is_active != active:
+        User.objects.filter(pk=account.pk).update(is_active=active)
+        account.is_active = active
+        log_action(
+            request=request,
+            action="people.account.activated" if active else "people.account.deactivated",
+            subject=_person_of(account),
+            data={"account": account.username},
+        )
+    return Outcome(True, value=account)
