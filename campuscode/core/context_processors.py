@@ -9,6 +9,7 @@ NAV = [
     ("core:home", _("Home"), None),
     ("codes:my_code", _("My code"), None),
     ("people:list", _("People"), Cap.VIEW_PEOPLE),
+    ("people:accounts", _("Accounts and roles"), Cap.MANAGE_ACCOUNTS),
     ("roster:upload", _("Roster import"), Cap.IMPORT_PEOPLE),
     ("audit:list", _("Audit log"), Cap.VIEW_AUDIT),
     ("core:settings", _("School rules"), Cap.MANAGE_SETTINGS),
