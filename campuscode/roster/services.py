@@ -1,0 +1,506 @@
+"""Roster import (R3.1, R3.2): upload → check and preview → commit.
+
+The web page runs `validate_job` and `run_commit` in Celery tasks; the command line runs
+the very same functions in its own process. Both read the file as a stream and work in
+chunks of rows, so memory stays flat however long the file is.
+"""
+
+import logging
+import shutil
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import TextChoices
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from campuscode.audit.services import log_action
+from campuscode.people.models import OrgUnit, Person
+from campuscode.roster import reading
+from campuscode.roster.models import (
+    FileProblem,
+    ImportJob,
+    ImportRowError,
+    RowProblem,
+    StagedRow,
+)
+from campuscode.roster.rows import ParsedRow, parse_row
+from campuscode.roster.units import UnitResolver, import_grants, scope_problem
+
+log = logging.getLogger(__name__)
+
+CHUNK = 1000
+Progress = Callable[[ImportJob], None] | None
+# Person fields an import may change; the others (account, claim) are not the roster's.
+UPDATE_FIELDS = [
+    "name",
+    "kind",
+    "org_unit_id",
+    "phone",
+    "email",
+    "id_hash",
+    "id_last4",
+    "state",
+    "valid_until",
+]
+
+
+class CommitRefusal(TextChoices):
+    NOT_READY = "not_ready", _("This import is not waiting for confirmation.")
+    HAS_ERRORS = (
+        "has_errors",
+        _("The file has rows with errors: fix them, or import only the good rows."),
+    )
+    BUSY = "busy", _("Another import for this school is being written; try again when it ends.")
+
+
+def imports_dir() -> Path:
+    folder = settings.DATA_DIR / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def create_job(*, school: OrgUnit, file_name: str, source, user=None, label: str = "") -> ImportJob:
+    """Store an uploaded file (a file object or a path) and open a job for it."""
+    suffix = Path(file_name).suffix.lower()[:8]
+    target = imports_dir() / f"{uuid.uuid4().hex}{suffix}"
+    if isinstance(source, str | Path):
+        shutil.copyfile(source, target)
+    else:
+        with open(target, "wb") as handle:
+            for chunk in source.chunks() if hasattr(source, "chunks") else iter(source):
+                handle.write(chunk)
+    target.chmod(0o600)  # the file holds full ID numbers until it is checked
+    return ImportJob.objects.create(
+        school=school,
+        created_by=user,
+        created_by_label=label or (user.get_username() if user else ""),
+        file_name=Path(file_name).name[:255],
+        file_path=str(target),
+    )
+
+
+def _claim(job: ImportJob, source: str, target: str) -> bool:
+    """Move the job from `source` to `target` state unless another worker did it first:
+    a retried task or a double click does the work once."""
+    claimed = ImportJob.objects.filter(pk=job.pk, state=source).update(state=target)
+    job.refresh_from_db()
+    return bool(claimed)
+
+
+def _save_counts(job: ImportJob, *extra: str) -> None:
+    fields = ["rows", "new", "updated", "unchanged", "duplicates", "bad", "progress_done"]
+    ImportJob.objects.filter(pk=job.pk).update(**{f: getattr(job, f) for f in [*fields, *extra]})
+
+
+def _fail(job: ImportJob, problem: str, **params) -> ImportJob:
+    job.state = ImportJob.State.FAILED
+    job.problem, job.problem_params = problem, params
+    job.finished_at = timezone.now()
+    job.save()
+    return job
+
+
+def _forget_file(job: ImportJob) -> None:
+    if job.file_path:
+        Path(job.file_path).unlink(missing_ok=True)
+        ImportJob.objects.filter(pk=job.pk).update(file_path="")
+        job.file_path = ""
+
+
+# --- Checking and preview ------------------------------------------------------------
+
+
+def validate_job(*, job: ImportJob, progress: Progress = None) -> ImportJob:
+    """Read the file, stage every row, record every problem; write no person."""
+    if not _claim(job, ImportJob.State.UPLOADED, ImportJob.State.VALIDATING):
+        return job
+    try:
+        with reading.open_table(Path(job.file_path)) as table:
+            _validate_table(job, table, progress)
+    except reading.UnreadableFile as error:
+        _fail(job, error.code)
+    except Exception:
+        log.exception("roster import %s: checking failed", job.pk)
+        _fail(job, FileProblem.CRASHED)
+    finally:
+        _forget_file(job)
+    return job
+
+
+def _validate_table(job: ImportJob, table: reading.Table, progress: Progress) -> None:
+    header = None
+    for number, cells in table.rows:
+        header = reading.read_header(cells, number)
+        if header or number >= reading.HEADER_SEARCH_ROWS:
+            break
+    if header is None:
+        _fail(job, FileProblem.NO_HEADER)
+        return
+    job.header_row = header.row
+    job.columns = header.columns()
+    job.ignored_headers = header.ignored
+    if header.missing:
+        names = "、".join(reading.ALIASES[field][0] for field in header.missing)
+        _fail(job, FileProblem.MISSING_COLUMNS, columns=names)
+        return
+    job.progress_total = max(table.total - header.row, 0)
+    job.save()
+
+    checker = _ChunkChecker(job)
+    chunk: list[ParsedRow] = []
+    for number, cells in table.rows:
+        job.progress_done = number - header.row
+        parsed = parse_row(number, cells, header.index)
+        if parsed is None:
+            continue
+        chunk.append(parsed)
+        if len(chunk) >= CHUNK:
+            checker.check(chunk)
+            chunk = []
+            _save_counts(job)
+            if progress:
+                progress(job)
+    checker.check(chunk)
+    if job.rows == 0:
+        _fail(job, FileProblem.EMPTY)
+        return
+    job.new_units = list(checker.resolver.planned.values())
+    job.progress_total = job.progress_done
+    job.state = ImportJob.State.VALIDATED
+    job.save()
+    if progress:
+        progress(job)
+
+
+class _ChunkChecker:
+    """The checks that need the database, a chunk of rows at a time: repeats of earlier
+    rows (staged, so memory does not grow with the file), people already registered,
+    ID numbers in use, the importer's scope."""
+
+    def __init__(self, job: ImportJob):
+        self.job = job
+        self.school = job.school
+        self.grants = import_grants(job.created_by)
+        self.resolver = UnitResolver(job.school)
+
+    def check(self, rows: list[ParsedRow]) -> None:
+        if not rows:
+            return
+        job = self.job
+        numbers = [row.number for row in rows if row.number]
+        hashes = [row.id_hash for row in rows if row.id_hash]
+        earlier = {s.number: s for s in StagedRow.objects.filter(job=job, number__in=numbers)}
+        existing = {
+            p["number"]: p
+            for p in Person.objects.filter(school=self.school, number__in=numbers).values(
+                "number", "org_unit__path", *UPDATE_FIELDS
+            )
+        }
+        owners = dict(
+            Person.objects.filter(school=self.school, id_hash__in=hashes).values_list(
+                "id_hash", "number"
+            )
+        )
+        hash_rows = {
+            h: (row, number)
+            for h, row, number in StagedRow.objects.filter(
+                job=job, id_hash__in=hashes, ok=True
+            ).values_list("id_hash", "row", "number")
+        }
+        staged: dict[str, StagedRow] = {}
+        revoked: list[StagedRow] = []
+        errors: list[ImportRowError] = []
+        for row in rows:
+            job.rows += 1
+            prior = staged.get(row.number) or earlier.get(row.number)
+            if row.number and prior is not None:
+                if prior.digest == row.digest:
+                    job.duplicates += 1  # the same row twice: harmless, counted, skipped
+                    continue
+                row.problem("number", RowProblem.DUPLICATE_CONFLICT, row=prior.row)
+                if prior.ok:  # neither row can be trusted over the other
+                    self._revoke(prior)
+                    errors.append(
+                        ImportRowError(
+                            job=job,
+                            row=prior.row,
+                            field="number",
+                            code=RowProblem.DUPLICATE_CONFLICT,
+                            params={"row": row.row},
+                        )
+                    )
+                    if prior.pk:
+                        revoked.append(prior)
+                job.bad += 1
+                errors += self._errors(row)
+                continue
+            person = existing.get(row.number)
+            if not row.issues:
+                self._check_target(row, person, owners, hash_rows)
+            action = ""
+            if not row.issues:
+                action = self._action(row, person)
+                if row.id_hash:
+                    hash_rows[row.id_hash] = (row.row, row.number)
+            if row.issues:
+                job.bad += 1
+                errors += self._errors(row)
+            else:
+                setattr(job, _COUNTER[action], getattr(job, _COUNTER[action]) + 1)
+            if row.number:
+                staged[row.number] = self._staged(row, action)
+        with transaction.atomic():
+            StagedRow.objects.bulk_create(staged.values(), batch_size=500)
+            ImportRowError.objects.bulk_create(errors, batch_size=500)
+            if revoked:
+                StagedRow.objects.filter(pk__in=[s.pk for s in revoked]).update(ok=False, action="")
+
+    def _check_target(self, row: ParsedRow, person: dict | None, owners, hash_rows) -> None:
+        if not row.kind:  # no kind given: keep the registered one, else infer from 班级
+            row.kind = (person or {}).get("kind") or (
+                Person.Kind.STUDENT if row.class_name else Person.Kind.STAFF
+            )
+        target = self.resolver.resolve(
+            campus=row.campus, college=row.college, class_name=row.class_name, kind=row.kind
+        )
+        if isinstance(target, tuple):
+            row.problem(*target)
+            return
+        row.target = target
+        if problem := scope_problem(self.grants, target.anchor_path, row.kind):
+            row.problem("college" if problem == RowProblem.OUT_OF_SCOPE else "kind", problem)
+        if person and scope_problem(self.grants, person["org_unit__path"], person["kind"]):
+            row.problem("number", RowProblem.PERSON_OUT_OF_SCOPE)
+        owner = owners.get(row.id_hash)
+        if owner and owner != row.number:
+            row.problem("id_number", RowProblem.ID_TAKEN)
+        elif row.id_hash in hash_rows and hash_rows[row.id_hash][1] != row.number:
+            row.problem("id_number", RowProblem.ID_REPEATED, row=hash_rows[row.id_hash][0])
+
+    def _action(self, row: ParsedRow, person: dict | None) -> str:
+        unit_id = row.target.unit_id
+        if person is None:
+            return StagedRow.Action.NEW
+        if unit_id is None or changes(person, row, unit_id):
+            return StagedRow.Action.UPDATE
+        return StagedRow.Action.SAME
+
+    def _revoke(self, prior: StagedRow) -> None:
+        counter = _COUNTER.get(prior.action)
+        if counter:
+            setattr(self.job, counter, getattr(self.job, counter) - 1)
+        self.job.bad += 1
+        prior.ok, prior.action = False, ""
+
+    def _errors(self, row: ParsedRow) -> list[ImportRowError]:
+        return [
+            ImportRowError(
+                job=self.job, row=row.row, field=issue.field, code=issue.code, params=issue.params
+            )
+            for issue in row.issues
+        ]
+
+    def _staged(self, row: ParsedRow, action: str) -> StagedRow:
+        return StagedRow(
+            job=self.job,
+            row=row.row,
+            number=row.number,
+            digest=row.digest,
+            ok=not row.issues,
+            action=action,
+            name=row.name,
+            kind=row.kind,
+            campus=row.campus,
+            college=row.college,
+            class_name=row.class_name,
+            phone=row.phone,
+            email=row.email,
+            id_hash=row.id_hash,
+            id_last4=row.id_last4,
+            state=row.state,
+            valid_until=row.valid_until,
+        )
+
+
+_COUNTER = {
+    StagedRow.Action.NEW: "new",
+    StagedRow.Action.UPDATE: "updated",
+    StagedRow.Action.SAME: "unchanged",
+}
+
+
+def changes(person: dict, row, unit_id: int) -> dict:
+    """The fields of a registered person the row would change. A blank optional cell
+    (phone, e-mail, state, valid until) keeps what is registered: a roster export that
+    lacks a phone number must not erase the one the person gave when claiming."""
+    wanted = {
+        "name": row.name,
+        "kind": row.kind,
+        "org_unit_id": unit_id,
+        "id_hash": row.id_hash,
+        "id_last4": row.id_last4,
+    }
+    for name in ("phone", "email", "state", "valid_until"):
+        if getattr(row, name):
+            wanted[name] = getattr(row, name)
+    return {name: value for name, value in wanted.items() if person[name] != value}
+
+
+# --- Commit --------------------------------------------------------------------------
+
+
+def start_commit(*, job: ImportJob, only_good_rows: bool = False) -> CommitRefusal | None:
+    """Mark the job as being written, or say why not. The work itself is `run_commit`."""
+    if job.bad and not only_good_rows:
+        return CommitRefusal.HAS_ERRORS
+    with transaction.atomic():
+        # One import per school at a time: two files moving the same people would race.
+        OrgUnit.objects.select_for_update().get(pk=job.school_id)
+        if (
+            ImportJob.objects.filter(school=job.school_id, state=ImportJob.State.COMMITTING)
+            .exclude(pk=job.pk)
+            .exists()
+        ):
+            return CommitRefusal.BUSY
+        claimed = ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.VALIDATED).update(
+            state=ImportJob.State.COMMITTING,
+            only_good_rows=only_good_rows,
+            progress_done=0,
+            progress_total=job.good,
+        )
+    job.refresh_from_db()
+    return None if claimed else CommitRefusal.NOT_READY
+
+
+def run_commit(*, job: ImportJob, progress: Progress = None) -> ImportJob:
+    """Write the staged good rows: new people in bulk, changed people in bulk, the rest
+    untouched. Each chunk is its own transaction, so the progress bar moves and, on
+    SQLite, check-ins of other users are not held up behind one long write lock; a
+    file with errors never gets here unless the admin chose the good rows."""
+    if job.state != ImportJob.State.COMMITTING:
+        return job
+    resolver = UnitResolver(job.school, create=True)
+    last_pk = 0
+    try:
+        while True:
+            batch = list(
+                StagedRow.objects.filter(job=job, ok=True, pk__gt=last_pk).order_by("pk")[:CHUNK]
+            )
+            if not batch:
+                break
+            last_pk = batch[-1].pk
+            with transaction.atomic():
+                _write_chunk(job, batch, resolver)
+            job.progress_done += len(batch)
+            ImportJob.objects.filter(pk=job.pk).update(
+                progress_done=job.progress_done,
+                written_new=job.written_new,
+                written_updated=job.written_updated,
+                bad=job.bad,
+            )
+            if progress:
+                progress(job)
+    except IntegrityError:
+        log.warning("roster import %s: people changed during the commit", job.pk)
+        return _end_commit(job, resolver, FileProblem.CHANGED)
+    except Exception:
+        log.exception("roster import %s: commit failed", job.pk)
+        return _end_commit(job, resolver, FileProblem.CRASHED)
+    return _end_commit(job, resolver, "")
+
+
+def _write_chunk(job: ImportJob, batch: list[StagedRow], resolver: UnitResolver) -> None:
+    now = timezone.now()
+    numbers = [s.number for s in batch]
+    # Locked so that an edit on the people page cannot interleave with this update.
+    existing = {
+        p.number: p
+        for p in Person.objects.select_for_update().filter(school=job.school, number__in=numbers)
+    }
+    owners = dict(
+        Person.objects.filter(
+            school=job.school, id_hash__in=[s.id_hash for s in batch if s.id_hash]
+        ).values_list("id_hash", "number")
+    )
+    creates, updates = [], []
+    for staged in batch:
+        owner = owners.get(staged.id_hash)
+        if owner and owner != staged.number:  # registered by someone else since the preview
+            ImportRowError.objects.create(
+                job=job, row=staged.row, field="id_number", code=RowProblem.ID_TAKEN
+            )
+            job.bad += 1
+            continue
+        target = resolver.resolve(
+            campus=staged.campus,
+            college=staged.college,
+            class_name=staged.class_name,
+            kind=staged.kind,
+        )
+        person = existing.get(staged.number)
+        if person is None:
+            creates.append(
+                Person(
+                    school=job.school,
+                    number=staged.number,
+                    name=staged.name,
+                    kind=staged.kind,
+                    org_unit_id=target.unit_id,
+                    phone=staged.phone,
+                    email=staged.email,
+                    id_hash=staged.id_hash,
+                    id_last4=staged.id_last4,
+                    state=staged.state or Person.State.ACTIVE,
+                    valid_until=staged.valid_until,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            continue
+        current = {name: getattr(person, name) for name in UPDATE_FIELDS}
+        if changed := changes(current, staged, target.unit_id):
+            for name, value in changed.items():
+                setattr(person, name, value)
+            person.updated_at = now
+            updates.append(person)
+    Person.objects.bulk_create(creates, batch_size=500)
+    Person.objects.bulk_update(updates, [*UPDATE_FIELDS, "updated_at"], batch_size=500)
+    job.written_new += len(creates)
+    job.written_updated += len(updates)
+
+
+def _end_commit(job: ImportJob, resolver: UnitResolver, problem: str) -> ImportJob:
+    job.written_units = resolver.created
+    job.finished_at = timezone.now()
+    job.state = ImportJob.State.FAILED if problem else ImportJob.State.DONE
+    job.problem = problem
+    job.save()
+    StagedRow.objects.filter(job=job).delete()
+    log_action(
+        action="roster.import.committed",
+        actor=job.created_by,
+        data={
+            "job": job.pk,
+            "state": job.state,
+            "only_good_rows": job.only_good_rows,
+            "new": job.written_new,
+            "updated": job.written_updated,
+            "units_created": job.written_units,
+            "bad_rows_skipped": job.bad,
+        },
+    )
+    return job
+
+
+def discard_job(*, job: ImportJob) -> bool:
+    """Drop a checked import without writing anything."""
+    if not _claim(job, ImportJob.State.VALIDATED, ImportJob.State.DISCARDED):
+        return False
+    StagedRow.objects.filter(job=job).delete()
+    job.finished_at = timezone.now()
+    job.save(update_fields=["finished_at"])
+    return True
