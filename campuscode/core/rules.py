@@ -281,6 +281,15 @@ SPECS: dict[str, SettingSpec] = {
             36.0,
             40.0,
         ),
+        # roster
+        SettingSpec(
+            "roster_max_upload_mb",
+            20,
+            _("Largest roster file to import (MB)"),
+            _("An XLSX of 50,000 people is about 3 MB."),
+            1,
+            200,
+        ),
     ]
 }
 
