@@ -145,9 +145,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA busy_timeout=20000;"
         ),
     }
-    DATABASES["default"]["TEST"] = (
-        {"NAME": env_str("SQLITE_TEST_NAME", "")} if os.environ.get("SQLITE_TEST_NAME") else {}
-    )
+    # Tests use a file too: an in-memory shared-cache database answers a second writer
+    # with "table is locked" at once instead of waiting, unlike the real WAL file.
+    # One file per test process, so parallel runs never share (or delete) each other's.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-campuscode-{os.getpid()}.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

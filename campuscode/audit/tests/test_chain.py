@@ -44,3 +44,32 @@ def test_an_intact_log_passes(student, capsys):
     _entries(2, student)
     call_command("verify_audit")
     assert "intact: 2 entries" in capsys.readouterr().out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_keep_one_unbroken_chain(student):
+    """Two threads appending at once must still chain in order (head row lock / IMMEDIATE)."""
+    import threading
+
+    from django.db import connection
+
+    log_action(action="audit.test.first", subject=student)
+    errors = []
+
+    def write(n):
+        try:
+            for i in range(15):
+                log_action(action="audit.test.concurrent", data={"thread": n, "i": i})
+        except Exception as error:  # surfaced by the assertion below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    report = verify_chain()
+    assert (report.ok, report.checked) == (True, 46)
