@@ -13,6 +13,8 @@ NAV = [
     ("roster:upload", _("Roster import"), Cap.IMPORT_PEOPLE),
     ("audit:list", _("Audit log"), Cap.VIEW_AUDIT),
     ("core:settings", _("School rules"), Cap.MANAGE_SETTINGS),
+    ("gates:live", _("Gates"), Cap.VIEW_GATES),
+    ("gates:mine", _("My entries/exits"), None),
     ("accounts:security", _("Account security"), None),
 ]
 

@@ -1,0 +1,349 @@
+"""Pages of the gate side: live view, search and export, devices, places, own history,
+and the gate page itself (a device screen that signs in with its device token)."""
+
+from datetime import datetime, time, timedelta
+from io import BytesIO
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from campuscode.audit.services import log_action
+from campuscode.gates import selectors, services
+from campuscode.gates.forms import EventSearchForm, GateForm, PlaceForm
+from campuscode.gates.models import GateAlert, Reason
+from campuscode.people.models import OrgUnit, Person
+from campuscode.people.scopes import Cap, has_capability, scope_units
+
+EXPORT_LIMIT = 50_000
+
+
+def _require(request, capability: str) -> None:
+    if not has_capability(request.user, capability):
+        raise PermissionDenied
+
+
+# --- security staff ----------------------------------------------------------------------
+
+
+@login_required
+def live(request):
+    _require(request, Cap.VIEW_GATES)
+    return render(request, "gates/live.html", _live_context(request))
+
+
+@login_required
+def live_panel(request):
+    """The live panel alone, polled by htmx. It shows masked names only (张*伟), the same
+    as the gate's own screen, so polling does not write an audit entry every 5 s."""
+    _require(request, Cap.VIEW_GATES)
+    return render(request, "gates/live_panel.html", _live_context(request))
+
+
+def _live_context(request) -> dict:
+    services.check_silent_gates()
+    return {
+        "places": selectors.live_view(request.user),
+        "alerts": selectors.open_alerts_for(request.user),
+        "can_manage": has_capability(request.user, Cap.MANAGE_GATES),
+    }
+
+
+def _local_day_start(day) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _searched_events(request):
+    form = EventSearchForm(request.GET or None, places=selectors.places_for(request.user))
+    filters = {}
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        filters = {
+            "person_query": data["person"].strip(),
+            "place_id": data["place"].pk if data["place"] else None,
+            "since": _local_day_start(data["since"]) if data["since"] else None,
+            "until": _local_day_start(data["until"] + timedelta(days=1)) if data["until"] else None,
+            "refused_only": data["refused"],
+        }
+    events = selectors.search_events(request.user, **filters)
+    return form, filters, events
+
+
+def _audit_search(request, action: str, filters: dict, events, shown: int) -> None:
+    """One audit entry per read; when the search names one person, they are its subject."""
+    people = list(events.values_list("person", flat=True).distinct()[:2])
+    subject = Person.objects.filter(pk=people[0]).first() if len(people) == 1 else None
+    log_action(
+        request=request,
+        action=action,
+        subject=subject,
+        data={
+            "filters": {k: str(v) for k, v in filters.items() if v},
+            "rows": shown,
+        },
+    )
+
+
+@login_required
+def events(request):
+    _require(request, Cap.VIEW_GATES)
+    form, filters, found = _searched_events(request)
+    page = Paginator(found, 50).get_page(request.GET.get("page"))
+    _audit_search(request, "gates.events.viewed", filters, found, len(page.object_list))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "gates/events.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )
+
+
+@login_required
+def export_events(request):
+    _require(request, Cap.VIEW_GATES)
+    from openpyxl import Workbook
+
+    _form, filters, found = _searched_events(request)
+    rows = list(found[:EXPORT_LIMIT])
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Entries and exits"))
+    sheet.append(
+        [
+            _("Time"),
+            _("Campus"),
+            _("Place"),
+            _("Gate"),
+            _("Direction"),
+            _("Name"),
+            _("Number"),
+            _("Unit"),
+            _("Allowed"),
+            _("Reason"),
+            _("Notice"),
+            _("Source"),
+        ]
+    )
+    for event in rows:
+        person = event.person
+        sheet.append(
+            [
+                timezone.localtime(event.at).strftime("%Y-%m-%d %H:%M:%S"),
+                event.place.campus.name,
+                event.place.name,
+                event.gate.name,
+                event.get_direction_display(),
+                person.name if person else "",
+                person.number if person else "",
+                person.org_unit.label if person else "",
+                _("yes") if event.allowed else _("no"),
+                event.get_reason_display(),
+                event.get_notice_display() if event.notice else "",
+                event.get_source_display(),
+            ]
+        )
+    buffer = BytesIO()
+    workbook.save(buffer)
+    buffer.seek(0)
+    _audit_search(request, "gates.events.exported", filters, found, len(rows))
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return FileResponse(
+        buffer,
+        as_attachment=True,
+        filename=f"gate-events-{stamp}.xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@login_required
+def devices(request):
+    _require(request, Cap.VIEW_GATES)
+    gates = list(selectors.gates_for(request.user).order_by("place__campus__path", "name"))
+    now = timezone.now()
+    for gate in gates:
+        gate.status = selectors.device_status(gate, now=now)
+    can_manage = has_capability(request.user, Cap.MANAGE_GATES)
+    form = GateForm(places=selectors.places_for(request.user, Cap.MANAGE_GATES))
+    return render(
+        request,
+        "gates/devices.html",
+        {
+            "gates": gates,
+            "alerts": selectors.open_alerts_for(request.user),
+            "can_manage": can_manage,
+            "form": form,
+        },
+    )
+
+
+def _managed_gate(request, pk):
+    _require(request, Cap.MANAGE_GATES)
+    return get_object_or_404(selectors.gates_for(request.user, Cap.MANAGE_GATES), pk=pk)
+
+
+def _token_shown_once(request, gate, token):
+    kiosk_url = request.build_absolute_uri(f"/gates/kiosk/#token={token}")
+    return render(
+        request, "gates/device_token.html", {"gate": gate, "token": token, "kiosk_url": kiosk_url}
+    )
+
+
+@login_required
+@require_POST
+def device_new(request):
+    _require(request, Cap.MANAGE_GATES)
+    form = GateForm(request.POST, places=selectors.places_for(request.user, Cap.MANAGE_GATES))
+    if not form.is_valid():
+        return render(
+            request,
+            "gates/devices.html",
+            {"gates": [], "alerts": [], "can_manage": True, "form": form},
+            status=400,
+        )
+    gate, token = services.register_gate(
+        place=form.cleaned_data["place"],
+        name=form.cleaned_data["name"],
+        user=request.user,
+        request=request,
+    )
+    return _token_shown_once(request, gate, token)
+
+
+@login_required
+@require_POST
+def device_rotate(request, pk):
+    gate = _managed_gate(request, pk)
+    token = services.rotate_gate_token(gate=gate, user=request.user, request=request)
+    return _token_shown_once(request, gate, token)
+
+
+@login_required
+@require_POST
+def device_revoke(request, pk):
+    gate = _managed_gate(request, pk)
+    services.revoke_gate(gate=gate, user=request.user, request=request)
+    return redirect("gates:devices")
+
+
+@login_required
+@require_POST
+def alert_resolve(request, pk):
+    _require(request, Cap.MANAGE_GATES)
+    alert = get_object_or_404(
+        GateAlert.objects.filter(gate__in=selectors.gates_for(request.user, Cap.MANAGE_GATES)),
+        pk=pk,
+        resolved_at__isnull=True,
+    )
+    services.resolve_alert(alert=alert, user=request.user, request=request)
+    if request.htmx:
+        return HttpResponse("")
+    return redirect(request.POST.get("next") or "gates:live")
+
+
+@login_required
+def places(request):
+    _require(request, Cap.VIEW_GATES)
+    return render(
+        request,
+        "gates/places.html",
+        {
+            "places": selectors.places_for(request.user).prefetch_related("gates"),
+            "can_manage": has_capability(request.user, Cap.MANAGE_GATES),
+        },
+    )
+
+
+@login_required
+def place_edit(request, pk=None):
+    _require(request, Cap.MANAGE_GATES)
+    place = None
+    if pk is not None:
+        place = get_object_or_404(selectors.places_for(request.user, Cap.MANAGE_GATES), pk=pk)
+    in_scope = Q(pk__in=[])
+    for unit in scope_units(request.user, Cap.MANAGE_GATES):
+        in_scope |= Q(path__startswith=unit.path)
+    campuses = OrgUnit.objects.filter(in_scope, kind=OrgUnit.Kind.CAMPUS)
+    form = PlaceForm(request.POST or None, instance=place, campuses=campuses)
+    if request.method == "POST" and form.is_valid():
+        saved = form.save()
+        log_action(
+            request=request,
+            action="gates.place.saved",
+            data={"place": saved.pk, "changed": form.changed_data},
+        )
+        return redirect("gates:places")
+    return render(
+        request,
+        "gates/place_form.html",
+        {"form": form, "place": place},
+        status=400 if form.errors else 200,
+    )
+
+
+# --- everyone ------------------------------------------------------------------------------
+
+
+@login_required
+def mine(request):
+    """A person's own entries and exits: no scope needed, no audit (their own data)."""
+    person = getattr(request.user, "person", None)
+    page = None
+    if person is not None:
+        page = Paginator(selectors.own_events(person), 50).get_page(request.GET.get("page"))
+    return render(request, "gates/mine.html", {"person": person, "page": page})
+
+
+# --- the gate page -------------------------------------------------------------------------
+
+
+def kiosk(request):
+    """The gate page for a tablet or PC with a keyboard-wedge scanner. It holds no personal
+    data itself; its script signs in to the device API with the token kept in the
+    browser (given once in the URL fragment, which never reaches a server log)."""
+    return render(
+        request,
+        "gates/kiosk.html",
+        {
+            "reasons": {choice.value: str(choice.label) for choice in Reason},
+            "time_zone": settings.TIME_ZONE,
+            "texts": {
+                "allowed": _("Allowed"),
+                "refused": _("Refused"),
+                "offline": _("decided offline"),
+                "online": _("Online"),
+                "net_offline": _("Offline — deciding from the gate data"),
+                "never": _("never"),
+                "no_token": _(
+                    "This device has no gate token. Open the gate page link shown when the "
+                    "device was registered."
+                ),
+                "no_ed25519": _(
+                    "This browser cannot check Ed25519 signatures (WebCrypto), so it cannot "
+                    "decide offline. Use a current Chromium, Chrome, Edge or Firefox."
+                ),
+                "token_refused": _("The server refused this device token (revoked or replaced)."),
+                "notice_curfew": _("Entry after curfew"),
+                "notice_yellow": _("Yellow code"),
+                "notice_red": _("Red code"),
+                "notice_degraded": _("Degraded mode (stale gate data)"),
+                "minutes_ago": _("min ago"),
+            },
+        },
+    )
+
+
+def kiosk_worker(request):
+    """The service worker, served from /gates/kiosk/ so it may control the gate page."""
+    path = settings.BASE_DIR / "static" / "gates" / "kiosk-sw.js"
+    if not path.exists():
+        raise Http404
+    response = HttpResponse(path.read_text(), content_type="application/javascript")
+    response["Cache-Control"] = "no-cache"
+    return response

@@ -1,0 +1,40 @@
+/* Service worker of the gate page: the page and its own static files come from the
+ * cache when the network is down, so a gate restarted offline still opens. The device
+ * API is never cached: answers must be live or decided by the page from its snapshot. */
+var CACHE = "cc-gate-v1";
+
+self.addEventListener("install", function (event) {
+  event.waitUntil(caches.open(CACHE).then(function (cache) {
+    return cache.addAll([self.registration.scope]);
+  }).then(function () { return self.skipWaiting(); }));
+});
+
+self.addEventListener("activate", function (event) {
+  event.waitUntil(self.clients.claim());
+});
+
+self.addEventListener("fetch", function (event) {
+  var request = event.request;
+  var url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== location.origin || url.pathname.indexOf("/api/") === 0) return;
+  if (request.mode === "navigate") {
+    // Network first, so a new version of the page arrives; the cached copy when offline.
+    event.respondWith(fetch(request).then(function (response) {
+      var copy = response.clone();
+      caches.open(CACHE).then(function (cache) { cache.put(url.pathname, copy); });
+      return response;
+    }).catch(function () {
+      return caches.match(url.pathname).then(function (hit) { return hit || caches.match(self.registration.scope); });
+    }));
+    return;
+  }
+  if (url.pathname.indexOf("/static/") === 0) {
+    event.respondWith(caches.match(request).then(function (hit) {
+      return hit || fetch(request).then(function (response) {
+        var copy = response.clone();
+        caches.open(CACHE).then(function (cache) { cache.put(request, copy); });
+        return response;
+      });
+    }));
+  }
+});
