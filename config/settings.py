@@ -124,6 +124,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "campuscode.core.context_processors.navigation",
+                "campuscode.checkins.context_processors.reminders",
             ],
         },
     },

@@ -5,4 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class CheckinsConfig(AppConfig):
     name = "campuscode.checkins"
     label = "checkins"
-    verbose_name = _("Checkins")
+    verbose_name = _("Check-ins")
+
+    def ready(self):
+        from campuscode.checkins.health import health_status
+        from campuscode.codes.status import register_status_provider
+
+        register_status_provider(health_status)

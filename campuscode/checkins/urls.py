@@ -1,4 +1,31 @@
-from django.urls import path  # noqa: F401
+import os
+
+from django.urls import path
+
+from campuscode.checkins import views, views_manage
 
 app_name = "checkins"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.mine, name="mine"),
+    path("p/<int:point_id>/<str:token>/", views.point_url, name="point"),
+    path("done/<int:pk>/", views.done, name="done"),
+    path("kiosk/<int:point_id>/<str:key>/", views_manage.kiosk, name="kiosk"),
+    path("kiosk/<int:point_id>/<str:key>/panel/", views_manage.kiosk_panel, name="kiosk_panel"),
+    path("points/", views_manage.points, name="points"),
+    path("points/export.xlsx", views_manage.points_export, name="points_export"),
+    path("points/import/", views_manage.points_import, name="points_import"),
+    path("points/<int:pk>/", views_manage.point_edit, name="point_edit"),
+    path("points/<int:pk>/poster/", views_manage.poster, name="poster"),
+    path("notices/", views_manage.notices, name="notices"),
+    path("lists/", views_manage.roll, name="roll"),
+    path("lists/export.xlsx", views_manage.roll_export, name="roll_export"),
+    path("flags/<int:pk>/explain/", views_manage.flag_explain, name="flag_explain"),
+    path("people/<int:pk>/", views_manage.person_history, name="person"),
+    path("campuses/", views_manage.campuses, name="campuses"),
+]
+
+# The benchmark's ceiling: the same stack doing one INSERT. Never on in production.
+if os.environ.get("CAMPUSCODE_BENCH_CEILING") == "1":  # pragma: no cover
+    from campuscode.checkins.bench_views import ceiling
+
+    urlpatterns.append(path("bench-ceiling/", ceiling, name="bench_ceiling"))

@@ -15,6 +15,11 @@ NAV = [
     ("core:settings", _("School rules"), Cap.MANAGE_SETTINGS),
     ("gates:live", _("Gates"), Cap.VIEW_GATES),
     ("gates:mine", _("My entries/exits"), None),
+    ("checkins:mine", _("Check-in"), None),
+    ("checkins:roll", _("Check-in lists"), Cap.VIEW_HEALTH),
+    ("checkins:points", _("Check-in points"), Cap.MANAGE_SETTINGS),
+    ("checkins:notices", _("Check-in notices"), None),
+    ("checkins:campuses", _("Staff on several campuses"), Cap.EDIT_PEOPLE),
     ("accounts:security", _("Account security"), None),
 ]
 

@@ -1,0 +1,224 @@
+"""XLSX in and out: check-in points (bulk edit) and the who-has-checked-in list."""
+
+import tempfile
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.http import FileResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook, load_workbook
+
+from campuscode.checkins.models import CheckinPoint
+from campuscode.people.models import OrgUnit
+from campuscode.people.services import normalise_text
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+MAX_ROWS = 5000
+# Header cells accepted per column, in Chinese or English.
+POINT_COLUMNS = {
+    "campus": {"校区", "campus"},
+    "building": {"楼宇", "建筑", "building"},
+    "name": {"名称", "点位", "name"},
+    "kind": {"类型", "type", "kind"},
+    "active": {"启用", "active", "in use"},
+    "has_screen": {"有屏幕", "屏幕", "screen", "has screen"},
+}
+YES = {"1", "y", "yes", "true", "是", "有", "启用", "✓"}
+NO = {"0", "n", "no", "false", "否", "无", "停用", ""}
+
+
+def _safe(value):
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value  # a cell like "=HYPERLINK(...)" must not run as a formula
+    return value
+
+
+def xlsx_response(workbook: Workbook, filename: str) -> FileResponse:
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
+    workbook.save(handle)
+    handle.seek(0)
+    response = FileResponse(handle, as_attachment=True, filename=filename, content_type=XLSX_TYPE)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _sheet(title: str, headers: list[str]):
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=title[:31])
+    sheet.append(headers)
+    return workbook, sheet
+
+
+def points_workbook(points) -> Workbook:
+    workbook, sheet = _sheet(
+        _("Check-in points"),
+        ["校区", "楼宇", "名称", "类型", "启用", "有屏幕"],
+    )
+    for point in points:
+        sheet.append(
+            [
+                _safe(point.campus.name),
+                _safe(point.building),
+                _safe(point.name),
+                point.kind,
+                "是" if point.active else "否",
+                "是" if point.has_screen else "否",
+            ]
+        )
+    return workbook
+
+
+def roll_workbook(roll) -> Workbook:
+    workbook, sheet = _sheet(
+        f"{roll.day} {roll.period}",
+        [
+            _("Number"),
+            _("Name"),
+            _("Unit"),
+            _("Checked in"),
+            _("Time"),
+            _("Point"),
+            _("Temperature (°C)"),
+            _("Status"),
+            _("Symptoms"),
+            _("Contact history"),
+            _("Flags"),
+        ],
+    )
+    for row in roll.rows:
+        person, checkin = row.person, row.checkin
+        sheet.append(
+            [
+                _safe(person.number),
+                _safe(person.name),
+                _safe(person.org_unit.label),
+                _("Yes") if checkin else _("No"),
+                timezone.localtime(checkin.at).strftime("%Y-%m-%d %H:%M") if checkin else "",
+                _safe(checkin.point.name) if checkin else "",
+                float(checkin.temperature) if checkin else "",
+                str(checkin.get_colour_display()) if checkin else "",
+                "、".join(checkin.symptom_labels) if checkin else "",
+                str(checkin.get_contact_display()) if checkin else "",
+                "; ".join(str(f.get_reason_display()) for f in row.open_flags),
+            ]
+        )
+    return workbook
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def _yes_no(value, default: bool) -> bool | None:
+    text = normalise_text(value).lower()
+    if value is None:
+        return default
+    if text in YES:
+        return True
+    if text in NO:
+        return False
+    return None
+
+
+def _kind(value) -> str | None:
+    text = normalise_text(value)
+    for code, label in CheckinPoint.Kind.choices:
+        if text.lower() == code or text == str(label) or text == _(str(label)):
+            return code
+    chinese = {
+        "校门": "entrance",
+        "门": "entrance",
+        "教学楼": "teaching",
+        "办公楼": "office",
+        "宿舍": "dormitory",
+        "其他": "other",
+    }
+    return chinese.get(text)
+
+
+def import_points(*, upload, school: OrgUnit, user) -> ImportResult:
+    """Create or update points from a sheet; all or nothing, every error with its row."""
+    result = ImportResult()
+    if upload is None:
+        result.errors.append(_("Choose an .xlsx file."))
+        return result
+    try:
+        rows = list(
+            load_workbook(upload, read_only=True, data_only=True).active.iter_rows(values_only=True)
+        )
+    except Exception:  # openpyxl raises many kinds on a file that is not a workbook
+        result.errors.append(_("The file is not an Excel workbook (.xlsx)."))
+        return result
+    if not rows:
+        result.errors.append(_("The sheet is empty."))
+        return result
+    header = [normalise_text(cell).lower() for cell in rows[0]]
+    columns = {}
+    for key, names in POINT_COLUMNS.items():
+        for index, cell in enumerate(header):
+            if cell in {n.lower() for n in names}:
+                columns[key] = index
+    missing = [k for k in ("campus", "building", "name") if k not in columns]
+    if missing:
+        result.errors.append(_("Missing columns: %(cols)s") % {"cols": ", ".join(missing)})
+        return result
+    if len(rows) - 1 > MAX_ROWS:
+        result.errors.append(_("At most %(n)s rows at once.") % {"n": MAX_ROWS})
+        return result
+    campuses = {
+        c.name: c
+        for c in OrgUnit.objects.filter(kind=OrgUnit.Kind.CAMPUS, path__startswith=school.path)
+    }
+    parsed = []
+    for number, row in enumerate(rows[1:], start=2):
+
+        def cell(key, row=row):
+            index = columns.get(key)
+            return row[index] if index is not None and index < len(row) else None
+
+        if all(normalise_text(v) == "" for v in row):
+            continue
+        campus = campuses.get(normalise_text(cell("campus")))
+        building, name = normalise_text(cell("building")), normalise_text(cell("name"))
+        kind = (
+            _kind(cell("kind")) if "kind" in columns and normalise_text(cell("kind")) else "other"
+        )
+        active = _yes_no(cell("active"), True) if "active" in columns else True
+        screen = _yes_no(cell("has_screen"), True) if "has_screen" in columns else True
+        problems = []
+        if campus is None:
+            problems.append(_("unknown campus"))
+        if not building or not name:
+            problems.append(_("building and name are required"))
+        if kind is None:
+            problems.append(_("unknown type"))
+        if active is None or screen is None:
+            problems.append(_("use 是/否 for yes/no columns"))
+        if problems:
+            result.errors.append(
+                _("Row %(row)s: %(problems)s") % {"row": number, "problems": "; ".join(problems)}
+            )
+            continue
+        parsed.append((campus, building, name, kind, active, screen))
+    if result.errors:
+        return result
+    with transaction.atomic():
+        for campus, building, name, kind, active, screen in parsed:
+            _point, created = CheckinPoint.objects.update_or_create(
+                campus=campus,
+                building=building,
+                name=name,
+                defaults={"kind": kind, "active": active, "has_screen": screen},
+            )
+            if created:
+                result.created += 1
+            else:
+                result.updated += 1
+    return result

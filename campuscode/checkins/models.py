@@ -1,0 +1,286 @@
+"""Check-in points, date notices, health check-ins, their honesty flags, manual statuses.
+
+A check-in keeps what the person said (temperature, symptoms, contact) and what the
+server saw (point, time, how the point was reached, device, address). A correction in
+the same window is a new row; the earlier one stays, marked as superseded (R6.5).
+"""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from campuscode.codes.tokens import Colour
+from campuscode.people.models import OrgUnit, Person
+
+
+def _new_key() -> str:
+    return secrets.token_urlsafe(18)
+
+
+class CheckinPoint(models.Model):
+    """A designated place to check in (R4.3): a screen with a rotating code, or a poster."""
+
+    class Kind(models.TextChoices):
+        ENTRANCE = "entrance", _("Campus entrance")
+        TEACHING = "teaching", _("Teaching building")
+        OFFICE = "office", _("Office building")
+        DORMITORY = "dormitory", _("Dormitory")
+        OTHER = "other", _("Other")
+
+    campus = models.ForeignKey(
+        OrgUnit,
+        on_delete=models.PROTECT,
+        related_name="checkin_points",
+        limit_choices_to={"kind": OrgUnit.Kind.CAMPUS},
+        verbose_name=_("campus"),
+    )
+    building = models.CharField(_("building"), max_length=100)
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices, default=Kind.OTHER)
+    active = models.BooleanField(_("in use"), default=True)
+    has_screen = models.BooleanField(_("has a screen"), default=True)
+    # The kiosk page's address carries this key, so only the point's own screen shows
+    # the live code; changing it locks out an old screen (or a copied kiosk URL).
+    kiosk_key = models.CharField(max_length=32, default=_new_key, editable=False)
+    # Bumped to withdraw every printed poster of the point at once.
+    poster_version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("check-in point")
+        verbose_name_plural = _("check-in points")
+        ordering = ["campus__path", "building", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campus", "building", "name"], name="checkin_point_unique_name"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campus.name} · {self.building} · {self.name}"
+
+
+class CampusAssignment(models.Model):
+    """An extra campus a staff member works on and may check in at (R4.3, R4.4)."""
+
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="extra_campuses", verbose_name=_("person")
+    )
+    campus = models.ForeignKey(
+        OrgUnit,
+        on_delete=models.CASCADE,
+        related_name="+",
+        limit_choices_to={"kind": OrgUnit.Kind.CAMPUS},
+        verbose_name=_("campus"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("extra campus")
+        verbose_name_plural = _("extra campuses")
+        constraints = [
+            models.UniqueConstraint(fields=["person", "campus"], name="campus_assignment_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.campus}"
+
+
+class Period(models.TextChoices):
+    MORNING = "morning", _("Morning")
+    AFTERNOON = "afternoon", _("Afternoon")
+
+
+class WindowNotice(models.Model):
+    """A school notice changing the check-in windows for some dates (R4.1)."""
+
+    class Kind(models.TextChoices):
+        NO_CHECKIN = "none", _("No check-in on these dates")
+        OTHER_TIMES = "times", _("Other times on these dates")
+
+    school = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
+    title = models.CharField(_("title"), max_length=200)
+    first_day = models.DateField(_("first day"))
+    last_day = models.DateField(_("last day"))
+    kind = models.CharField(_("change"), max_length=8, choices=Kind.choices)
+    # 'HH:MM-HH:MM' or blank (no window), for everyone on these dates.
+    morning = models.CharField(_("morning window"), max_length=11, blank=True)
+    afternoon = models.CharField(_("afternoon window"), max_length=11, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("check-in notice")
+        verbose_name_plural = _("check-in notices")
+        ordering = ["-first_day"]
+
+    def __str__(self) -> str:
+        return f"{self.first_day}–{self.last_day} {self.title}"
+
+
+class Via(models.TextChoices):
+    SCREEN = "screen", _("Rotating code on the point's screen")
+    POSTER = "poster", _("Static poster code")
+
+
+class Symptom(models.TextChoices):
+    COUGH = "cough", _("Cough")
+    FEVER = "fever", _("Fever")
+    FATIGUE = "fatigue", _("Fatigue")
+    BREATHING = "breathing", _("Breathing difficulty")
+    OTHER = "other", _("Other")
+
+
+class Contact(models.TextChoices):
+    NONE = "none", _("No contact")
+    CONFIRMED = "confirmed", _("Contact with a confirmed case")
+    SUSPECTED = "suspected", _("Contact with a suspected case")
+
+
+class CheckinQuerySet(models.QuerySet):
+    def effective(self):
+        return self.filter(superseded_at__isnull=True)
+
+
+class Checkin(models.Model):
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="checkins", verbose_name=_("person")
+    )
+    point = models.ForeignKey(
+        CheckinPoint, on_delete=models.PROTECT, related_name="checkins", verbose_name=_("point")
+    )
+    at = models.DateTimeField(_("time"))
+    day = models.DateField(_("date"))
+    period = models.CharField(_("window"), max_length=10, choices=Period.choices)
+    temperature = models.DecimalField(_("temperature (°C)"), max_digits=3, decimal_places=1)
+    symptoms = models.JSONField(_("symptoms"), default=list, blank=True)
+    symptom_detail = models.CharField(_("symptom details"), max_length=500, blank=True)
+    contact = models.CharField(
+        _("contact history"), max_length=10, choices=Contact.choices, default=Contact.NONE
+    )
+    contact_at = models.DateTimeField(_("contact time"), null=True, blank=True)
+    contact_place = models.CharField(_("contact place"), max_length=200, blank=True)
+    contact_manner = models.CharField(_("manner of contact"), max_length=200, blank=True)
+    colour = models.CharField(_("status"), max_length=8, choices=Colour.choices)
+    reason = models.CharField(max_length=32)
+    via = models.CharField(_("reached by"), max_length=8, choices=Via.choices)
+    device = models.CharField(max_length=40, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    idempotency_key = models.CharField(max_length=64)
+    superseded_at = models.DateTimeField(null=True, blank=True)
+    superseded_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = CheckinQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("check-in")
+        verbose_name_plural = _("check-ins")
+        ordering = ["-at"]
+        constraints = [
+            # A retried submission (double tap, timeout, two tabs) finds its first row.
+            models.UniqueConstraint(
+                fields=["person", "idempotency_key"], name="checkin_unique_idempotency_key"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["person", "-at"], name="checkin_person_latest"),
+            models.Index(fields=["day", "period", "person"], name="checkin_window"),
+            models.Index(fields=["point", "at"], name="checkin_point_time"),
+            models.Index(fields=["device", "day", "period"], name="checkin_device_window"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.day} {self.period} {self.temperature}"
+
+    @property
+    def symptom_labels(self) -> list[str]:
+        return [str(Symptom(code).label) for code in self.symptoms if code in Symptom.values]
+
+
+class Flag(models.Model):
+    """A reason to doubt a check-in (R1.2); stored with it, never instead of it."""
+
+    class Reason(models.TextChoices):
+        SHARED_DEVICE = (
+            "shared_device",
+            _("The same phone checked in another account in this window"),
+        )
+        ADDRESS_BURST = (
+            "address_burst",
+            _("Several accounts checked in at this point from one network address within seconds"),
+        )
+        NOT_OPENED = (
+            "not_opened",
+            _("The form was sent without the point's code being opened in this browser"),
+        )
+
+    checkin = models.ForeignKey(Checkin, on_delete=models.CASCADE, related_name="flags")
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    detail = models.JSONField(default=dict, blank=True)
+    explained_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    explained_at = models.DateTimeField(null=True, blank=True)
+    explanation = models.CharField(_("explanation"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("check-in flag")
+        verbose_name_plural = _("check-in flags")
+        constraints = [
+            models.UniqueConstraint(fields=["checkin", "reason"], name="flag_unique_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.checkin_id}: {self.reason}"
+
+
+class ManualStatus(models.Model):
+    """A status set by the health office by hand, with its reason, until cleared (R2.1)."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="manual_statuses")
+    colour = models.CharField(_("status"), max_length=8, choices=Colour.choices)
+    reason = models.CharField(_("reason"), max_length=300)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    set_at = models.DateTimeField()
+    cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cleared_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["person", "cleared_at"], name="manual_status_current")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}: {self.colour}"
+
+
+class Reminder(models.Model):
+    """One reminder per person and window: the job may run again without sending twice."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    period = models.CharField(max_length=10, choices=Period.choices)
+    closes = models.CharField(max_length=5)  # "HH:MM", for the message
+    emailed = models.BooleanField(default=False)
+    sent_at = models.DateTimeField(auto_now_add=True)
+    seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "day", "period"], name="reminder_unique"),
+        ]
+        indexes = [models.Index(fields=["person", "seen_at"], name="reminder_unseen")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.day} {self.period}"

@@ -1,0 +1,83 @@
+"""Reminders to people who have not checked in, N minutes before their window closes.
+
+Idempotent: one Reminder row per person and window (a unique constraint), so the job
+may run every few minutes, or twice at once, without anyone getting two messages.
+"""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from campuscode.checkins.models import Checkin, Reminder
+from campuscode.checkins.windows import window_at
+from campuscode.core.rules import get_setting
+from campuscode.people.models import OrgUnit, Person
+
+
+def reminder_text(reminder: Reminder) -> str:
+    from campuscode.checkins.models import Period
+
+    return _(
+        "You have not checked in for the %(period)s window of %(day)s yet; it closes at %(closes)s."
+    ) % {"period": Period(reminder.period).label, "day": reminder.day, "closes": reminder.closes}
+
+
+def send_reminders(*, now: datetime | None = None) -> int:
+    """Remind everyone due; returns how many reminders were made."""
+    now = now or timezone.now()
+    lead = timedelta(minutes=get_setting("checkin_reminder_minutes"))
+    made: list[Reminder] = []
+    for school in OrgUnit.objects.filter(kind=OrgUnit.Kind.SCHOOL):
+        for kind in Person.Kind.values:
+            window = window_at(now, kind=kind, school_id=school.pk)
+            if window is None or window.end - now > lead:
+                continue
+            done = Checkin.objects.filter(day=window.day, period=window.period).values("person_id")
+            reminded = Reminder.objects.filter(day=window.day, period=window.period).values(
+                "person_id"
+            )
+            due = (
+                Person.objects.active()
+                .filter(school=school, kind=kind)
+                .exclude(pk__in=done)
+                .exclude(pk__in=reminded)
+            )
+            closes = timezone.localtime(window.end).strftime("%H:%M")
+            for person in due.iterator():
+                if not person.is_valid_on(window.day):
+                    continue
+                try:
+                    with transaction.atomic():
+                        made.append(
+                            Reminder.objects.create(
+                                person=person, day=window.day, period=window.period, closes=closes
+                            )
+                        )
+                except IntegrityError:  # another run reminded this person just now
+                    continue
+    _mail(made)
+    return len(made)
+
+
+def _mail(reminders: list[Reminder]) -> None:
+    """E-mail outside any transaction (slow I/O); the in-app notice needs no sending."""
+    messages = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for reminder in reminders:
+            if reminder.person.email:
+                messages.append(
+                    EmailMessage(
+                        subject=_("Check-in reminder"),
+                        body=reminder_text(reminder),
+                        to=[reminder.person.email],
+                    )
+                )
+    if messages:
+        get_connection().send_messages(messages)
+        Reminder.objects.filter(pk__in=[r.pk for r in reminders if r.person.email]).update(
+            emailed=True
+        )

@@ -1,0 +1,165 @@
+"""Reads of check-in data, always through the user's scope (R6.6)."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Prefetch
+
+from campuscode.checkins.models import CampusAssignment, Checkin, CheckinPoint, Flag, Reminder
+from campuscode.checkins.windows import kind_group, windows_on
+from campuscode.codes.tokens import Colour
+from campuscode.people.models import OrgUnit, Person
+from campuscode.people.scopes import Cap, people_visible_to, scope_units
+
+
+class Show:
+    ALL = "all"
+    CHECKED = "checked"
+    MISSING = "missing"
+    YELLOW = "yellow"
+    RED = "red"
+    FLAGGED = "flagged"
+    CHOICES = (ALL, CHECKED, MISSING, YELLOW, RED, FLAGGED)
+
+
+@dataclass
+class RollRow:
+    person: Person
+    checkin: Checkin | None
+
+    @property
+    def open_flags(self) -> list[Flag]:
+        return [f for f in self.checkin.flags.all() if not f.explained_at] if self.checkin else []
+
+    @property
+    def all_flags(self) -> list[Flag]:
+        return list(self.checkin.flags.all()) if self.checkin else []
+
+
+@dataclass
+class UnitCount:
+    unit: OrgUnit
+    expected: int = 0
+    checked: int = 0
+    yellow: int = 0
+    red: int = 0
+    flagged: int = 0
+
+    @property
+    def missing(self) -> int:
+        return self.expected - self.checked
+
+
+@dataclass
+class Roll:
+    day: date
+    period: str
+    rows: list[RollRow] = field(default_factory=list)
+    counts: list[UnitCount] = field(default_factory=list)
+    total: UnitCount | None = None
+
+
+def scope_unit_choices(user) -> list[OrgUnit]:
+    """The units a user may filter the lists by: their scope units and everything below."""
+    tops = scope_units(user, Cap.VIEW_HEALTH)
+    if not tops:
+        return []
+    units = OrgUnit.objects.none()
+    for top in tops:
+        units = units | OrgUnit.objects.filter(path__startswith=top.path)
+    return list(units.exclude(kind=OrgUnit.Kind.SCHOOL).distinct().order_by("path"))
+
+
+def roll(
+    *,
+    user,
+    day: date,
+    period: str,
+    unit: OrgUnit | None = None,
+    show: str = Show.ALL,
+    search: str = "",
+) -> Roll:
+    """Who has and has not checked in for one window, in the user's health scope."""
+    people = people_visible_to(user, Cap.VIEW_HEALTH, include_self=False).filter(
+        state=Person.State.ACTIVE
+    )
+    if unit is not None:
+        people = people.filter(org_unit__path__startswith=unit.path)
+    if search:
+        people = people.filter(name__contains=search) | people.filter(number__startswith=search)
+    people = [p for p in people.order_by("org_unit__path", "number") if p.is_valid_on(day)]
+    expected_kinds: dict[tuple[int, str], bool] = {}
+    expected = []
+    for person in people:
+        key = (person.school_id, kind_group(person.kind))
+        if key not in expected_kinds:
+            windows = windows_on(day, kind=person.kind, school_id=person.school_id)
+            expected_kinds[key] = any(w.period == period for w in windows)
+        if expected_kinds[key]:
+            expected.append(person)
+    checkins = {
+        c.person_id: c
+        for c in Checkin.objects.effective()
+        .filter(day=day, period=period, person_id__in=[p.pk for p in expected])
+        .select_related("point")
+        .prefetch_related(Prefetch("flags", queryset=Flag.objects.order_by("pk")))
+    }
+    result = Roll(day=day, period=period)
+    counts: dict[int, UnitCount] = {}
+    total = UnitCount(unit=unit)
+    for person in expected:
+        row = RollRow(person, checkins.get(person.pk))
+        count = counts.setdefault(person.org_unit_id, UnitCount(unit=person.org_unit))
+        for bucket in (count, total):
+            bucket.expected += 1
+            if row.checkin:
+                bucket.checked += 1
+                bucket.yellow += row.checkin.colour == Colour.YELLOW
+                bucket.red += row.checkin.colour == Colour.RED
+                bucket.flagged += bool(row.open_flags)
+        if _shown(row, show):
+            result.rows.append(row)
+    result.counts = list(counts.values())
+    result.total = total
+    return result
+
+
+def _shown(row: RollRow, show: str) -> bool:
+    if show == Show.CHECKED:
+        return row.checkin is not None
+    if show == Show.MISSING:
+        return row.checkin is None
+    if show in (Show.YELLOW, Show.RED):
+        return row.checkin is not None and row.checkin.colour == show
+    if show == Show.FLAGGED:
+        return bool(row.open_flags)
+    return True
+
+
+def history_of(person: Person, *, limit: int = 60) -> list[Checkin]:
+    return list(
+        Checkin.objects.filter(person=person)
+        .select_related("point", "point__campus")
+        .prefetch_related("flags")
+        .order_by("-at")[:limit]
+    )
+
+
+def today_count(point: CheckinPoint, day: date) -> int:
+    """Today's effective check-ins at the point, for its screen."""
+    return Checkin.objects.effective().filter(point=point, day=day).count()
+
+
+def campuses_of(person: Person) -> list[OrgUnit]:
+    own = person.org_unit.ancestor_of_kind(OrgUnit.Kind.CAMPUS)
+    extra = [
+        a.campus for a in CampusAssignment.objects.filter(person=person).select_related("campus")
+    ]
+    return [c for c in [own, *extra] if c is not None]
+
+
+def unseen_reminders(user) -> list[Reminder]:
+    person = getattr(user, "person", None)
+    if person is None:
+        return []
+    return list(Reminder.objects.filter(person=person, seen_at__isnull=True).order_by("sent_at"))

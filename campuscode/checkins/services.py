@@ -1,0 +1,356 @@
+"""Writes of the check-in app: the check-in itself (R4.5, R6.1), manual statuses, points,
+notices, flag explanations. Every expected refusal is a `Refusal` code, never an exception.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import IntegrityError, models, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from campuscode.audit.services import log_action
+from campuscode.checkins.health import evaluate
+from campuscode.checkins.models import (
+    CampusAssignment,
+    Checkin,
+    CheckinPoint,
+    Flag,
+    ManualStatus,
+    WindowNotice,
+)
+from campuscode.checkins.windows import Window, next_window, window_at
+from campuscode.core.rules import get_setting
+from campuscode.people.models import Person
+
+
+class Refusal(models.TextChoices):
+    NO_PERSON = "no_person", _("This account is not linked to a person in the registry.")
+    INACTIVE = "inactive", _("Your registration is not active, so you cannot check in.")
+    POINT_CLOSED = "point_closed", _("This check-in point is not in use.")
+    TOKEN_MALFORMED = "token_malformed", _("This is not the code of a check-in point.")
+    TOKEN_EXPIRED = (
+        "token_expired",
+        _("This code has expired. Scan the code on the point's screen again."),
+    )
+    FORM_EXPIRED = (
+        "form_expired",
+        _("The form was open for too long. Scan the code on the point's screen again."),
+    )
+    WRONG_CAMPUS = (
+        "wrong_campus",
+        _("This point belongs to another campus. Check in at a point of your own campus."),
+    )
+    OUTSIDE_WINDOW = "outside_window", _("Check-in is closed now.")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    checkin: Checkin | None = None
+    refusal: str | None = None
+    next_window: Window | None = None
+    window: Window | None = None
+    created: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.refusal is None
+
+    @property
+    def refusal_label(self) -> str:
+        return str(Refusal(self.refusal).label) if self.refusal else ""
+
+
+@dataclass(frozen=True)
+class Answers:
+    temperature: Decimal
+    symptoms: list[str]
+    symptom_detail: str = ""
+    contact: str = "none"
+    contact_at: datetime | None = None
+    contact_place: str = ""
+    contact_manner: str = ""
+
+
+def may_check_in_at(person: Person, point: CheckinPoint) -> bool:
+    """Own campus (the org unit lies under the point's campus), or an assigned one (R4.3)."""
+    if person.org_unit.path.startswith(point.campus.path):
+        return True
+    return CampusAssignment.objects.filter(person_id=person.pk, campus_id=point.campus_id).exists()
+
+
+def check_admission(*, person: Person | None, point: CheckinPoint, now: datetime) -> Outcome:
+    """Who may check in at `point` now; shared by opening the form and sending it."""
+    if person is None:
+        return Outcome(refusal=Refusal.NO_PERSON)
+    if person.state != Person.State.ACTIVE or not person.is_valid_on(timezone.localdate(now)):
+        return Outcome(refusal=Refusal.INACTIVE)
+    if not point.active:
+        return Outcome(refusal=Refusal.POINT_CLOSED)
+    if not may_check_in_at(person, point):
+        return Outcome(refusal=Refusal.WRONG_CAMPUS)
+    window = window_at(now, kind=person.kind, school_id=person.school_id)
+    if window is None:
+        return Outcome(
+            refusal=Refusal.OUTSIDE_WINDOW,
+            next_window=next_window(now, kind=person.kind, school_id=person.school_id),
+        )
+    return Outcome(window=window)
+
+
+def _honesty_flags(
+    *,
+    person: Person,
+    point: CheckinPoint,
+    window: Window,
+    device: str,
+    ip: str | None,
+    opened: bool,
+    now: datetime,
+) -> list[tuple[str, dict, list[int]]]:
+    """(reason, detail, other check-in ids to flag too) for one new check-in (R1.2)."""
+    flags: list[tuple[str, dict, list[int]]] = []
+    if not opened:
+        flags.append((Flag.Reason.NOT_OPENED, {}, []))
+    if device:
+        others = list(
+            Checkin.objects.filter(device=device, day=window.day, period=window.period)
+            .exclude(person_id=person.pk)
+            .values_list("pk", "person_id")
+        )
+        if others:
+            flags.append(
+                (
+                    Flag.Reason.SHARED_DEVICE,
+                    {"people": sorted({p for _pk, p in others})},
+                    [pk for pk, _p in others],
+                )
+            )
+    if ip:
+        span = timedelta(seconds=get_setting("checkin_burst_seconds"))
+        recent = list(
+            Checkin.objects.filter(point_id=point.pk, ip=ip, at__gte=now - span)
+            .exclude(person_id=person.pk)
+            .values_list("pk", "person_id")
+        )
+        people = {p for _pk, p in recent}
+        if len(people) + 1 >= get_setting("checkin_burst_accounts"):
+            flags.append(
+                (Flag.Reason.ADDRESS_BURST, {"people": len(people) + 1}, [pk for pk, _p in recent])
+            )
+    return flags
+
+
+def submit_checkin(
+    *,
+    person: Person | None,
+    point: CheckinPoint,
+    answers: Answers,
+    via: str,
+    idempotency_key: str,
+    device: str = "",
+    ip: str | None = None,
+    opened: bool = True,
+    now: datetime | None = None,
+) -> Outcome:
+    """Store one check-in at once (R6.1), or refuse with a reason.
+
+    Time and place come from the server: `now` is its clock, `point` was taken from a
+    token the server verified. A retry with the same idempotency key returns the first
+    record, even after the window has closed.
+    """
+    now = now or timezone.now()
+    if person is not None:
+        existing = Checkin.objects.filter(person_id=person.pk, idempotency_key=idempotency_key)
+        if first := existing.first():
+            return Outcome(checkin=first, created=False)
+    admission = check_admission(person=person, point=point, now=now)
+    if not admission.ok:
+        return admission
+    window = admission.window
+    colour, reason = evaluate(
+        temperature=answers.temperature, symptoms=answers.symptoms, contact=answers.contact
+    )
+    flags = _honesty_flags(
+        person=person, point=point, window=window, device=device, ip=ip, opened=opened, now=now
+    )
+    checkin = Checkin(
+        person=person,
+        point=point,
+        at=now,
+        day=window.day,
+        period=window.period,
+        temperature=answers.temperature,
+        symptoms=answers.symptoms,
+        symptom_detail=answers.symptom_detail,
+        contact=answers.contact,
+        contact_at=answers.contact_at,
+        contact_place=answers.contact_place,
+        contact_manner=answers.contact_manner,
+        colour=colour,
+        reason=reason,
+        via=via,
+        device=device,
+        ip=ip,
+        idempotency_key=idempotency_key,
+    )
+    try:
+        with transaction.atomic():
+            # Two corrections of one person racing would each miss the other's uncommitted
+            # row and both stay effective: the person's row lock makes them take turns.
+            # Two tabs or a double tap with one key: the unique (person, key) constraint
+            # makes the loser fail, and it then returns the winner's row below.
+            Person.objects.select_for_update().filter(pk=person.pk).values_list("pk").first()
+            checkin.save(force_insert=True)
+            # One effective check-in per person and window: an earlier one is kept but
+            # superseded by this correction.
+            Checkin.objects.filter(
+                person_id=person.pk,
+                day=window.day,
+                period=window.period,
+                superseded_at__isnull=True,
+            ).exclude(pk=checkin.pk).update(superseded_at=now, superseded_by=checkin)
+            if flags:
+                Flag.objects.bulk_create(
+                    [Flag(checkin=checkin, reason=r, detail=d) for r, d, _o in flags]
+                    + [Flag(checkin_id=o, reason=r) for r, _d, others in flags for o in others],
+                    ignore_conflicts=True,
+                )
+    except IntegrityError:
+        first = Checkin.objects.filter(person_id=person.pk, idempotency_key=idempotency_key).first()
+        if first is None:
+            raise
+        return Outcome(checkin=first, created=False)
+    return Outcome(checkin=checkin, created=True, window=window)
+
+
+def explain_flag(*, flag: Flag, user, explanation: str, request=None) -> Flag:
+    flag.explained_by = user
+    flag.explained_at = timezone.now()
+    flag.explanation = explanation.strip()[:300]
+    flag.save(update_fields=["explained_by", "explained_at", "explanation"])
+    log_action(
+        request=request,
+        actor=user,
+        action="checkins.flag.explained",
+        subject=flag.checkin.person,
+        data={"checkin": flag.checkin_id, "reason": flag.reason, "explanation": flag.explanation},
+    )
+    return flag
+
+
+def set_manual_status(*, person: Person, colour: str, reason: str, user, request=None):
+    """The health office sets a status by hand (audited); it replaces any earlier one."""
+    now = timezone.now()
+    with transaction.atomic():
+        ManualStatus.objects.filter(person=person, cleared_at__isnull=True).update(
+            cleared_at=now, cleared_by=user
+        )
+        status = ManualStatus.objects.create(
+            person=person, colour=colour, reason=reason.strip(), set_by=user, set_at=now
+        )
+    log_action(
+        request=request,
+        actor=user,
+        action="checkins.status.set",
+        subject=person,
+        data={"colour": colour, "reason": status.reason},
+    )
+    return status
+
+
+def clear_manual_status(*, person: Person, user, reason: str, request=None) -> int:
+    cleared = ManualStatus.objects.filter(person=person, cleared_at__isnull=True).update(
+        cleared_at=timezone.now(), cleared_by=user
+    )
+    log_action(
+        request=request,
+        actor=user,
+        action="checkins.status.cleared",
+        subject=person,
+        data={"reason": reason.strip(), "cleared": cleared},
+    )
+    return cleared
+
+
+def save_point(*, point: CheckinPoint | None = None, user=None, request=None, **fields):
+    point = point or CheckinPoint()
+    for name, value in fields.items():
+        setattr(point, name, value)
+    point.full_clean()
+    point.save()
+    log_action(
+        request=request,
+        actor=user,
+        action="checkins.point.saved",
+        data={"point": point.pk, "name": str(point)},
+    )
+    return point
+
+
+def withdraw_posters(*, point: CheckinPoint, user=None, request=None) -> CheckinPoint:
+    """Printed posters of the point stop working (a poster was photographed and shared)."""
+    CheckinPoint.objects.filter(pk=point.pk).update(poster_version=point.poster_version + 1)
+    point.refresh_from_db()
+    log_action(
+        request=request,
+        actor=user,
+        action="checkins.point.posters_withdrawn",
+        data={"point": point.pk},
+    )
+    return point
+
+
+def publish_notice(*, school, user, request=None, **fields) -> WindowNotice:
+    notice = WindowNotice(school=school, created_by=user, **fields)
+    notice.full_clean()
+    notice.save()
+    log_action(
+        request=request,
+        actor=user,
+        action="checkins.notice.published",
+        data={
+            "notice": notice.pk,
+            "title": notice.title,
+            "first_day": str(notice.first_day),
+            "last_day": str(notice.last_day),
+            "kind": notice.kind,
+        },
+    )
+    return notice
+
+
+def assign_campus(*, person: Person, campus, user, request=None) -> CampusAssignment:
+    assignment, _created = CampusAssignment.objects.get_or_create(
+        person=person, campus=campus, defaults={"created_by": user}
+    )
+    log_action(
+        request=request,
+        actor=user,
+        action="checkins.campus.assigned",
+        subject=person,
+        data={"campus": campus.pk},
+    )
+    return assignment
+
+
+def unassign_campus(*, assignment: CampusAssignment, user, request=None) -> None:
+    person = assignment.person
+    campus_id = assignment.campus_id
+    assignment.delete()
+    log_action(
+        request=request,
+        actor=user,
+        action="checkins.campus.unassigned",
+        subject=person,
+        data={"campus": campus_id},
+    )
+
+
+def points_query_for(person: Person):
+    """The points of every campus `person` may check in at."""
+    extra = CampusAssignment.objects.filter(person=person).values("campus_id")
+    own = person.org_unit.ancestor_of_kind("campus")
+    return CheckinPoint.objects.filter(Q(campus_id__in=extra) | Q(campus=own), active=True)

@@ -1,0 +1,55 @@
+import pytest
+
+from campuscode.checkins.models import CheckinPoint
+from campuscode.checkins.tokens import screen_token
+from campuscode.people.models import Person, Role
+
+MORNING = "2026-03-02 08:00 +0800"  # a Monday, inside the default 07:00-10:00 window
+
+
+@pytest.fixture
+def point(tree):
+    return CheckinPoint.objects.create(
+        campus=tree.main_campus, building="第一教学楼", name="一教东门", kind="teaching"
+    )
+
+
+@pytest.fixture
+def east_point(tree):
+    return CheckinPoint.objects.create(
+        campus=tree.east_campus, building="外语楼", name="外语楼大厅", kind="teaching"
+    )
+
+
+@pytest.fixture
+def morning(time_machine):
+    time_machine.move_to(MORNING, tick=False)
+    return time_machine
+
+
+@pytest.fixture
+def health_officer(tree):
+    staff = tree.person("陈医生", tree.clinic, kind=Person.Kind.STAFF, number="T0009")
+    return tree.account("", (Role.HEALTH_OFFICE, tree.school), person=staff)
+
+
+@pytest.fixture
+def dept_admin(tree):
+    staff = tree.person("李海燕", tree.cs, kind=Person.Kind.STAFF, number="T0002")
+    return tree.account("", (Role.DEPARTMENT_ADMIN, tree.cs), person=staff)
+
+
+def point_path(point, token=None) -> str:
+    return f"/checkins/p/{point.pk}/{token or screen_token(point.pk)}/"
+
+
+GOOD = {"temperature": "36.5", "symptoms": ["none"], "contact": "none"}
+
+
+def check_in(client, point, data=None, *, token=None, **extra):
+    """Open the point's URL as the phone would, then send the form with its key."""
+    path = point_path(point, token)
+    page = client.get(path, **extra)
+    assert page.status_code == 200, page.content.decode()[:500]
+    key = page.context["form"].initial["key"]
+    return client.post(path, {**GOOD, **(data or {}), "key": key}, **extra)

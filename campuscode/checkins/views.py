@@ -1,0 +1,214 @@
+"""The check-in itself: a point's URL (from the kiosk QR or a poster) → form → result.
+
+The point and the time are the server's: the point from a token it verifies, the time
+from its clock. The phone sends only its answers and the idempotency key (R4.5, R1.2).
+"""
+
+import secrets
+import time
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from campuscode.audit.services import client_ip
+from campuscode.checkins import selectors
+from campuscode.checkins.forms import CheckinForm
+from campuscode.checkins.health import describe
+from campuscode.checkins.models import Checkin, CheckinPoint, WindowNotice
+from campuscode.checkins.services import Outcome, Refusal, check_admission, submit_checkin
+from campuscode.checkins.tokens import TokenCheck, check_point_token, current_step
+from campuscode.checkins.windows import next_window, windows_on
+from campuscode.core.rules import get_setting
+
+DEVICE_COOKIE = "cc_device"
+DEVICE_SALT = "campuscode.checkins.device"
+DEVICE_MAX_AGE = 5 * 365 * 24 * 3600
+VISITS = "checkins.visits"
+MAX_VISITS = 6
+
+
+def device_of(request) -> str:
+    """The browser's long-lived device id, made on first sight (set on the response)."""
+    device = request.get_signed_cookie(DEVICE_COOKIE, default=None, salt=DEVICE_SALT)
+    if not device:
+        device = getattr(request, "_new_device", None) or secrets.token_hex(12)
+        request._new_device = device
+    return device
+
+
+def _with_device(request, response):
+    if getattr(request, "_new_device", None):
+        response.set_signed_cookie(
+            DEVICE_COOKIE,
+            request._new_device,
+            salt=DEVICE_SALT,
+            max_age=DEVICE_MAX_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
+    return response
+
+
+def _person(request):
+    return getattr(request.user, "person", None) if request.user.is_authenticated else None
+
+
+def _refuse(request, outcome: Outcome, point=None, status=403):
+    return _with_device(
+        request,
+        render(
+            request,
+            "checkins/refused.html",
+            {"outcome": outcome, "point": point, "reason": outcome.refusal},
+            status=status,
+        ),
+    )
+
+
+def point_url(request, point_id: int, token: str):
+    """GET: the scanned URL → the form. POST: the form's answers → one stored check-in."""
+    point = get_object_or_404(CheckinPoint.objects.select_related("campus"), pk=point_id)
+    device = device_of(request)
+    visits = request.session.get(VISITS, {})
+    visit = visits.get(token) if isinstance(visits, dict) else None
+    if visit and visit.get("p") != point.pk:
+        visit = None
+    opened_step = visit["s"] if visit else None
+    check = check_point_token(
+        point.pk, token, poster_version=point.poster_version, opened_step=opened_step
+    )
+    if check.result != TokenCheck.OK:
+        reason = (
+            Refusal.TOKEN_EXPIRED if check.result == TokenCheck.EXPIRED else Refusal.TOKEN_MALFORMED
+        )
+        return _refuse(
+            request,
+            Outcome(refusal=reason),
+            point,
+            status=410 if reason == Refusal.TOKEN_EXPIRED else 400,
+        )
+    if visit and time.time() - visit["t"] > get_setting("checkin_form_minutes") * 60:
+        return _refuse(request, Outcome(refusal=Refusal.FORM_EXPIRED), point, status=410)
+    if request.method == "GET" and not visit:
+        # Record that this browser opened the point's URL while its code was fresh; the
+        # form may then be sent within `checkin_form_minutes`, after a sign-in too.
+        visit = {
+            "p": point.pk,
+            "s": check.step if check.step is not None else current_step(),
+            "t": time.time(),
+            "k": secrets.token_urlsafe(16),
+        }
+        visits = {k: v for k, v in (visits or {}).items()}
+        visits[token] = visit
+        request.session[VISITS] = dict(list(visits.items())[-MAX_VISITS:])
+    if not request.user.is_authenticated:
+        return _with_device(request, redirect_to_login(request.get_full_path()))
+    person = _person(request)
+    now = timezone.now()
+    if request.method == "POST":
+        form = CheckinForm(request.POST)
+        if not form.is_valid():
+            context = _form_context(request, point, form, person, now, via=check.via)
+            return _with_device(request, render(request, "checkins/form.html", context, status=400))
+        outcome = submit_checkin(
+            person=person,
+            point=point,
+            answers=form.answers(),
+            via=check.via,
+            idempotency_key=form.cleaned_data["key"],
+            device=device,
+            ip=client_ip(request),
+            opened=visit is not None,
+            now=now,
+        )
+        if not outcome.ok:
+            return _refuse(request, outcome, point)
+        return _with_device(request, redirect("checkins:done", pk=outcome.checkin.pk))
+    admission = check_admission(person=person, point=point, now=now)
+    if not admission.ok:
+        return _refuse(request, admission, point)
+    form = CheckinForm(initial={"key": visit["k"]})
+    context = _form_context(
+        request, point, form, person, now, via=check.via, window=admission.window
+    )
+    return _with_device(request, render(request, "checkins/form.html", context))
+
+
+def _form_context(request, point, form, person, now, *, via, window=None):
+    if window is None and person is not None:
+        window = check_admission(person=person, point=point, now=now).window
+    return {
+        "point": point,
+        "form": form,
+        "person": person,
+        "now": now,
+        "window": window,
+        "measure_minutes": get_setting("checkin_measure_minutes"),
+        "via": via,
+    }
+
+
+@login_required
+def done(request, pk: int):
+    """The result of one's own check-in, with the colour it gives the code."""
+    person = _person(request)
+    if person is None:
+        raise Http404
+    checkin = get_object_or_404(
+        Checkin.objects.select_related("point", "point__campus"), pk=pk, person=person
+    )
+    from campuscode.codes.status import current_status
+
+    return render(
+        request,
+        "checkins/done.html",
+        {
+            "checkin": checkin,
+            "reason_text": describe(checkin),
+            "status": current_status(person),
+            "person": person,
+        },
+    )
+
+
+@login_required
+def mine(request):
+    """One's own check-ins: today's windows, the next one, the recent history."""
+    person = _person(request)
+    context = {"person": person}
+    if person is not None:
+        now = timezone.now()
+        today = timezone.localdate(now)
+        windows = windows_on(today, kind=person.kind, school_id=person.school_id)
+        history = list(
+            Checkin.objects.filter(person=person).select_related("point", "point__campus")[:20]
+        )
+        done_today = {c.period: c for c in history if c.day == today and not c.superseded_at}
+        context.update(
+            windows=[
+                {
+                    "window": w,
+                    "checkin": done_today.get(w.period),
+                    "open": w.contains(now),
+                    "past": w.end <= now,
+                }
+                for w in windows
+            ],
+            next_window=next_window(now, kind=person.kind, school_id=person.school_id),
+            history=history,
+            campuses=selectors.campuses_of(person),
+            date_notices=_upcoming_notices(person.school_id, today),
+        )
+    return render(request, "checkins/mine.html", context)
+
+
+def _upcoming_notices(school_id, today):
+    return list(
+        WindowNotice.objects.filter(school_id=school_id, last_day__gte=today).order_by("first_day")[
+            :5
+        ]
+    )

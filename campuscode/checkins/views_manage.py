@@ -1,0 +1,435 @@
+"""Pages for the people who run check-ins: point screens and posters, points, notices,
+the who-has-checked-in lists, a person's history and manual status, extra campuses."""
+
+import time
+from datetime import date
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from campuscode.audit.services import log_action
+from campuscode.checkins import exports, selectors, services
+from campuscode.checkins.forms import ExplainForm, ManualStatusForm, NoticeForm, PointForm
+from campuscode.checkins.models import CampusAssignment, CheckinPoint, Flag, Period, WindowNotice
+from campuscode.checkins.tokens import poster_token, screen_token, seconds_to_next_step
+from campuscode.checkins.windows import current_or_last_window
+from campuscode.codes.services import qr_svg
+from campuscode.codes.status import current_status
+from campuscode.people.models import OrgUnit, Person
+from campuscode.people.scopes import (
+    Cap,
+    has_capability,
+    people_visible_to,
+    scope_filter,
+    scope_units,
+)
+
+
+def _require(user, capability):
+    if not has_capability(user, capability):
+        raise PermissionDenied
+
+
+def _managed_points(user):
+    """Points of the campuses under the user's settings scope (the system admin's school)."""
+    q = None
+    for unit in scope_units(user, Cap.MANAGE_SETTINGS):
+        part = CheckinPoint.objects.filter(campus__path__startswith=unit.path)
+        q = part if q is None else q | part
+    return (q if q is not None else CheckinPoint.objects.none()).select_related("campus")
+
+
+def _school_of(user) -> OrgUnit:
+    units = scope_units(user, Cap.MANAGE_SETTINGS) or scope_units(user, Cap.EDIT_PEOPLE)
+    if not units:
+        raise PermissionDenied
+    return OrgUnit.objects.get(pk=units[0].school_id)
+
+
+# --- Kiosk screens and posters ---------------------------------------------------------
+
+
+def _kiosk_point(point_id: int, key: str) -> CheckinPoint:
+    point = CheckinPoint.objects.select_related("campus").filter(pk=point_id).first()
+    # A wrong key is a 404 like an unknown point: the live code is for the screen only.
+    if point is None or not secrets_equal(point.kiosk_key, key):
+        raise Http404
+    return point
+
+
+def secrets_equal(a: str, b: str) -> bool:
+    import hmac
+
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+def _kiosk_context(request, point):
+    url = request.build_absolute_uri(
+        reverse("checkins:point", args=[point.pk, screen_token(point.pk)])
+    )
+    return {
+        "point": point,
+        "url": url,
+        "svg": qr_svg(url, scale=8),
+        "count": selectors.today_count(point, timezone.localdate()),
+        "next_ms": int(seconds_to_next_step() * 1000),
+        "now": timezone.localtime(),
+        "server_ms": int(time.time() * 1000),
+        "tz": settings.TIME_ZONE,
+    }
+
+
+def kiosk(request, point_id: int, key: str):
+    """The point's screen: a rotating code, the point's name, a clock, today's count."""
+    point = _kiosk_point(point_id, key)
+    return render(request, "checkins/kiosk.html", _kiosk_context(request, point))
+
+
+def kiosk_panel(request, point_id: int, key: str):
+    point = _kiosk_point(point_id, key)
+    response = render(request, "checkins/kiosk_panel.html", _kiosk_context(request, point))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def poster(request, pk: int):
+    """An A4 poster for a point without a screen: a static code, marked as such."""
+    _require(request.user, Cap.MANAGE_SETTINGS)
+    point = get_object_or_404(_managed_points(request.user), pk=pk)
+    url = request.build_absolute_uri(
+        reverse("checkins:point", args=[point.pk, poster_token(point.pk, point.poster_version)])
+    )
+    return render(
+        request, "checkins/poster.html", {"point": point, "url": url, "svg": qr_svg(url, scale=10)}
+    )
+
+
+# --- Points ----------------------------------------------------------------------------
+
+
+@login_required
+def points(request):
+    _require(request.user, Cap.MANAGE_SETTINGS)
+    school = _school_of(request.user)
+    form = PointForm(request.POST or None, school=school)
+    if request.method == "POST" and form.is_valid():
+        services.save_point(user=request.user, request=request, **form.cleaned_data)
+        messages.success(request, _("The check-in point was saved."))
+        return redirect("checkins:points")
+    rows = _managed_points(request.user).order_by("campus__path", "building", "name")
+    return render(
+        request,
+        "checkins/points.html",
+        {"points": rows, "form": form, "import_errors": []},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def point_edit(request, pk: int):
+    _require(request.user, Cap.MANAGE_SETTINGS)
+    point = get_object_or_404(_managed_points(request.user), pk=pk)
+    form = PointForm(request.POST or None, instance=point, school=_school_of(request.user))
+    if request.method == "POST":
+        if "withdraw_posters" in request.POST:
+            services.withdraw_posters(point=point, user=request.user, request=request)
+            messages.success(request, _("Printed posters of this point no longer work."))
+            return redirect("checkins:point_edit", pk=point.pk)
+        if form.is_valid():
+            fields = {k: v for k, v in form.cleaned_data.items()}
+            services.save_point(point=point, user=request.user, request=request, **fields)
+            messages.success(request, _("The check-in point was saved."))
+            return redirect("checkins:points")
+    kiosk_url = request.build_absolute_uri(
+        reverse("checkins:kiosk", args=[point.pk, point.kiosk_key])
+    )
+    return render(
+        request, "checkins/point_edit.html", {"point": point, "form": form, "kiosk_url": kiosk_url}
+    )
+
+
+@login_required
+def points_export(request):
+    _require(request.user, Cap.MANAGE_SETTINGS)
+    return exports.xlsx_response(
+        exports.points_workbook(_managed_points(request.user)), "checkin-points.xlsx"
+    )
+
+
+@login_required
+@require_POST
+def points_import(request):
+    _require(request.user, Cap.MANAGE_SETTINGS)
+    school = _school_of(request.user)
+    upload = request.FILES.get("file")
+    result = exports.import_points(upload=upload, school=school, user=request.user)
+    if result.errors:
+        rows = _managed_points(request.user).order_by("campus__path", "building", "name")
+        return render(
+            request,
+            "checkins/points.html",
+            {"points": rows, "form": PointForm(school=school), "import_errors": result.errors},
+            status=400,
+        )
+    log_action(
+        request=request,
+        action="checkins.points.imported",
+        data={"created": result.created, "updated": result.updated},
+    )
+    messages.success(
+        request,
+        _("Import done: %(created)s new points, %(updated)s updated.")
+        % {"created": result.created, "updated": result.updated},
+    )
+    return redirect("checkins:points")
+
+
+# --- Date notices (R4.1) ---------------------------------------------------------------
+
+
+@login_required
+def notices(request):
+    person = getattr(request.user, "person", None)
+    may_publish = has_capability(request.user, Cap.MANAGE_SETTINGS)
+    form = NoticeForm(request.POST or None) if may_publish else None
+    if request.method == "POST":
+        if not may_publish:
+            raise PermissionDenied
+        if form.is_valid():
+            services.publish_notice(
+                school=_school_of(request.user),
+                user=request.user,
+                request=request,
+                **form.cleaned_data,
+            )
+            messages.success(request, _("The notice was published."))
+            return redirect("checkins:notices")
+    if may_publish:
+        school_id = _school_of(request.user).pk
+    elif person is not None:
+        school_id = person.school_id
+    else:
+        school_id = None
+    rows = WindowNotice.objects.filter(school_id=school_id).order_by("-first_day")[:50]
+    return render(
+        request,
+        "checkins/notices.html",
+        {"rows": rows, "form": form},
+        status=400 if form is not None and form.errors else 200,
+    )
+
+
+# --- Who has and has not checked in ----------------------------------------------------
+
+
+def _roll_params(request):
+    """Date, window, unit, filter from the query, each checked against the user's scope."""
+    now = timezone.now()
+    try:
+        day = date.fromisoformat(request.GET.get("day", "")) if request.GET.get("day") else None
+    except ValueError:
+        day = None
+    period = request.GET.get("period")
+    if period not in Period.values:
+        period = None
+    if day is None:
+        day = timezone.localdate(now)
+    if period is None:
+        window = current_or_last_window(
+            now, kind=Person.Kind.STUDENT, school_id=_school_id(request.user)
+        )
+        period = window.period if window and day == timezone.localdate(now) else Period.MORNING
+    units = selectors.scope_unit_choices(request.user)
+    unit = None
+    if unit_id := request.GET.get("unit"):
+        unit = next((u for u in units if str(u.pk) == unit_id), None)
+        if unit is None:
+            raise Http404
+    show = request.GET.get("show", selectors.Show.ALL)
+    if show not in selectors.Show.CHOICES:
+        show = selectors.Show.ALL
+    return day, period, unit, units, show, request.GET.get("q", "").strip()[:32]
+
+
+def _school_id(user):
+    units = scope_units(user, Cap.VIEW_HEALTH)
+    return units[0].school_id if units else None
+
+
+@login_required
+def roll(request):
+    _require(request.user, Cap.VIEW_HEALTH)
+    day, period, unit, units, show, search = _roll_params(request)
+    result = selectors.roll(
+        user=request.user, day=day, period=period, unit=unit, show=show, search=search
+    )
+    log_action(
+        request=request,
+        action="checkins.list.viewed",
+        data={
+            "day": str(day),
+            "period": period,
+            "unit": unit.pk if unit else None,
+            "show": show,
+            "people": [row.person.pk for row in result.rows],
+        },
+    )
+    context = {
+        "roll": result,
+        "day": day,
+        "period": period,
+        "unit": unit,
+        "units": units,
+        "show": show,
+        "q": search,
+        "periods": Period.choices,
+        "shows": selectors.Show.CHOICES,
+        "query": request.GET.urlencode(),
+    }
+    template = "checkins/roll_table.html" if request.htmx else "checkins/roll.html"
+    return render(request, template, context)
+
+
+@login_required
+def roll_export(request):
+    _require(request.user, Cap.VIEW_HEALTH)
+    day, period, unit, _units, show, search = _roll_params(request)
+    result = selectors.roll(
+        user=request.user, day=day, period=period, unit=unit, show=show, search=search
+    )
+    log_action(
+        request=request,
+        action="checkins.list.exported",
+        data={"day": str(day), "period": period, "people": [row.person.pk for row in result.rows]},
+    )
+    return exports.xlsx_response(exports.roll_workbook(result), f"checkins-{day}-{period}.xlsx")
+
+
+@login_required
+@require_POST
+def flag_explain(request, pk: int):
+    """An adviser marks a flag as explained (a shared phone of siblings, a shared router)."""
+    flag = get_object_or_404(Flag.objects.select_related("checkin__person"), pk=pk)
+    in_scope = people_visible_to(request.user, Cap.VIEW_HEALTH, include_self=False).filter(
+        pk=flag.checkin.person_id
+    )
+    if not in_scope.exists():
+        raise Http404
+    form = ExplainForm(request.POST)
+    if form.is_valid():
+        services.explain_flag(
+            flag=flag,
+            user=request.user,
+            explanation=form.cleaned_data["explanation"],
+            request=request,
+        )
+    if request.htmx:
+        return render(request, "checkins/flag_panel.html", {"flag": flag})
+    return redirect(request.POST.get("next") or reverse("checkins:roll"))
+
+
+# --- One person's check-ins and manual status ------------------------------------------
+
+
+@login_required
+def person_history(request, pk: int):
+    person = (
+        people_visible_to(request.user, Cap.VIEW_HEALTH, include_self=False).filter(pk=pk).first()
+    )
+    if person is None:
+        raise Http404
+    may_manage = (
+        people_visible_to(request.user, Cap.MANAGE_HEALTH, include_self=False)
+        .filter(pk=pk)
+        .exists()
+    )
+    form = ManualStatusForm(request.POST or None) if may_manage else None
+    if request.method == "POST":
+        if not may_manage:
+            raise Http404
+        if form.is_valid():
+            if form.cleaned_data["colour"] == "clear":
+                services.clear_manual_status(
+                    person=person,
+                    user=request.user,
+                    reason=form.cleaned_data["reason"],
+                    request=request,
+                )
+            else:
+                services.set_manual_status(
+                    person=person,
+                    colour=form.cleaned_data["colour"],
+                    reason=form.cleaned_data["reason"],
+                    user=request.user,
+                    request=request,
+                )
+            messages.success(request, _("The health status was saved."))
+            return redirect("checkins:person", pk=person.pk)
+    log_action(request=request, action="checkins.history.viewed", subject=person)
+    return render(
+        request,
+        "checkins/person.html",
+        {
+            "subject": person,
+            "history": selectors.history_of(person),
+            "status": current_status(person),
+            "manual": person.manual_statuses.filter(cleared_at__isnull=True).first(),
+            "form": form,
+        },
+        status=400 if form is not None and form.errors else 200,
+    )
+
+
+# --- Extra campuses of staff (R4.3, R4.4) ----------------------------------------------
+
+
+@login_required
+def campuses(request):
+    _require(request.user, Cap.EDIT_PEOPLE)
+    editable = people_visible_to(request.user, Cap.EDIT_PEOPLE, include_self=False)
+    school = _school_of(request.user)
+    campus_choices = OrgUnit.objects.filter(kind=OrgUnit.Kind.CAMPUS, path__startswith=school.path)
+    error = ""
+    if request.method == "POST":
+        if remove := request.POST.get("remove"):
+            assignment = get_object_or_404(
+                CampusAssignment.objects.filter(
+                    scope_filter(
+                        request.user,
+                        Cap.EDIT_PEOPLE,
+                        unit_field="person__org_unit",
+                        kind_field="person__kind",
+                    )
+                ),
+                pk=remove,
+            )
+            services.unassign_campus(assignment=assignment, user=request.user, request=request)
+            return redirect("checkins:campuses")
+        number = request.POST.get("number", "").strip()
+        person = editable.filter(number=number).first()
+        campus = campus_choices.filter(pk=request.POST.get("campus") or 0).first()
+        if person is None or campus is None:
+            error = _("No such person in your scope, or no such campus.")
+        else:
+            services.assign_campus(person=person, campus=campus, user=request.user, request=request)
+            return redirect("checkins:campuses")
+    rows = CampusAssignment.objects.filter(
+        scope_filter(
+            request.user, Cap.EDIT_PEOPLE, unit_field="person__org_unit", kind_field="person__kind"
+        )
+    ).select_related("person", "campus")
+    return render(
+        request,
+        "checkins/campuses.html",
+        {"rows": rows, "campus_choices": campus_choices, "error": error},
+        status=400 if error else 200,
+    )

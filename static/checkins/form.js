@@ -1,0 +1,25 @@
+// The check-in form: contact details only when a contact is reported, "None" and
+// symptoms exclusive, and one submission per tap (the server dedupes retries anyway).
+(function () {
+  var form = document.querySelector(".checkin-form form");
+  if (!form) return;
+  var details = form.querySelector(".contact-details");
+  function syncContact() {
+    var chosen = form.querySelector("input[name=contact]:checked");
+    details.hidden = !chosen || chosen.value === "none";
+  }
+  form.addEventListener("change", function (event) {
+    var box = event.target;
+    if (box.name === "symptoms" && box.checked) {
+      form.querySelectorAll("input[name=symptoms]").forEach(function (other) {
+        if ((box.value === "none") !== (other.value === "none")) other.checked = false;
+      });
+    }
+    if (box.name === "contact") syncContact();
+  });
+  form.addEventListener("submit", function () {
+    var button = form.querySelector("[data-submit]");
+    setTimeout(function () { button.disabled = true; }, 0);
+  });
+  syncContact();
+})();
