@@ -222,6 +222,10 @@ class ImportRowError(models.Model):
     def message(self) -> str:
         return str(RowProblem(self.code).label) % (self.params or {})
 
+    @property
+    def column(self) -> str:
+        return self.job.column_label(self.field)
+
 
 class StagedRow(models.Model):
     """A checked row waiting for the commit; deleted when the job ends.
