@@ -203,7 +203,7 @@ def test_the_preview_counts_the_units_it_would_create(tree, xlsx, capsys):
 
 def test_a_campus_column_picks_the_campus(tree, xlsx):
     headers = ["学号", "姓名", "身份证号", "学院", "班级", "校区"]
-    job = run(xlsx([student_row(1, college="新学院")[:5] + ["东校区"]], headers=headers))
+    job = run(xlsx([[*student_row(1, college="新学院")[:5], "东校区"]], headers=headers))
     assert job.written_new == 1
     assert OrgUnit.objects.get(name="新学院").parent == tree.east_campus
 
