@@ -78,7 +78,9 @@ def _searched_events(request):
 
 def _audit_search(request, action: str, filters: dict, events, shown: int) -> None:
     """One audit entry per read; when the search names one person, they are its subject."""
-    people = list(events.values_list("person", flat=True).distinct()[:2])
+    people = list(
+        events.exclude(person=None).order_by().values_list("person", flat=True).distinct()[:2]
+    )
     subject = Person.objects.filter(pk=people[0]).first() if len(people) == 1 else None
     log_action(
         request=request,
