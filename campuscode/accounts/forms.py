@@ -92,7 +92,7 @@ class ClaimIdentityForm(SchoolChoiceMixin, forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
     )
     name = forms.CharField(
-        label=_("Name"), max_length=64, widget=forms.TextInput(attrs={"autocomplete": "name"})
+        label=_("Full name"), max_length=64, widget=forms.TextInput(attrs={"autocomplete": "name"})
     )
     id_last4 = forms.CharField(
         label=_("Last 4 characters of your ID number"),
