@@ -21,6 +21,7 @@ from campuscode.people.forms import AccountFilterForm, GrantRoleForm, PeopleFilt
 from campuscode.people.models import RoleAssignment
 from campuscode.people.registry import (
     Outcome,
+    Refusal,
     create_account,
     grant_role,
     record_person,
@@ -35,8 +36,8 @@ def _require(user, capability: str) -> None:
         raise PermissionDenied
 
 
-def _refused(request, outcome: Outcome) -> None:
-    messages.error(request, outcome.reason.label)
+def _refusal_status(outcome: Outcome) -> int:
+    return 403 if outcome.reason in (Refusal.OUT_OF_SCOPE, Refusal.SELF) else 409
 
 
 # --- list and export --------------------------------------------------------------------
@@ -255,10 +256,10 @@ def _account_context(request, account, form=None) -> dict:
 
 
 def _done(request, account, outcome: Outcome, success: str):
-    if outcome.ok:
-        messages.success(request, success)
-    else:
-        _refused(request, outcome)
+    if not outcome.ok:
+        context = _account_context(request, account) | {"reason": outcome.reason}
+        return render(request, "people/account.html", context, status=_refusal_status(outcome))
+    messages.success(request, success)
     return redirect("people:account", pk=account.pk)
 
 
@@ -310,8 +311,8 @@ def person_create_account(request, pk: int):
         raise Http404
     outcome = create_account(request=request, person=person)
     if not outcome.ok:
-        _refused(request, outcome)
-        return redirect("people:detail", pk=person.pk)
+        context = _detail_context(request, person) | {"reason": outcome.reason}
+        return render(request, "people/detail.html", context, status=_refusal_status(outcome))
     messages.success(
         request,
         _("The account was created. The person sets a password by claiming it."),
