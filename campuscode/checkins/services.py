@@ -202,7 +202,9 @@ def submit_checkin(
             # row and both stay effective: the person's row lock makes them take turns.
             # Two tabs or a double tap with one key: the unique (person, key) constraint
             # makes the loser fail, and it then returns the winner's row below.
-            Person.objects.select_for_update().filter(pk=person.pk).values_list("pk").first()
+            list(
+                Person.objects.select_for_update().filter(pk=person.pk).order_by().values_list("pk")
+            )
             checkin.save(force_insert=True)
             # One effective check-in per person and window: an earlier one is kept but
             # superseded by this correction.

@@ -54,7 +54,12 @@ def _with_device(request, response):
 
 
 def _person(request):
-    return getattr(request.user, "person", None) if request.user.is_authenticated else None
+    """The signed-in person with their org unit, in one query."""
+    if not request.user.is_authenticated:
+        return None
+    from campuscode.people.models import Person
+
+    return Person.objects.select_related("org_unit").filter(user=request.user).first()
 
 
 def _refuse(request, outcome: Outcome, point=None, status=403):
