@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 
 from campuscode.people.models import Person
@@ -71,7 +72,7 @@ def people_xlsx(people) -> FileResponse:
     """The filtered people list; phone and ID number masked as on the page."""
     headers = [
         _("Number"),
-        _("Name"),
+        pgettext("person", "Name"),
         _("Kind"),
         _("Org unit"),
         _("Mobile phone"),
