@@ -11,6 +11,7 @@ from campuscode.people.scopes import can_see_others
 
 LAST_SEEN = "campuscode.last_seen"
 IDLE_SIGNED_OUT = "campuscode.idle_signed_out"
+BACKGROUND_HEADER = "X-Background-Poll"  # hx-headers='{"X-Background-Poll": "1"}'
 
 
 def _send_to(request, url_name: str):
@@ -39,7 +40,10 @@ class IdleTimeoutMiddleware:
                 # notice from a flag in the new session.
                 request.session[IDLE_SIGNED_OUT] = True
                 return _send_to(request, "accounts:login")
-            request.session[LAST_SEEN] = now
+            # A page that polls by itself (htmx "every 30s") sends this header, so an
+            # open page left on a desk does not keep the session alive for ever.
+            if not request.headers.get(BACKGROUND_HEADER):
+                request.session[LAST_SEEN] = now
         return self.get_response(request)
 
 

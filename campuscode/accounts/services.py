@@ -113,6 +113,8 @@ def check_identity(
 ) -> Outcome:
     """Step 1. A wrong number, name or last 4 all give the same MISMATCH and count as one
     failure against the number typed, whether or not it exists."""
+    if school is None:  # an installation without any school yet
+        return refused(ClaimRefusal.MISMATCH)
     with transaction.atomic():
         guard = _guard(school=school, number=number)
         if guard.is_locked(now):

@@ -149,7 +149,7 @@ def claim_start(request):
     )
 
 
-def _code_page(request, state, person, *, form=None, outcome=None):
+def _code_page(request, person, *, form=None, outcome=None):
     return render(
         request,
         "accounts/claim_code.html",
@@ -175,7 +175,7 @@ def claim_code(request):
     if state["verified"]:
         return redirect("accounts:claim_password")
     if request.method != "POST":
-        return _code_page(request, state, person)
+        return _code_page(request, person)
     form = OneTimeCodeForm(data=request.POST)
     outcome = _address_refusal(request)
     if outcome is None and form.is_valid():
@@ -194,7 +194,7 @@ def claim_code(request):
             state["verified"] = time.time()
             request.session[CLAIM] = state
             return redirect("accounts:claim_password")
-    return _code_page(request, state, person, form=form, outcome=outcome)
+    return _code_page(request, person, form=form, outcome=outcome)
 
 
 @require_POST
@@ -221,7 +221,7 @@ def claim_resend(request):
         request.session[CLAIM] = state
         messages.success(request, _("A new code was sent."))
         return redirect("accounts:claim_code")
-    return _code_page(request, state, person, outcome=outcome)
+    return _code_page(request, person, outcome=outcome)
 
 
 def claim_password(request):

@@ -52,3 +52,12 @@ def test_an_htmx_request_after_the_idle_time_moves_the_whole_page(client, advise
     response = client.get("/code/panel/", headers={"HX-Request": "true"})
     assert response.status_code == 204
     assert response["HX-Redirect"].startswith("/accounts/login/")
+
+
+def test_a_page_polling_by_itself_does_not_keep_the_session_alive(client, adviser, clock):
+    sign_in(client, adviser)
+    client.get("/")
+    for _ in range(4):
+        clock.shift(dt.timedelta(minutes=10))
+        client.get("/code/panel/", headers={"HX-Request": "true", "X-Background-Poll": "1"})
+    assert client.get("/").status_code == 302
