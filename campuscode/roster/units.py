@@ -62,6 +62,7 @@ class UnitResolver:
         self.create = create
         self.planned: dict[tuple, str] = {}  # key → label, in order of first use
         self.created = 0
+        self._seen: dict[tuple, object] = {}
         units = list(
             OrgUnit.objects.filter(path__startswith=school.path)
             .order_by("id")
@@ -84,6 +85,12 @@ class UnitResolver:
 
     def resolve(self, *, campus: str, college: str, class_name: str, kind: str):
         """A Target, or (field, problem code) when the names do not lead to one unit."""
+        key = (campus, college, class_name, kind)
+        if key not in self._seen:  # a roster names the same few hundred units again and again
+            self._seen[key] = self._resolve(campus, college, class_name, kind)
+        return self._seen[key]
+
+    def _resolve(self, campus: str, college: str, class_name: str, kind: str):
         campus_unit = None
         if campus:
             campus_unit = self.campuses.get(_norm(campus))
