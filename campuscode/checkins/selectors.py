@@ -1,5 +1,6 @@
 """Reads of check-in data, always through the user's scope (R6.6)."""
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -163,3 +164,33 @@ def unseen_reminders(user) -> list[Reminder]:
     if person is None:
         return []
     return list(Reminder.objects.filter(person=person, seen_at__isnull=True).order_by("sent_at"))
+
+
+def honesty_scan(checkins) -> dict[str, int]:
+    """Re-run the shared-device and same-address checks over stored check-ins (for an
+    audit of imported or generated history): how many check-ins each would flag."""
+    from campuscode.core.rules import get_setting
+
+    span = get_setting("checkin_burst_seconds")
+    needed = get_setting("checkin_burst_accounts")
+    devices: dict[tuple, set] = defaultdict(set)
+    by_address: dict[tuple, list] = defaultdict(list)
+    rows = checkins.values_list(
+        "pk", "person_id", "device", "day", "period", "point_id", "ip", "at"
+    )
+    for _pk, person_id, device, day, period, point_id, ip, at in rows.iterator():
+        if device:
+            devices[(device, day, period)].add(person_id)
+        if ip:
+            by_address[(point_id, ip)].append((at, person_id))
+    shared = sum(len(people) for people in devices.values() if len(people) > 1)
+    burst = 0
+    for events in by_address.values():
+        events.sort()
+        start = 0
+        for end in range(len(events)):
+            while (events[end][0] - events[start][0]).total_seconds() > span:
+                start += 1
+            if len({p for _at, p in events[start : end + 1]}) >= needed:
+                burst += 1
+    return {"shared_device": shared, "address_burst": burst}
