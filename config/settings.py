@@ -221,8 +221,11 @@ CACHES = {
 }
 RATELIMIT_USE_CACHE = "default"
 
-# E-mail: the demo writes every message to the console and to the local outbox page.
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "campuscode.accounts.mail.OutboxBackend")
+# E-mail: SMTP by default. The demo sets the outbox backend, which prints every message
+# and shows it on a page anyone can open: never the default, or a forgotten setting in
+# production would publish every one-time claim code.
+OUTBOX_BACKEND = "campuscode.accounts.mail.OutboxBackend"
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")

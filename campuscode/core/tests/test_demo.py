@@ -75,6 +75,8 @@ def test_the_demo_command_starts_web_worker_and_scheduler(tmp_path):
             .decode()
         )
         assert "csrfmiddlewaretoken" in page
+        outbox = urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/outbox/", timeout=10)
+        assert outbox.status == 200  # the demo, and only the demo, shows its e-mail there
         running = subprocess.run(
             ["ps", "-o", "args=", "--ppid", str(process.pid)], capture_output=True, text=True
         ).stdout

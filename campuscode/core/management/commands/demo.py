@@ -94,6 +94,7 @@ class Command(BaseCommand):
     def _run(self, host: str, port: int, lines: list[str], started: float) -> None:
         python = sys.executable
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
+        env.setdefault("EMAIL_BACKEND", settings.OUTBOX_BACKEND)  # the demo's outbox page
         commands = {
             "web": [
                 python,
