@@ -81,7 +81,7 @@ def accounts_visible_to(user, *, q: str = "") -> QuerySet[User]:
     ids = User.objects.filter(condition).values("pk")
     accounts = (
         User.objects.filter(pk__in=ids)
-        .select_related("person__org_unit")
+        .select_related("person__org_unit__parent")
         .prefetch_related(
             Prefetch(
                 "roles",
