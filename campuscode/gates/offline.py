@@ -54,6 +54,7 @@ class OfflineVerifier:
         # Fingerprints of codes already let through here, per direction: the offline
         # twin of the server's duplicate check.
         self.used: set[tuple[str, str]] = set()
+        self._facts: dict[tuple[int, str], tuple[PersonFacts, str]] = {}
 
     def age(self, now: float | None = None) -> float:
         return (time.time() if now is None else now) - self.generated_ts
@@ -62,6 +63,13 @@ class OfflineVerifier:
         return self.age(now) > self.max_age
 
     def facts(self, person_id: int, token_colour: str) -> tuple[PersonFacts, str]:
+        # Built once per person and colour: the snapshot does not change under a verifier.
+        key = (person_id, token_colour)
+        if (cached := self._facts.get(key)) is None:
+            cached = self._facts[key] = self._build_facts(person_id, token_colour)
+        return cached
+
+    def _build_facts(self, person_id: int, token_colour: str) -> tuple[PersonFacts, str]:
         row = self.people.get(str(person_id))
         if row is None:
             # Registered after the snapshot: the signature vouches for the code, the
@@ -83,7 +91,8 @@ class OfflineVerifier:
 
     def decide(self, token: str, direction: str, *, now: float | None = None) -> OfflineDecision:
         now = time.time() if now is None else now
-        reason, claims = check_signature(token.strip(), self.public_keys)
+        token = token.strip()
+        reason, claims = check_signature(token, self.public_keys)
         if claims is None:
             return OfflineDecision(False, reason)
         if check_age(claims, lifetime=self.lifetime, now=now) != CodeReason.OK:
@@ -95,7 +104,7 @@ class OfflineVerifier:
             return OfflineDecision(False, Reason.STALE, **common)
         local = datetime.fromtimestamp(now, self.zone)
         decision = evaluate(rules=self.rules, person=facts, direction=direction, local=local)
-        fingerprint = hashlib.sha256(token.strip().encode()).hexdigest()[:16]
+        fingerprint = hashlib.sha256(token.encode()).hexdigest()[:16]
         if decision.allowed:
             if (fingerprint, direction) in self.used:
                 decision = Decision(False, Reason.DUPLICATE)

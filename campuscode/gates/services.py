@@ -188,8 +188,6 @@ def record_scan(
     second one, whatever the token of the retry says.
     """
     existing = GateEvent.objects.filter(gate=gate, nonce=nonce).select_related("person__org_unit")
-    if first := existing.first():
-        return ScanResult(first, False)
     now = now or timezone.now()
     decision, person, colour = decide_online(gate=gate, token=token, direction=direction, now=now)
     fingerprint = token_fingerprint(token) if person is not None else ""
@@ -219,11 +217,17 @@ def record_scan(
         nonce=nonce,
     )
     try:
-        with transaction.atomic():
+        # Insert first, look up only on a clash: a retry is rare, and a lookup before
+        # every scan would cost each of them a query. The unique (gate, nonce) lets one
+        # copy in, also when two copies of a retry race; the stored one is the answer.
+        # One INSERT in autocommit needs no transaction of its own; inside a caller's
+        # transaction a savepoint keeps a clash from breaking it.
+        if transaction.get_connection().in_atomic_block:
+            with transaction.atomic():
+                event.save()
+        else:
             event.save()
     except IntegrityError:
-        # Two copies of one retry raced past the first lookup; the unique (gate, nonce)
-        # let exactly one in, and that one is the answer.
         return ScanResult(existing.get(), False)
     return ScanResult(event, True)
 
