@@ -32,7 +32,10 @@ def _isolated_keys(settings, tmp_path):
 def _clear_settings_cache(db):
     from django.core.cache import cache
 
+    from campuscode.core.rules import clear_local_cache
+
     cache.clear()
+    clear_local_cache()
 
 
 class SchoolTree:

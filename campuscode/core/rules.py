@@ -4,6 +4,7 @@
 admin's value or the default. Nothing else in the code keeps these as constants.
 """
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -294,13 +295,28 @@ SPECS: dict[str, SettingSpec] = {
 }
 
 
+# Hot paths (every gate scan, every code refresh) read rules; a few seconds of memo in
+# the process spares them a cache round trip (with the database cache, a query). Another
+# process sees an admin's change within LOCAL_SECONDS.
+LOCAL_SECONDS = 5.0
+_local: dict[str, Any] = {"values": None, "at": 0.0}
+
+
+def clear_local_cache() -> None:
+    _local.update(values=None, at=0.0)
+
+
 def _stored() -> dict[str, Any]:
+    now = time.monotonic()
+    if _local["values"] is not None and now - _local["at"] < LOCAL_SECONDS:
+        return _local["values"]
     values = cache.get(CACHE_KEY)
     if values is None:
         from campuscode.core.models import Setting
 
         values = dict(Setting.objects.values_list("key", "value"))
         cache.set(CACHE_KEY, values, 60)
+    _local.update(values=values, at=now)
     return values
 
 
@@ -316,4 +332,5 @@ def set_setting(*, key: str, value: Any, user=None) -> Any:
     clean = SPECS[key].clean(value)
     Setting.objects.update_or_create(key=key, defaults={"value": clean, "updated_by": user})
     cache.delete(CACHE_KEY)
+    clear_local_cache()
     return clean
