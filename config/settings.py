@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "campuscode.roster",
     "campuscode.checkins",
     "campuscode.gates",
+    "campuscode.followup",
 ]
 
 MIDDLEWARE = [
@@ -107,6 +108,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "campuscode.followup.middleware.FollowupNoticesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

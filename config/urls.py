@@ -13,6 +13,7 @@ urlpatterns = [
     path("code/", include("campuscode.codes.urls")),
     path("checkins/", include("campuscode.checkins.urls")),
     path("gates/", include("campuscode.gates.urls")),
+    path("followup/", include("campuscode.followup.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),

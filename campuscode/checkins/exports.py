@@ -96,9 +96,11 @@ def roll_workbook(roll) -> Workbook:
                 _safe(person.number),
                 _safe(person.name),
                 _safe(person.org_unit.label),
-                _("Yes") if checkin else _("No"),
+                _("Yes") if checkin else (_("Excused") if row.excuse is not None else _("No")),
                 timezone.localtime(checkin.at).strftime("%Y-%m-%d %H:%M") if checkin else "",
-                _safe(checkin.point.name) if checkin else "",
+                _safe(checkin.point.name if checkin.point else checkin.get_via_display())
+                if checkin
+                else "",
                 float(checkin.temperature) if checkin else "",
                 str(checkin.get_colour_display()) if checkin else "",
                 "、".join(checkin.symptom_labels) if checkin else "",

@@ -128,6 +128,10 @@ class WindowNotice(models.Model):
 class Via(models.TextChoices):
     SCREEN = "screen", _("Rotating code on the point's screen")
     POSTER = "poster", _("Static poster code")
+    # followup (issue 4): recorded by an adviser for someone without a phone (R4.6), or an
+    # approved make-up of a missed window (R4.2); neither ever counts as on time.
+    MANUAL = "manual", _("Registered manually")
+    MAKEUP = "makeup", _("Make-up check-in")
 
 
 class Symptom(models.TextChoices):
@@ -153,8 +157,14 @@ class Checkin(models.Model):
     person = models.ForeignKey(
         Person, on_delete=models.CASCADE, related_name="checkins", verbose_name=_("person")
     )
+    # Blank only for a make-up (no point was visited) or a manual registration elsewhere.
     point = models.ForeignKey(
-        CheckinPoint, on_delete=models.PROTECT, related_name="checkins", verbose_name=_("point")
+        CheckinPoint,
+        on_delete=models.PROTECT,
+        related_name="checkins",
+        verbose_name=_("point"),
+        null=True,
+        blank=True,
     )
     at = models.DateTimeField(_("time"))
     day = models.DateField(_("date"))
@@ -174,6 +184,15 @@ class Checkin(models.Model):
     device = models.CharField(max_length=40, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     idempotency_key = models.CharField(max_length=64)
+    # Who recorded a manual registration or approved a make-up (followup); blank otherwise.
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
     superseded_at = models.DateTimeField(null=True, blank=True)
     superseded_by = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -1,6 +1,7 @@
 """Reads of check-in data, always through the user's scope (R6.6)."""
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -20,13 +21,21 @@ class Show:
     YELLOW = "yellow"
     RED = "red"
     FLAGGED = "flagged"
-    CHOICES = (ALL, CHECKED, MISSING, YELLOW, RED, FLAGGED)
+    EXCUSED = "excused"
+    CHOICES = (ALL, CHECKED, MISSING, YELLOW, RED, FLAGGED, EXCUSED)
+
+
+# Other apps mark people without a check-in as excused for a window: followup's approved
+# advance reports (R4.2). Each provider is (day, period, person ids) → {person id: note}.
+ExcuseProvider = Callable[[date, str, list[int]], dict[int, str]]
+excuse_providers: list[ExcuseProvider] = []
 
 
 @dataclass
 class RollRow:
     person: Person
     checkin: Checkin | None
+    excuse: str | None = None
 
     @property
     def open_flags(self) -> list[Flag]:
@@ -45,10 +54,11 @@ class UnitCount:
     yellow: int = 0
     red: int = 0
     flagged: int = 0
+    excused: int = 0
 
     @property
     def missing(self) -> int:
-        return self.expected - self.checked
+        return self.expected - self.checked - self.excused
 
 
 @dataclass
@@ -105,11 +115,17 @@ def roll(
         .select_related("point")
         .prefetch_related(Prefetch("flags", queryset=Flag.objects.order_by("pk")))
     }
+    missing_ids = [p.pk for p in expected if p.pk not in checkins]
+    excuses: dict[int, str] = {}
+    for provider in excuse_providers if missing_ids else ():
+        excuses.update(provider(day, period, missing_ids))
     result = Roll(day=day, period=period)
     counts: dict[int, UnitCount] = {}
     total = UnitCount(unit=unit)
     for person in expected:
         row = RollRow(person, checkins.get(person.pk))
+        if row.checkin is None:
+            row.excuse = excuses.get(person.pk)
         count = counts.setdefault(person.org_unit_id, UnitCount(unit=person.org_unit))
         for bucket in (count, total):
             bucket.expected += 1
@@ -118,6 +134,8 @@ def roll(
                 bucket.yellow += row.checkin.colour == Colour.YELLOW
                 bucket.red += row.checkin.colour == Colour.RED
                 bucket.flagged += bool(row.open_flags)
+            elif row.excuse is not None:
+                bucket.excused += 1
         if _shown(row, show):
             result.rows.append(row)
     result.counts = list(counts.values())
@@ -129,7 +147,9 @@ def _shown(row: RollRow, show: str) -> bool:
     if show == Show.CHECKED:
         return row.checkin is not None
     if show == Show.MISSING:
-        return row.checkin is None
+        return row.checkin is None and row.excuse is None
+    if show == Show.EXCUSED:
+        return row.excuse is not None
     if show in (Show.YELLOW, Show.RED):
         return row.checkin is not None and row.checkin.colour == show
     if show == Show.FLAGGED:
@@ -140,7 +160,7 @@ def _shown(row: RollRow, show: str) -> bool:
 def history_of(person: Person, *, limit: int = 60) -> list[Checkin]:
     return list(
         Checkin.objects.filter(person=person)
-        .select_related("point", "point__campus")
+        .select_related("point", "point__campus", "recorded_by")
         .prefetch_related("flags")
         .order_by("-at")[:limit]
     )

@@ -20,6 +20,10 @@ NAV = [
     ("checkins:points", _("Check-in points"), Cap.MANAGE_SETTINGS),
     ("checkins:notices", _("Check-in notices"), None),
     ("checkins:campuses", _("Staff on several campuses"), Cap.EDIT_PEOPLE),
+    ("followup:mine", _("My reports and cases"), None),
+    ("followup:queue", _("Approvals"), Cap.VIEW_HEALTH),
+    ("followup:dashboard", _("Health follow-up"), Cap.VIEW_HEALTH),
+    ("followup:visitors", _("Visitor codes"), Cap.EDIT_PEOPLE),
     ("accounts:security", _("Account security"), None),
 ]
 

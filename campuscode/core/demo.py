@@ -23,7 +23,13 @@ from campuscode.people.services import checksum_char, id_fields
 SCHOOL_NAME, SCHOOL_CODE = "示范大学", "DEMO"
 PASSWORD = "demo-2026"
 # Apps that add their own demo data, in order; a missing module is skipped.
-APP_LOADERS = ["campuscode.accounts", "campuscode.roster", "campuscode.checkins", "campuscode.gates"]
+APP_LOADERS = [
+    "campuscode.accounts",
+    "campuscode.roster",
+    "campuscode.checkins",
+    "campuscode.gates",
+    "campuscode.followup",
+]
 
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"

@@ -291,6 +291,61 @@ SPECS: dict[str, SettingSpec] = {
             1,
             200,
         ),
+        # followup (issue 4): exceptions and follow-up (R4.2, R4.6, R5.3, R5.5)
+        SettingSpec(
+            "followup_makeup_hours",
+            48,
+            _("Make-up check-in allowed for (hours after the window closed)"),
+            _("Also the latest a manual registration may be recorded for a past window."),
+            1,
+            720,
+        ),
+        SettingSpec(
+            "followup_report_max_days",
+            14,
+            _("Longest advance report (days)"),
+            "",
+            1,
+            90,
+        ),
+        SettingSpec(
+            "followup_manual_limit",
+            5,
+            _("Manual registrations per person before the department is alerted"),
+            _("More than this many in the period below flags the person to their department."),
+            1,
+            100,
+        ),
+        SettingSpec(
+            "followup_manual_period_days",
+            30,
+            _("Period for counting manual registrations (days)"),
+            "",
+            1,
+            365,
+        ),
+        SettingSpec(
+            "followup_persistent_checkins",
+            3,
+            _("Persistent symptoms: same symptom on this many check-ins in a row"),
+            _("Opens a follow-up case for the health office and the department (R5.3)."),
+            2,
+            20,
+        ),
+        SettingSpec(
+            "isolation_report_times",
+            "08:00,16:00",
+            _("Health report times during isolation (HH:MM, comma-separated)"),
+            _("A person under isolation or observation sends one report for each time (R5.5)."),
+        ),
+        SettingSpec(
+            "isolation_report_grace_minutes",
+            120,
+            _("A report counts as missing this long after its time (minutes)"),
+            "",
+            10,
+            720,
+        ),
     ]
 }
 

@@ -1,0 +1,386 @@
+"""The staff side: the approval queue (bulk), manual registration, the health office's
+dashboard with isolations and missing reports, visitor and temporary-worker applications."""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from campuscode.audit.services import client_ip, log_action
+from campuscode.checkins.models import Checkin, CheckinPoint, Via
+from campuscode.checkins.windows import windows_on
+from campuscode.core.rules import get_setting
+from campuscode.followup import isolation, selectors, services, visitors
+from campuscode.followup.forms import (
+    DecideForm,
+    EndIsolationForm,
+    IsolationForm,
+    ManualForm,
+    VisitorForm,
+    new_key,
+    window_choice,
+)
+from campuscode.followup.permissions import (
+    APPROVER_ROLES,
+    CASE_ROLES,
+    HEALTH_ROLES,
+    VISITOR_ROLES,
+    has_any_role,
+    people_for,
+    role_units,
+)
+from campuscode.people.models import OrgUnit, Person
+from campuscode.people.scopes import Cap, has_capability
+
+
+def _require_roles(user, roles):
+    if not has_any_role(user, roles):
+        raise PermissionDenied
+
+
+# --- The approval queue ----------------------------------------------------------------
+
+
+def _queue_context(request):
+    reports = list(selectors.pending_reports(request.user).order_by("first_day"))
+    makeups = list(selectors.pending_makeups(request.user).order_by("day"))
+    return {
+        "reports": reports,
+        "makeups": makeups,
+        "count": len(reports) + len(makeups),
+        "decided": selectors.decided_recently(request.user),
+        "is_approver": has_any_role(request.user, APPROVER_ROLES),
+    }
+
+
+@login_required
+def queue(request):
+    """Pending advance reports and make-ups in the user's class/department, with counts;
+    tick several and approve or reject them at once."""
+    if not has_capability(request.user, Cap.VIEW_HEALTH):
+        raise PermissionDenied
+    context = _queue_context(request)
+    status = 200
+    if request.method == "POST":
+        _require_roles(request.user, APPROVER_ROLES)
+        keys = [f"report:{r.pk}" for r in context["reports"]] + [
+            f"makeup:{m.pk}" for m in context["makeups"]
+        ]
+        form = DecideForm(request.POST, items=keys)
+        if form.is_valid():
+            result = services.decide_many(
+                items=form.parsed(),
+                user=request.user,
+                approve=form.cleaned_data["action"] == "approve",
+                note=form.cleaned_data["note"],
+                request=request,
+            )
+            context = _queue_context(request)
+            context["result"] = result
+        else:
+            context["form_error"] = True
+            status = 400
+    log_action(
+        request=request,
+        action="followup.queue.viewed",
+        data={
+            "people": sorted(
+                {r.person_id for r in context["reports"]}
+                | {m.person_id for m in context["makeups"]}
+            )
+        },
+    )
+    template = "followup/queue_panel.html" if request.htmx else "followup/queue.html"
+    return render(request, template, context, status=status)
+
+
+# --- Manual registration (R4.6) --------------------------------------------------------
+
+
+def _manual_windows(now, *, school_id: int):
+    """Windows that have opened today, and those of past days still within the limit.
+
+    Offered from the students' windows (the staff's are the same by default); the service
+    checks the chosen person's own windows anyway.
+    """
+    hours = timedelta(hours=get_setting("followup_makeup_hours"))
+    choices, day = [], timezone.localdate(now)
+    while day >= timezone.localdate(now - hours):
+        for w in reversed(windows_on(day, kind=Person.Kind.STUDENT, school_id=school_id)):
+            if w.start <= now and now - w.end <= hours:
+                choices.append((window_choice(w.day, w.period), f"{w.day:%Y-%m-%d} {w.label}"))
+        day -= timedelta(days=1)
+    return choices
+
+
+@login_required
+def manual(request):
+    _require_roles(request.user, APPROVER_ROLES)
+    now = timezone.now()
+    school = OrgUnit.objects.get(pk=role_units(request.user, APPROVER_ROLES)[0].school_id)
+    points = CheckinPoint.objects.filter(
+        campus__path__startswith=school.path, active=True
+    ).select_related("campus")
+    windows = _manual_windows(now, school_id=school.pk)
+    form = ManualForm(
+        request.POST or None,
+        windows=windows,
+        points=points,
+        initial={"key": new_key(), "window": windows[0][0] if windows else None},
+    )
+    outcome = None
+    if request.method == "POST" and form.is_valid():
+        person = (
+            people_for(request.user, APPROVER_ROLES)
+            .filter(number=form.cleaned_data["number"].strip())
+            .first()
+        )
+        if person is None:
+            form.add_error("number", _("No such person in your class or department."))
+        else:
+            day, period = form.cleaned_data["window"]
+            outcome = services.register_manually(
+                person=person,
+                user=request.user,
+                day=day,
+                period=period,
+                answers=form.answers(),
+                point=form.cleaned_data["point"],
+                place=form.cleaned_data["place"],
+                reason=form.cleaned_data["reason"],
+                idempotency_key=form.cleaned_data["key"],
+                ip=client_ip(request),
+                now=now,
+                request=request,
+            )
+            if outcome.ok:
+                messages.success(
+                    request,
+                    _("The check-in of %(name)s was registered manually.") % {"name": person.name},
+                )
+                return redirect("followup:manual")
+    recent = (
+        Checkin.objects.filter(via=Via.MANUAL, person__in=people_for(request.user, APPROVER_ROLES))
+        .select_related("person", "recorded_by", "point", "manual")
+        .order_by("-at")[:30]
+    )
+    recent = list(recent)
+    log_action(
+        request=request,
+        action="followup.manual.viewed",
+        data={"people": sorted({c.person_id for c in recent})},
+    )
+    status = 400 if (form.errors or (outcome and not outcome.ok)) else 200
+    return render(
+        request,
+        "followup/manual.html",
+        {
+            "form": form,
+            "outcome": outcome,
+            "recent": recent,
+            "over_limit": selectors.manual_over_limit(request.user, now=now),
+            "limit": get_setting("followup_manual_limit"),
+            "period_days": get_setting("followup_manual_period_days"),
+        },
+        status=status,
+    )
+
+
+# --- Dashboard: cases, isolations, missing reports, manual flags ------------------------
+
+
+@login_required
+def dashboard(request):
+    # Open to every health-scoped role; only the health office and department leadership
+    # find cases in it (R5.3), only the health office isolations.
+    if not has_capability(request.user, Cap.VIEW_HEALTH):
+        raise PermissionDenied
+    now = timezone.now()
+    is_health = has_any_role(request.user, HEALTH_ROLES)
+    open_cases = list(selectors.cases_visible_to(request.user).exclude(state="closed")[:200])
+    recent_closed = list(selectors.cases_visible_to(request.user).filter(state="closed")[:20])
+    context = {
+        "may_follow": has_any_role(request.user, CASE_ROLES),
+        "open_cases": open_cases,
+        "closed_cases": recent_closed,
+        "over_limit": selectors.manual_over_limit(request.user, now=now),
+        "is_health": is_health,
+        "limit": get_setting("followup_manual_limit"),
+    }
+    people = {c.person_id for c in open_cases + recent_closed}
+    if is_health:
+        active = list(selectors.isolations_visible_to(request.user).filter(ended_at__isnull=True))
+        context.update(
+            isolations=active,
+            missing=isolation.missing_reports(active, now=now),
+            iso_form=IsolationForm(
+                request.POST or None,
+                initial={
+                    "starts_on": timezone.localdate(now),
+                    "ends_on": timezone.localdate(now) + timedelta(days=13),
+                },
+            ),
+            today=timezone.localdate(now),
+        )
+        people |= {i.person_id for i in active}
+        if request.method == "POST":
+            form = context["iso_form"]
+            if form.is_valid():
+                data = form.cleaned_data
+                person = (
+                    people_for(request.user, HEALTH_ROLES)
+                    .filter(number=data["number"].strip())
+                    .first()
+                )
+                if person is None:
+                    form.add_error("number", _("No such person in your scope."))
+                else:
+                    outcome = isolation.place_isolation(
+                        person=person,
+                        user=request.user,
+                        kind=data["kind"],
+                        place=data["place"],
+                        reason=data["reason"],
+                        starts_on=data["starts_on"],
+                        ends_on=data["ends_on"],
+                        request=request,
+                    )
+                    if outcome.ok:
+                        messages.success(request, _("The isolation/observation was recorded."))
+                        return redirect("followup:dashboard")
+                    form.add_error(None, outcome.refusal_label)
+    elif request.method == "POST":
+        raise PermissionDenied
+    log_action(request=request, action="followup.dashboard.viewed", data={"people": sorted(people)})
+    status = 400 if request.method == "POST" else 200
+    return render(request, "followup/dashboard.html", context, status=status)
+
+
+@login_required
+def isolation_detail(request, pk: int):
+    row = get_object_or_404(selectors.isolations_visible_to(request.user), pk=pk)
+    form = EndIsolationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        outcome = isolation.end_isolation(
+            isolation=row, user=request.user, note=form.cleaned_data["note"], request=request
+        )
+        if outcome.ok:
+            messages.success(request, _("The isolation/observation was ended."))
+        return redirect("followup:isolation", pk=row.pk)
+    log_action(
+        request=request,
+        action="followup.isolation.viewed",
+        subject=row.person,
+        data={"isolation": row.pk},
+    )
+    return render(
+        request,
+        "followup/isolation.html",
+        {
+            "row": row,
+            "reports": list(row.reports.all()),
+            "missing": isolation.missing_reports([row]),
+            "form": form if row.ended_at is None else None,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+# --- Visitors and temporary workers (R3.3) ---------------------------------------------
+
+
+def _host_units(user):
+    units = OrgUnit.objects.none()
+    for top in role_units(user, VISITOR_ROLES):
+        units = units | OrgUnit.objects.filter(path__startswith=top.path)
+    return (
+        units.exclude(kind__in=[OrgUnit.Kind.SCHOOL, OrgUnit.Kind.CAMPUS, OrgUnit.Kind.CLASS])
+        .distinct()
+        .order_by("path")
+    )
+
+
+@login_required
+def visitors_list(request):
+    _require_roles(request.user, VISITOR_ROLES)
+    form = VisitorForm(
+        request.POST or None, units=_host_units(request.user), initial={"key": new_key()}
+    )
+    outcome = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        outcome = visitors.apply_for_code(
+            user=request.user,
+            host_unit=data["host_unit"],
+            kind=data["kind"],
+            name=data["name"],
+            id_number=data["id_number"],
+            phone=data["phone"],
+            email=data["email"],
+            purpose=data["purpose"],
+            valid_from=data["valid_from"],
+            valid_until=data["valid_until"],
+            idempotency_key=data["key"],
+            request=request,
+        )
+        if outcome.ok:
+            messages.success(request, _("The application was sent for approval."))
+            return redirect("followup:visitors")
+    rows = list(selectors.visitor_applications(request.user)[:100])
+    return render(
+        request,
+        "followup/visitors.html",
+        {
+            "form": form,
+            "outcome": outcome,
+            "rows": rows,
+            "pending": [
+                r for r in rows if r.state == "pending" and r.applied_by_id != request.user.pk
+            ],
+        },
+        status=400 if (form.errors or (outcome and not outcome.ok)) else 200,
+    )
+
+
+@login_required
+def visitor_detail(request, pk: int):
+    _require_roles(request.user, VISITOR_ROLES)
+    row = get_object_or_404(selectors.visitor_applications(request.user), pk=pk)
+    claim_url = request.build_absolute_uri(reverse("accounts:claim"))
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action not in ("approve", "reject"):
+            raise Http404
+        outcome = visitors.decide_application(
+            application=row,
+            user=request.user,
+            approve=action == "approve",
+            note=request.POST.get("note", ""),
+            claim_url=claim_url,
+            request=request,
+        )
+        if outcome.ok:
+            messages.success(request, _("The application was decided."))
+            return redirect("followup:visitor", pk=row.pk)
+        return render(
+            request,
+            "followup/visitor.html",
+            {"row": row, "outcome": outcome, "claim_url": claim_url, "may_decide": False},
+            status=403 if outcome.refusal == services.Refusal.NOT_ALLOWED else 409,
+        )
+    return render(
+        request,
+        "followup/visitor.html",
+        {
+            "row": row,
+            "claim_url": claim_url,
+            "claim_text": visitors.claim_message(row, claim_url) if row.person_id else "",
+            "may_decide": row.state == "pending" and row.applied_by_id != request.user.pk,
+        },
+    )

@@ -1,0 +1,174 @@
+"""Visitor and temporary-worker codes (R3.3): the managing department applies, an approver
+with the host unit in scope decides, and approval creates the person, valid only between
+the dates (verify_token then refuses them as "expired"), and mails a claim link."""
+
+import logging
+import smtplib
+from datetime import date, datetime
+
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from campuscode.audit.services import log_action
+from campuscode.followup.models import Decision, Notification, VisitorApplication
+from campuscode.followup.permissions import VISITOR_ROLES, covers_unit
+from campuscode.followup.services import Refusal, Result, notify
+from campuscode.people.models import OrgUnit, Person
+from campuscode.people.services import id_fields
+
+log = logging.getLogger(__name__)
+
+
+def apply_for_code(
+    *,
+    user,
+    host_unit: OrgUnit,
+    kind: str,
+    name: str,
+    id_number: str,
+    phone: str,
+    email: str,
+    purpose: str,
+    valid_from: date,
+    valid_until: date,
+    idempotency_key: str,
+    now: datetime | None = None,
+    request=None,
+) -> Result:
+    now = now or timezone.now()
+    if not covers_unit(user, VISITOR_ROLES, host_unit):
+        return Result(refusal=Refusal.NOT_ALLOWED)
+    if first := VisitorApplication.objects.filter(
+        applied_by=user, idempotency_key=idempotency_key
+    ).first():
+        return Result(first)
+    if valid_until < valid_from or valid_until < timezone.localdate(now):
+        return Result(refusal=Refusal.BAD_DATES)
+    try:
+        with transaction.atomic():
+            application = VisitorApplication.objects.create(
+                school_id=host_unit.school_id,
+                host_unit=host_unit,
+                kind=kind,
+                name=name.strip(),
+                phone=phone,
+                email=email,
+                purpose=purpose.strip()[:300],
+                valid_from=valid_from,
+                valid_until=valid_until,
+                applied_by=user,
+                applied_at=now,
+                idempotency_key=idempotency_key,
+                **id_fields(id_number),
+            )
+    except IntegrityError:
+        return Result(
+            VisitorApplication.objects.get(applied_by=user, idempotency_key=idempotency_key)
+        )
+    log_action(
+        request=request,
+        actor=user,
+        action="followup.visitor.applied",
+        data={"application": application.pk, "kind": kind, "host": host_unit.pk},
+    )
+    return Result(application, created=True)
+
+
+def person_number(application: VisitorApplication) -> str:
+    """'V000012' for a visitor, 'W000013' for a temporary worker: never a student number."""
+    prefix = "V" if application.kind == VisitorApplication.Kind.VISITOR else "W"
+    return f"{prefix}{application.pk:06d}"
+
+
+def decide_application(
+    *,
+    application: VisitorApplication,
+    user,
+    approve: bool,
+    note: str = "",
+    claim_url: str = "",
+    request=None,
+) -> Result:
+    """Approve (create the person, send the claim link) or reject; never one's own."""
+    now = timezone.now()
+    with transaction.atomic():
+        application = (
+            VisitorApplication.objects.select_for_update()
+            .select_related("host_unit", "school")
+            .get(pk=application.pk)
+        )
+        if application.applied_by_id == user.pk or not covers_unit(
+            user, VISITOR_ROLES, application.host_unit
+        ):
+            return Result(refusal=Refusal.NOT_ALLOWED)
+        if application.state != Decision.PENDING:
+            return Result(application, refusal=Refusal.NOT_PENDING)
+        application.state = Decision.APPROVED if approve else Decision.REJECTED
+        application.decided_by, application.decided_at = user, now
+        application.decision_note = note.strip()[:300]
+        if approve:
+            application.person = Person.objects.create(
+                school=application.school,
+                number=person_number(application),
+                name=application.name,
+                kind=application.kind,
+                org_unit=application.host_unit,
+                phone=application.phone,
+                email=application.email,
+                id_hash=application.id_hash,
+                id_last4=application.id_last4,
+                valid_from=application.valid_from,
+                valid_until=application.valid_until,
+            )
+        application.save()
+        notify(
+            user=application.applied_by,
+            kind=Notification.Kind.VISITOR_DECIDED,
+            data={"state": application.state, "name": application.name, "id": application.pk},
+            url=f"/followup/visitors/{application.pk}/",
+            now=now,
+        )
+    log_action(
+        request=request,
+        actor=user,
+        action=f"followup.visitor.{application.state}",
+        subject=application.person,
+        data={"application": application.pk, "note": application.decision_note},
+    )
+    if approve and claim_url:
+        send_claim_link(application=application, claim_url=claim_url)
+    return Result(application)
+
+
+def claim_message(application: VisitorApplication, claim_url: str) -> str:
+    return _(
+        "Your campus code has been approved (%(kind)s, %(first)s to %(last)s).\n\n"
+        "Claim it on your phone: %(url)s\n"
+        "Your number: %(number)s. You will be asked for your name and the last 4 characters "
+        "of your ID number, then for a one-time code sent to this address.\n\n"
+        "When you arrive, fill in the health check-in at a check-in point."
+    ) % {
+        "kind": application.get_kind_display(),
+        "first": application.valid_from,
+        "last": application.valid_until,
+        "url": claim_url,
+        "number": application.person.number,
+    }
+
+
+def send_claim_link(*, application: VisitorApplication, claim_url: str) -> bool:
+    """Slow I/O outside the transaction; a failure leaves the link on the application page
+    for the host department to pass on."""
+    try:
+        send_mail(
+            subject=_("Campus Code: claim your code"),
+            message=claim_message(application, claim_url),
+            from_email=None,
+            recipient_list=[application.email],
+        )
+    except (OSError, smtplib.SMTPException):
+        log.warning("claim link for application %s could not be mailed", application.pk)
+        return False
+    return True
