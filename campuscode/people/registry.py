@@ -7,16 +7,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from campuscode.accounts.forms import person_username
 from campuscode.audit.services import log_action
-from campuscode.people.models import OrgUnit, Person, RoleAssignment, hash_id_number
+from campuscode.people.models import OrgUnit, Person, RoleAssignment
 from campuscode.people.scopes import Cap, people_visible_to, scope_units
 from campuscode.people.selectors import unit_within
-from campuscode.people.services import save_person, validate_id_number
+from campuscode.people.services import save_person
 
 PERSON_FIELDS = (
     "number",
@@ -69,15 +68,6 @@ def record_person(
                 before = {name: getattr(person, name) for name in PERSON_FIELDS}
                 before["id_hash"] = person.id_hash
             school = OrgUnit.objects.get(pk=fields["org_unit"].school_id)
-            if id_number:
-                id_hash = hash_id_number(validate_id_number(id_number))
-                others = Person.objects.filter(school=school, id_hash=id_hash)
-                if person is not None:
-                    others = others.exclude(pk=person.pk)
-                if others.exists():
-                    raise ValidationError(
-                        {"id_number": _("This ID number belongs to another person.")}
-                    )
             saved = save_person(person=person, school=school, id_number=id_number, **fields)
             # The one query path decides: a record moved or re-kinded out of the editor's
             # scope (another college, a student for HR) is refused and rolled back.

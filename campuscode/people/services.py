@@ -96,6 +96,12 @@ def save_person(
     if id_number:
         for name, value in id_fields(validate_id_number(id_number)).items():
             setattr(person, name, value)
+        # One ID number is one human: a second record with it would get a second code.
+        taken = Person.objects.filter(school=school, id_hash=person.id_hash).exclude(pk=person.pk)
+        if taken.exists():
+            raise ValidationError(
+                {"id_number": _("Another person of this school has this ID number.")}
+            )
     person.full_clean(exclude=["user"])
     person.save()
     return person
