@@ -15,7 +15,7 @@ from campuscode.followup.models import CaseState, FollowupCase, Notification
 from campuscode.people.models import Role
 from conftest import sign_in
 
-from .conftest import HEALTH, form_key
+from .conftest import HEALTH
 
 pytestmark = pytest.mark.django_db
 

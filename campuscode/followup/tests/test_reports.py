@@ -267,5 +267,5 @@ def test_the_queue_swaps_in_place_with_htmx(client, student, adviser, time_machi
         {"items": [f"report:{AdvanceReport.objects.get().pk}"], "action": "approve"},
         headers={"HX-Request": "true"},
     )
-    assert [t.name for t in response.templates][0] == "followup/queue_panel.html"
+    assert response.templates[0].name == "followup/queue_panel.html"
     assert 'data-decided="1"' in response.content.decode()
