@@ -111,7 +111,7 @@ def open_case(
     """Open a case unless one is still open for the person (then that one goes on)."""
     now = now or timezone.now()
     with transaction.atomic():
-        list(Person.objects.select_for_update().filter(pk=person.pk).values_list("pk"))
+        list(Person.objects.select_for_update().filter(pk=person.pk).order_by().values_list("pk"))
         if FollowupCase.objects.filter(person=person, state__in=OPEN_STATES).exists():
             return None
         case = FollowupCase.objects.create(

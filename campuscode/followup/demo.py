@@ -45,14 +45,20 @@ def _reports_and_makeups(school, classmates, adviser, now, rng) -> dict:
     reasons = ["回家参加婚礼", "医院复诊", "参加省级竞赛（外地）", "家中有事请假"]
     for index, person in enumerate(classmates[1:6]):
         first = today + timedelta(days=1 + index)
+        filed = now - timedelta(hours=3 + index)
+        if index == 3:
+            # Approved three days ago for yesterday and today: away, so no check-ins, and
+            # the lists show those windows as excused.
+            first, filed = today - timedelta(days=1), now - timedelta(days=3)
+            Checkin.objects.filter(person=person, day__gte=first).delete()
         outcome = services.file_advance_report(
             person=person,
             first_day=first,
-            last_day=first + timedelta(days=index % 2),
+            last_day=first + timedelta(days=1 if index == 3 else index % 2),
             periods=["morning", "afternoon"],
             reason=reasons[index % len(reasons)],
             idempotency_key=f"demo-report-{person.pk}",
-            now=now - timedelta(hours=3 + index),
+            now=filed,
         )
         if not outcome.ok or adviser is None:
             continue

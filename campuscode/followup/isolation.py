@@ -97,7 +97,7 @@ def place_isolation(
     if ends_on < starts_on:
         return Result(refusal=Refusal.BAD_DATES)
     with transaction.atomic():
-        list(Person.objects.select_for_update().filter(pk=person.pk).values_list("pk"))
+        list(Person.objects.select_for_update().filter(pk=person.pk).order_by().values_list("pk"))
         if Isolation.objects.filter(person=person, ended_at__isnull=True).exists():
             return Result(refusal=Refusal.DUPLICATE)
         isolation = Isolation.objects.create(

@@ -214,7 +214,9 @@ def request_makeup(
         return Result(refusal=refusal)
     try:
         with transaction.atomic():
-            list(Person.objects.select_for_update().filter(pk=person.pk).values_list("pk"))
+            list(
+                Person.objects.select_for_update().filter(pk=person.pk).order_by().values_list("pk")
+            )
             if MakeupRequest.objects.filter(
                 person=person,
                 day=day,
@@ -269,7 +271,9 @@ def decide(
     with transaction.atomic():
         # Two approvers deciding at once: the second finds it decided (NOT_PENDING).
         item = (
-            model.objects.select_for_update()
+            # Lock only the request's row (the account join is an outer one, which
+            # PostgreSQL will not lock).
+            model.objects.select_for_update(of=("self",))
             .select_related("person", "person__org_unit", "person__user")
             .filter(pk=pk)
             .first()
@@ -406,7 +410,9 @@ def register_manually(
     )
     try:
         with transaction.atomic():
-            list(Person.objects.select_for_update().filter(pk=person.pk).values_list("pk"))
+            list(
+                Person.objects.select_for_update().filter(pk=person.pk).order_by().values_list("pk")
+            )
             if has_checkin(person, day, period):
                 return Result(refusal=Refusal.ALREADY_CHECKED_IN)
             checkin = Checkin.objects.create(

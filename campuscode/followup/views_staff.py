@@ -374,6 +374,12 @@ def visitor_detail(request, pk: int):
             {"row": row, "outcome": outcome, "claim_url": claim_url, "may_decide": False},
             status=403 if outcome.refusal == services.Refusal.NOT_ALLOWED else 409,
         )
+    log_action(
+        request=request,
+        action="followup.visitor.viewed",
+        subject=row.person,
+        data={"application": row.pk},
+    )
     return render(
         request,
         "followup/visitor.html",

@@ -95,7 +95,7 @@ def decide_application(
     now = timezone.now()
     with transaction.atomic():
         application = (
-            VisitorApplication.objects.select_for_update()
+            VisitorApplication.objects.select_for_update(of=("self",))
             .select_related("host_unit", "school")
             .get(pk=application.pk)
         )

@@ -194,3 +194,16 @@ def test_the_health_office_follows_and_closes_a_case_with_a_note(
     sign_in(client, student.user)
     page = client.get(f"/followup/cases/{case.pk}/")
     assert page.context["progress_form"] is None
+
+
+def test_a_red_status_set_by_the_health_office_opens_a_case(
+    client, student, health_officer, on_commit
+):
+    sign_in(client, health_officer)
+    on_commit(
+        client.post,
+        f"/checkins/people/{student.pk}/",
+        {"colour": "red", "reason": "核酸阳性"},
+    )
+    case = FollowupCase.objects.get()
+    assert (case.trigger, case.detail["note"]) == ("red", "核酸阳性")
