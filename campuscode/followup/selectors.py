@@ -43,13 +43,13 @@ def _in_scope(qs: QuerySet, user, roles) -> QuerySet:
 def pending_reports(user) -> QuerySet[AdvanceReport]:
     return _in_scope(
         AdvanceReport.objects.filter(state=Decision.PENDING), user, APPROVER_ROLES
-    ).select_related("person", "person__org_unit")
+    ).select_related("person", "person__org_unit", "person__org_unit__parent")
 
 
 def pending_makeups(user) -> QuerySet[MakeupRequest]:
     return _in_scope(
         MakeupRequest.objects.filter(state=Decision.PENDING), user, APPROVER_ROLES
-    ).select_related("person", "person__org_unit")
+    ).select_related("person", "person__org_unit", "person__org_unit__parent")
 
 
 def decided_recently(user, *, limit: int = 30) -> list:
@@ -85,13 +85,13 @@ def visitor_applications(user) -> QuerySet[VisitorApplication]:
 
 def cases_visible_to(user) -> QuerySet[FollowupCase]:
     return _in_scope(FollowupCase.objects.all(), user, CASE_ROLES).select_related(
-        "person", "person__org_unit"
+        "person", "person__org_unit", "person__org_unit__parent"
     )
 
 
 def isolations_visible_to(user) -> QuerySet[Isolation]:
     return _in_scope(Isolation.objects.all(), user, HEALTH_ROLES).select_related(
-        "person", "person__org_unit"
+        "person", "person__org_unit", "person__org_unit__parent"
     )
 
 
