@@ -12,3 +12,12 @@ class CheckinsConfig(AppConfig):
         from campuscode.codes.status import register_status_provider
 
         register_status_provider(health_status)
+
+        from django.db.models.signals import post_delete, post_save
+
+        from campuscode.checkins import cached
+        from campuscode.checkins.models import CheckinPoint, WindowNotice
+
+        for signal in (post_save, post_delete):
+            signal.connect(cached.forget_point, sender=CheckinPoint, dispatch_uid=f"ci.p.{signal}")
+            signal.connect(cached.forget_notice, sender=WindowNotice, dispatch_uid=f"ci.n.{signal}")

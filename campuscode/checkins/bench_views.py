@@ -17,3 +17,20 @@ def ceiling(request):
             [request.user.pk, timezone.now(), request.POST.get("key", "")],
         )
     return HttpResponse(status=204)
+
+
+def _without_followup_hook() -> None:  # pragma: no cover
+    """bench --without-followup-hook: measure the check-in without followup's post_save
+    receiver (it opens follow-up cases), to tell its share of the cost from ours."""
+    import os
+
+    if os.environ.get("CAMPUSCODE_BENCH_NO_FOLLOWUP_HOOK") != "1":
+        return
+    from django.db.models.signals import post_save
+
+    from campuscode.checkins.models import Checkin
+
+    post_save.disconnect(sender=Checkin, dispatch_uid="followup.cases.checkin")
+
+
+_without_followup_hook()

@@ -7,8 +7,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from campuscode.checkins.models import CheckinPoint, Contact, Symptom, WindowNotice
+from campuscode.checkins.rules import setting as get_setting
 from campuscode.checkins.services import Answers
-from campuscode.core.rules import TimeRangeSpec, get_setting
+from campuscode.core.rules import TimeRangeSpec
 
 NO_SYMPTOMS = "none"
 TEMPERATURE_RE = re.compile(r"^\d{1,2}(\.\d+)?$")

@@ -13,9 +13,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from campuscode.checkins.models import Checkin, Contact, ManualStatus, Symptom
+from campuscode.checkins.rules import setting as get_setting
 from campuscode.codes.status import SEVERITY, Status
 from campuscode.codes.tokens import Colour
-from campuscode.core.rules import get_setting
 
 
 class HealthReason(models.TextChoices):

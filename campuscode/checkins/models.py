@@ -154,8 +154,14 @@ class CheckinQuerySet(models.QuerySet):
 
 
 class Checkin(models.Model):
+    # No single-column indexes on person and point: the composite indexes below lead
+    # with them, and every index is written on each check-in (R6.1 throughput).
     person = models.ForeignKey(
-        Person, on_delete=models.CASCADE, related_name="checkins", verbose_name=_("person")
+        Person,
+        on_delete=models.CASCADE,
+        related_name="checkins",
+        verbose_name=_("person"),
+        db_index=False,
     )
     # Blank only for a make-up (no point was visited) or a manual registration elsewhere.
     point = models.ForeignKey(
@@ -165,6 +171,7 @@ class Checkin(models.Model):
         verbose_name=_("point"),
         null=True,
         blank=True,
+        db_index=False,
     )
     at = models.DateTimeField(_("time"))
     day = models.DateField(_("date"))
@@ -208,6 +215,13 @@ class Checkin(models.Model):
             # A retried submission (double tap, timeout, two tabs) finds its first row.
             models.UniqueConstraint(
                 fields=["person", "idempotency_key"], name="checkin_unique_idempotency_key"
+            ),
+            # One effective check-in per person and window; a correction supersedes the
+            # earlier one first. The database keeps it true under concurrent requests.
+            models.UniqueConstraint(
+                fields=["person", "day", "period"],
+                condition=models.Q(superseded_at__isnull=True),
+                name="checkin_one_effective_per_window",
             ),
         ]
         indexes = [

@@ -2,16 +2,18 @@
 notices, flag explanations. Every expected refusal is a `Refusal` code, never an exception.
 """
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from campuscode.audit.services import log_action
+from campuscode.checkins import cached
 from campuscode.checkins.health import evaluate
 from campuscode.checkins.models import (
     CampusAssignment,
@@ -21,8 +23,8 @@ from campuscode.checkins.models import (
     ManualStatus,
     WindowNotice,
 )
+from campuscode.checkins.rules import setting as get_setting
 from campuscode.checkins.windows import Window, next_window, window_at
-from campuscode.core.rules import get_setting
 from campuscode.people.models import Person
 
 
@@ -110,36 +112,53 @@ def _honesty_flags(
     opened: bool,
     now: datetime,
 ) -> list[tuple[str, dict, list[int]]]:
-    """(reason, detail, other check-in ids to flag too) for one new check-in (R1.2)."""
+    """(reason, detail, other check-in ids to flag too) for one new check-in (R1.2).
+
+    One query for both checks: the same device in this window, or the same address at
+    this point within the burst span (each side uses its own index).
+    """
     flags: list[tuple[str, dict, list[int]]] = []
     if not opened:
         flags.append((Flag.Reason.NOT_OPENED, {}, []))
-    if device:
-        others = list(
-            Checkin.objects.filter(device=device, day=window.day, period=window.period)
-            .exclude(person_id=person.pk)
-            .values_list("pk", "person_id")
-        )
-        if others:
-            flags.append(
-                (
-                    Flag.Reason.SHARED_DEVICE,
-                    {"people": sorted({p for _pk, p in others})},
-                    [pk for pk, _p in others],
-                )
+    span = timedelta(seconds=get_setting("checkin_burst_seconds"))
+    same_device = Q(device=device, day=window.day, period=window.period) if device else None
+    same_address = Q(point_id=point.pk, ip=ip, at__gte=now - span) if ip else None
+    if same_device is None and same_address is None:
+        return flags
+    rows = list(
+        Checkin.objects.filter((same_device or Q(pk__in=[])) | (same_address or Q(pk__in=[])))
+        .exclude(person_id=person.pk)
+        .values_list("pk", "person_id", "device", "day", "period", "point_id", "ip", "at")
+    )
+    by_device = [
+        (pk, p)
+        for pk, p, d, day, period, _pt, _ip, _at in rows
+        if device and d == device and day == window.day and period == window.period
+    ]
+    if by_device:
+        flags.append(
+            (
+                Flag.Reason.SHARED_DEVICE,
+                {"people": sorted({p for _pk, p in by_device})},
+                [pk for pk, _p in by_device],
             )
-    if ip:
-        span = timedelta(seconds=get_setting("checkin_burst_seconds"))
-        recent = list(
-            Checkin.objects.filter(point_id=point.pk, ip=ip, at__gte=now - span)
-            .exclude(person_id=person.pk)
-            .values_list("pk", "person_id")
         )
-        people = {p for _pk, p in recent}
-        if len(people) + 1 >= get_setting("checkin_burst_accounts"):
-            flags.append(
-                (Flag.Reason.ADDRESS_BURST, {"people": len(people) + 1}, [pk for pk, _p in recent])
-            )
+    by_address = [
+        (pk, p)
+        for pk, p, _d, _day, _period, pt, address, at in rows
+        if ip and pt == point.pk and address == ip and at >= now - span
+    ]
+    people = {p for _pk, p in by_address}
+    if by_address and len(people) + 1 >= get_setting("checkin_burst_accounts"):
+        # Behind a busy NAT every check-in would otherwise re-flag all the others:
+        # only those not flagged for this yet get a row.
+        flagged = set(
+            Flag.objects.filter(
+                checkin_id__in=[pk for pk, _p in by_address], reason=Flag.Reason.ADDRESS_BURST
+            ).values_list("checkin_id", flat=True)
+        )
+        others = sorted({pk for pk, _p in by_address} - flagged)
+        flags.append((Flag.Reason.ADDRESS_BURST, {"people": len(people) + 1}, others))
     return flags
 
 
@@ -162,12 +181,10 @@ def submit_checkin(
     record, even after the window has closed.
     """
     now = now or timezone.now()
-    if person is not None:
-        existing = Checkin.objects.filter(person_id=person.pk, idempotency_key=idempotency_key)
-        if first := existing.first():
-            return Outcome(checkin=first, created=False)
     admission = check_admission(person=person, point=point, now=now)
     if not admission.ok:
+        if person is not None and (first := _by_key(person, idempotency_key)):
+            return Outcome(checkin=first, created=False)
         return admission
     window = admission.window
     colour, reason = evaluate(
@@ -196,36 +213,58 @@ def submit_checkin(
         ip=ip,
         idempotency_key=idempotency_key,
     )
-    try:
-        with transaction.atomic():
-            # Two corrections of one person racing would each miss the other's uncommitted
-            # row and both stay effective: the person's row lock makes them take turns.
-            # Two tabs or a double tap with one key: the unique (person, key) constraint
-            # makes the loser fail, and it then returns the winner's row below.
-            list(
-                Person.objects.select_for_update().filter(pk=person.pk).order_by().values_list("pk")
-            )
-            checkin.save(force_insert=True)
-            # One effective check-in per person and window: an earlier one is kept but
-            # superseded by this correction.
-            Checkin.objects.filter(
-                person_id=person.pk,
-                day=window.day,
-                period=window.period,
-                superseded_at__isnull=True,
-            ).exclude(pk=checkin.pk).update(superseded_at=now, superseded_by=checkin)
-            if flags:
-                Flag.objects.bulk_create(
-                    [Flag(checkin=checkin, reason=r, detail=d) for r, d, _o in flags]
-                    + [Flag(checkin_id=o, reason=r) for r, _d, others in flags for o in others],
-                    ignore_conflicts=True,
-                )
-    except IntegrityError:
-        first = Checkin.objects.filter(person_id=person.pk, idempotency_key=idempotency_key).first()
-        if first is None:
-            raise
-        return Outcome(checkin=first, created=False)
-    return Outcome(checkin=checkin, created=True, window=window)
+    # The common case is one INSERT. Two unique constraints decide the rest: (person,
+    # key) catches a retry, a double tap or a second tab; (person, window) among the
+    # effective rows catches a correction, which then supersedes the earlier row.
+    for _attempt in range(3):
+        try:
+            # A bare INSERT needs no transaction; a correction or flags do, and inside
+            # an outer transaction (tests, callers) a savepoint keeps it usable.
+            plain = not _attempt and not flags and not connection.in_atomic_block
+            with nullcontext() if plain else transaction.atomic():
+                if _attempt:
+                    _supersede(person=person, window=window, now=now)
+                checkin.save(force_insert=True)
+                if _attempt:
+                    Checkin.objects.filter(
+                        person_id=person.pk,
+                        day=window.day,
+                        period=window.period,
+                        superseded_at=now,
+                        superseded_by__isnull=True,
+                    ).exclude(pk=checkin.pk).update(superseded_by=checkin)
+                if flags:
+                    Flag.objects.bulk_create(
+                        [Flag(checkin=checkin, reason=r, detail=d) for r, d, _o in flags]
+                        + [Flag(checkin_id=o, reason=r) for r, _d, others in flags for o in others],
+                        ignore_conflicts=True,
+                    )
+        except IntegrityError:
+            checkin.pk = None
+            checkin._state.adding = True
+            if first := _by_key(person, idempotency_key):
+                return Outcome(checkin=first, created=False)
+            continue  # an effective check-in exists in this window: supersede it
+        return Outcome(checkin=checkin, created=True, window=window)
+    raise RuntimeError("check-in kept conflicting with concurrent corrections")
+
+
+def _by_key(person: Person, key: str) -> Checkin | None:
+    return Checkin.objects.filter(person_id=person.pk, idempotency_key=key).first()
+
+
+def _supersede(*, person: Person, window: Window, now: datetime) -> int:
+    """Mark the effective check-in of the window as superseded (kept, no longer counted).
+
+    If a concurrent correction commits between this and the insert, the insert fails
+    on the (person, window) constraint and the caller goes round again.
+    """
+    return Checkin.objects.filter(
+        person_id=person.pk,
+        day=window.day,
+        period=window.period,
+        superseded_at__isnull=True,
+    ).update(superseded_at=now)
 
 
 def explain_flag(*, flag: Flag, user, explanation: str, request=None) -> Flag:
@@ -296,6 +335,7 @@ def withdraw_posters(*, point: CheckinPoint, user=None, request=None) -> Checkin
     """Printed posters of the point stop working (a poster was photographed and shared)."""
     CheckinPoint.objects.filter(pk=point.pk).update(poster_version=point.poster_version + 1)
     point.refresh_from_db()
+    cached.forget_point(CheckinPoint, point)  # update() sends no signal
     log_action(
         request=request,
         actor=user,

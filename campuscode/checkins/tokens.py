@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from campuscode.core.rules import get_setting
+from campuscode.checkins.rules import setting as get_setting
 
 MAC_CHARS = 12
 

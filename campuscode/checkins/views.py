@@ -14,14 +14,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from campuscode.audit.services import client_ip
-from campuscode.checkins import selectors
+from campuscode.checkins import cached, selectors
 from campuscode.checkins.forms import CheckinForm
 from campuscode.checkins.health import describe
-from campuscode.checkins.models import Checkin, CheckinPoint, WindowNotice
+from campuscode.checkins.models import Checkin, WindowNotice
+from campuscode.checkins.rules import setting as get_setting
+from campuscode.checkins.rules import snapshot
 from campuscode.checkins.services import Outcome, Refusal, check_admission, submit_checkin
 from campuscode.checkins.tokens import TokenCheck, check_point_token, current_step
 from campuscode.checkins.windows import next_window, windows_on
-from campuscode.core.rules import get_setting
 
 DEVICE_COOKIE = "cc_device"
 DEVICE_SALT = "campuscode.checkins.device"
@@ -62,6 +63,42 @@ def _person(request):
     return Person.objects.select_related("org_unit").filter(user=request.user).first()
 
 
+PERSON_FACTS = ("kind", "school_id", "org_unit_id", "state", "number", "name")
+
+
+def _remember_person(request, token: str, person) -> None:
+    """Keep what admission needs of the person in the visit (only once admitted)."""
+    visits = dict(request.session.get(VISITS, {}))
+    visit = dict(visits.get(token) or {})
+    facts = {name: getattr(person, name) for name in PERSON_FACTS}
+    facts.update(
+        pk=person.pk,
+        user=request.user.pk,
+        path=person.org_unit.path,
+        valid_from=person.valid_from.isoformat() if person.valid_from else None,
+        valid_until=person.valid_until.isoformat() if person.valid_until else None,
+    )
+    if visit and visit.get("who") != facts:
+        visit["who"] = facts
+        visits[token] = visit
+        request.session[VISITS] = visits
+
+
+def _person_from_visit(request, visit):
+    from datetime import date
+
+    from campuscode.people.models import OrgUnit, Person
+
+    facts = (visit or {}).get("who")
+    if not facts or facts.get("user") != request.user.pk:
+        return None
+    person = Person(pk=facts["pk"], **{name: facts[name] for name in PERSON_FACTS})
+    person.org_unit = OrgUnit(pk=facts["org_unit_id"], path=facts["path"])
+    person.valid_from = date.fromisoformat(facts["valid_from"]) if facts["valid_from"] else None
+    person.valid_until = date.fromisoformat(facts["valid_until"]) if facts["valid_until"] else None
+    return person
+
+
 def _refuse(request, outcome: Outcome, point=None, status=403):
     return _with_device(
         request,
@@ -76,7 +113,14 @@ def _refuse(request, outcome: Outcome, point=None, status=403):
 
 def point_url(request, point_id: int, token: str):
     """GET: the scanned URL → the form. POST: the form's answers → one stored check-in."""
-    point = get_object_or_404(CheckinPoint.objects.select_related("campus"), pk=point_id)
+    with snapshot():  # the school rules read once for the whole request
+        return _point_url(request, point_id, token)
+
+
+def _point_url(request, point_id: int, token: str):
+    point = cached.point(point_id)
+    if point is None:
+        raise Http404
     device = device_of(request)
     visits = request.session.get(VISITS, {})
     visit = visits.get(token) if isinstance(visits, dict) else None
@@ -112,9 +156,11 @@ def point_url(request, point_id: int, token: str):
         request.session[VISITS] = dict(list(visits.items())[-MAX_VISITS:])
     if not request.user.is_authenticated:
         return _with_device(request, redirect_to_login(request.get_full_path()))
-    person = _person(request)
     now = timezone.now()
     if request.method == "POST":
+        # The person as read when this browser opened the point's URL (minutes ago at
+        # most), else from the registry: saves a query on every check-in.
+        person = _person_from_visit(request, visit) or _person(request)
         form = CheckinForm(request.POST)
         if not form.is_valid():
             context = _form_context(request, point, form, person, now, via=check.via)
@@ -133,9 +179,11 @@ def point_url(request, point_id: int, token: str):
         if not outcome.ok:
             return _refuse(request, outcome, point)
         return _with_device(request, redirect("checkins:done", pk=outcome.checkin.pk))
+    person = _person(request)
     admission = check_admission(person=person, point=point, now=now)
     if not admission.ok:
         return _refuse(request, admission, point)
+    _remember_person(request, token, person)
     form = CheckinForm(initial={"key": visit["k"]})
     context = _form_context(
         request, point, form, person, now, via=check.via, window=admission.window

@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from django.utils import timezone
 
 from campuscode.checkins.models import Period, WindowNotice
-from campuscode.core.rules import get_setting
+from campuscode.checkins.rules import setting as get_setting
 from campuscode.people.models import Person
 
 SEARCH_DAYS = 31  # how far ahead "the next window opens ..." looks
@@ -62,7 +62,9 @@ def windows_on(
 ) -> list[Window]:
     """The windows of `day` for people of `kind`, in time order (none on a holiday)."""
     if notices is None:
-        notices = _notices(school_id, day, day)
+        from campuscode.checkins.cached import notices_on
+
+        notices = notices_on(school_id, day)
     notice = None
     for candidate in notices:  # the newest notice covering the day wins
         if candidate.first_day <= day <= candidate.last_day:
