@@ -147,7 +147,7 @@ class Person(models.Model):
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("people")
-        ordering = ["school", "number"]
+        ordering = ["school_id", "number"]  # the column, not the FK: no join to order or lock
         constraints = [
             models.UniqueConstraint(
                 fields=["school", "number"], name="person_unique_number_per_school"
