@@ -72,3 +72,20 @@ def test_the_kiosk_rotates_its_code_and_recovers_after_an_outage(desktop_page, t
     page.wait_for_function(
         "u => document.querySelector('.kiosk-qr').dataset.url !== u", arg=stale, timeout=12_000
     )
+
+
+def test_the_poster_prints_a_static_code_that_opens_the_form(desktop_page, sysadmin, tree):
+    from conftest import PASSWORD
+
+    point = CheckinPoint.objects.create(
+        campus=tree.main_campus, building="图书馆", name="图书馆入口", has_screen=False
+    )
+    page = desktop_page
+    page.goto(f"/checkins/points/{point.pk}/poster/")
+    page.fill("input[name=username]", "itadmin")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button.btn")
+    page.wait_for_selector(".poster-qr svg")
+    page.emulate_media(media="print")
+    urls = decode_qr(screenshot(page, "checkins-poster-print"))
+    assert len(urls) == 1 and f"/checkins/p/{point.pk}/p1." in urls[0]
