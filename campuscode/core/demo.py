@@ -241,14 +241,7 @@ def _build_accounts(rng: random.Random, school: OrgUnit, units: dict[str, OrgUni
         actor=admin,
         data={"people": len(people), "accounts": len(claimers) + 1},
     )
-    try_claim = Person.objects.filter(pk__in=unclaimed).order_by("number").first()
-    lines = []
-    if try_claim:
-        lines.append(
-            f"Try claiming a code: number {try_claim.number}, name {try_claim.name}, "
-            f"last 4 of ID {try_claim.id_last4} (the one-time code appears in the outbox)"
-        )
-    return lines
+    return []  # the accounts app's demo prints which people are left to claim
 
 
 def load_demo(*, now: datetime | None = None, stdout=None) -> DemoResult:
@@ -274,7 +267,7 @@ def load_demo(*, now: datetime | None = None, stdout=None) -> DemoResult:
 
 def demo_logins() -> list[tuple[str, str, str]]:
     """(role label, sign-in name, scope) for the printed table."""
-    rows = [("Student", DEMO_STUDENT, "计科2501班")]
+    rows = [(str(Person.Kind.STUDENT.label), DEMO_STUDENT, "计科2501班")]
     rows += [
         (str(Role(role).label), number, scope) for number, _n, _u, role, scope in ROLE_ACCOUNTS
     ]

@@ -77,6 +77,66 @@ class TimeRangeSpec(SettingSpec):
         )
 
 
+class TimeOfDaySpec(SettingSpec):
+    """A time of day as 'HH:MM' in the school's time zone."""
+
+    def clean(self, raw: Any) -> Any:
+        times = _clean_times(raw, label=self.label)
+        if len(times) != 1:
+            raise ValidationError(
+                _("%(label)s: enter a time like 23:00."), params={"label": self.label}
+            )
+        return times[0]
+
+
+class TimeListSpec(SettingSpec):
+    """Times of day as 'HH:MM,HH:MM', sorted, at least one."""
+
+    def clean(self, raw: Any) -> Any:
+        times = _clean_times(raw, label=self.label)
+        if not times:
+            raise ValidationError(
+                _("%(label)s: enter times like 08:00,16:00."), params={"label": self.label}
+            )
+        return ",".join(sorted(set(times)))
+
+
+def _clean_times(raw: Any, *, label: str) -> list[str]:
+    import re
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", str(raw or "")).replace(" ", "").replace("、", ",")
+    times = []
+    for part in filter(None, text.split(",")):
+        match = re.fullmatch(r"(\d{1,2}):(\d{2})", part)
+        if not match or int(match[1]) > 23 or int(match[2]) > 59:
+            raise ValidationError(
+                _("%(label)s: %(value)s is not a time like 08:00."),
+                params={"label": label, "value": part},
+            )
+        times.append(f"{int(match[1]):02d}:{match[2]}")
+    return times
+
+
+# The settings page shows the rules in these sections, by key prefix.
+SECTIONS = [
+    ("code_", _("Campus code")),
+    ("session_", _("Sign-in")),
+    ("claim_", _("Claiming accounts")),
+    ("roster_", _("Roster import")),
+    ("checkin_", _("Health check-in")),
+    ("health_", _("Health status")),
+    ("followup_", _("Exceptions and follow-up")),
+    ("isolation_", _("Isolation and observation")),
+    ("gate_", _("Gates")),
+    ("", _("Regulation")),
+]
+
+
+def section_of(key: str) -> str:
+    return next(str(label) for prefix, label in SECTIONS if key.startswith(prefix))
+
+
 SPECS: dict[str, SettingSpec] = {
     spec.key: spec
     for spec in [
@@ -183,13 +243,13 @@ SPECS: dict[str, SettingSpec] = {
             _("Offline gates may run degraded when their data is stale"),
             _("If on, a stale offline gate still admits codes with a valid signature, flagged."),
         ),
-        SettingSpec(
+        TimeOfDaySpec(
             "gate_dorm_curfew_starts",
             "23:00",
             _("Default dormitory curfew start (HH:MM)"),
             _("Entry from then on is allowed but flagged, unless a dormitory sets its own."),
         ),
-        SettingSpec(
+        TimeOfDaySpec(
             "gate_dorm_curfew_ends",
             "06:00",
             _("Default dormitory curfew end (HH:MM)"),
@@ -332,7 +392,7 @@ SPECS: dict[str, SettingSpec] = {
             2,
             20,
         ),
-        SettingSpec(
+        TimeListSpec(
             "isolation_report_times",
             "08:00,16:00",
             _("Health report times during isolation (HH:MM, comma-separated)"),

@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from campuscode.audit.services import log_action
-from campuscode.core.rules import SPECS, get_setting, set_setting
+from campuscode.core.rules import SPECS, get_setting, section_of, set_setting
 from campuscode.people.scopes import Cap, has_capability, roles_of
 
 
@@ -42,12 +42,15 @@ def school_settings(request):
                 log_action(request=request, action="core.settings.changed", data=changed)
             messages.success(request, _("The school rules were saved."))
             return redirect("core:settings")
-    rows = [
-        {
-            "spec": spec,
-            "value": request.POST.get(key) if errors else get_setting(key),
-            "error": errors.get(key),
-        }
-        for key, spec in SPECS.items()
-    ]
-    return render(request, "core/settings.html", {"rows": rows}, status=400 if errors else 200)
+    sections: dict[str, list[dict]] = {}
+    for key, spec in SPECS.items():
+        sections.setdefault(section_of(key), []).append(
+            {
+                "spec": spec,
+                "value": request.POST.get(key) if errors else get_setting(key),
+                "error": errors.get(key),
+                "is_bool": spec.kind is bool,
+            }
+        )
+    context = {"sections": sections.items(), "error_count": len(errors)}
+    return render(request, "core/settings.html", context, status=400 if errors else 200)

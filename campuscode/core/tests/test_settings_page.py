@@ -47,3 +47,37 @@ def test_only_the_system_admin_edits_rules(client, adviser, student, outsider):
             == 403
         )
     assert get_setting("code_refresh_seconds") == 30
+
+
+@pytest.mark.parametrize(
+    ("key", "raw", "stored"),
+    [
+        ("gate_dorm_curfew_starts", "２３：００".replace("：", ":"), "23:00"),
+        ("gate_dorm_curfew_starts", "7:05", "07:05"),
+        ("isolation_report_times", "16:00, 8:00", "08:00,16:00"),
+    ],
+)
+def test_time_rules_are_normalised(client, sysadmin, key, raw, stored):
+    assert sign_in(client, sysadmin).post("/settings/", _form(**{key: raw})).status_code == 302
+    assert get_setting(key) == stored
+
+
+@pytest.mark.parametrize(
+    ("key", "bad"),
+    [
+        ("gate_dorm_curfew_starts", "25:00"),
+        ("gate_dorm_curfew_starts", "late"),
+        ("isolation_report_times", ""),
+    ],
+)
+def test_bad_times_are_refused(client, sysadmin, key, bad):
+    before = get_setting(key)
+    assert sign_in(client, sysadmin).post("/settings/", _form(**{key: bad})).status_code == 400
+    assert get_setting(key) == before
+
+
+def test_the_page_shows_every_rule_in_sections(client, sysadmin):
+    page = sign_in(client, sysadmin).get("/settings/").content.decode()
+    for key in SPECS:
+        assert f'name="{key}"' in page
+    assert page.count("settings-section") >= 5
