@@ -55,6 +55,7 @@ class OfflineVerifier:
         # twin of the server's duplicate check.
         self.used: set[tuple[str, str]] = set()
         self._facts: dict[tuple[int, str], tuple[PersonFacts, str]] = {}
+        self._decisions: dict[tuple[int, str, str], tuple[int, Decision]] = {}
 
     def age(self, now: float | None = None) -> float:
         return (time.time() if now is None else now) - self.generated_ts
@@ -89,21 +90,35 @@ class OfflineVerifier:
             label,
         )
 
+    def _evaluate(self, facts: PersonFacts, key: tuple, direction: str, now: float) -> Decision:
+        # The rules are whole minutes (HH:MM) and days, so within one minute the same
+        # person, colour and direction get the same answer: it is kept for that minute
+        # (the signature and the duplicate check still run for every scan).
+        minute = int(now // 60)
+        cache_key = (*key, direction)
+        cached = self._decisions.get(cache_key)
+        if cached is not None and cached[0] == minute:
+            return cached[1]
+        local = datetime.fromtimestamp(minute * 60, self.zone)
+        decision = evaluate(rules=self.rules, person=facts, direction=direction, local=local)
+        self._decisions[cache_key] = (minute, decision)
+        return decision
+
     def decide(self, token: str, direction: str, *, now: float | None = None) -> OfflineDecision:
         now = time.time() if now is None else now
         token = token.strip()
         reason, claims = check_signature(token, self.public_keys)
         if claims is None:
             return OfflineDecision(False, reason)
+        person_id = claims.person_id
         if check_age(claims, lifetime=self.lifetime, now=now) != CodeReason.OK:
-            return OfflineDecision(False, Reason.EXPIRED, person_id=claims.person_id)
-        facts, label = self.facts(claims.person_id, claims.colour)
-        common = {"person_id": claims.person_id, "label": label, "colour": facts.colour}
-        stale = self.is_stale(now)
+            return OfflineDecision(False, Reason.EXPIRED, person_id=person_id)
+        key = (person_id, claims.colour)
+        facts, label = self.facts(*key)
+        stale = now - self.generated_ts > self.max_age
         if stale and not self.degraded_allowed:
-            return OfflineDecision(False, Reason.STALE, **common)
-        local = datetime.fromtimestamp(now, self.zone)
-        decision = evaluate(rules=self.rules, person=facts, direction=direction, local=local)
+            return OfflineDecision(False, Reason.STALE, "", person_id, label, facts.colour)
+        decision = self._evaluate(facts, key, direction, now)
         fingerprint = hashlib.sha256(token.encode()).hexdigest()[:16]
         if decision.allowed:
             if (fingerprint, direction) in self.used:
@@ -113,5 +128,11 @@ class OfflineVerifier:
                 if stale:
                     decision = Decision(True, Reason.OK, Notice.DEGRADED)
         return OfflineDecision(
-            decision.allowed, decision.reason, decision.notice, token_fp=fingerprint, **common
+            decision.allowed,
+            decision.reason,
+            decision.notice,
+            person_id,
+            label,
+            facts.colour,
+            fingerprint,
         )

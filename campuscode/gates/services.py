@@ -13,7 +13,7 @@ from campuscode.audit.services import log_action
 from campuscode.codes import keys as keystore
 from campuscode.codes.status import current_status
 from campuscode.codes.tokens import Reason as CodeReason
-from campuscode.codes.tokens import check_signature, verify_token
+from campuscode.codes.tokens import Verdict, check_age, check_signature
 from campuscode.core.rules import get_setting
 from campuscode.gates.decide import Decision, PersonFacts, PlaceRules, evaluate, worse_colour
 from campuscode.gates.models import (
@@ -86,15 +86,17 @@ def revoke_gate(*, gate: Gate, user=None, request=None) -> None:
 
 def authenticate_device(token: str) -> Gate | None:
     """The gate this token belongs to, read fresh on every request: a revoked or rotated
-    token fails on the very next call, with no cache to outlive it."""
+    token fails on the very next call, with no cache to outlive it. (The place comes
+    along; its campus is read only by the calls that need it, not by every scan.)"""
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 100:
         return None
-    return (
+    found = list(
         Gate.objects.working()
-        .select_related("place", "place__campus")
+        .select_related("place")
         .filter(token_hash=hash_device_token(token))
-        .first()
+        .order_by()[:1]
     )
+    return found[0] if found else None
 
 
 # --- rules ---------------------------------------------------------------------------------
@@ -158,9 +160,51 @@ _CODE_REASONS = {
 }
 
 
+# What a scan needs of the person: the gate decides from these, shows name and unit.
+SCAN_PERSON_FIELDS = (
+    "kind",
+    "state",
+    "name",
+    "valid_from",
+    "valid_until",
+    "org_unit__name",
+    "org_unit__path",
+)
+
+
+def _verify_code(token: str, now: datetime) -> Verdict:
+    """codes.tokens.verify_token with the lookup a gate needs: the same checks in the
+    same order and the same reasons, but the person read with only the fields a scan
+    uses (a whole person and unit cost a busy gate more than the signature check)."""
+    ring = keystore.load_keyring()
+    reason, claims = check_signature(token, {kid: k.public for kid, k in ring.verifying().items()})
+    if claims is None:
+        return Verdict(False, reason)
+    common = {"colour": claims.colour, "issued_at": claims.issued_at, "kid": claims.kid}
+    lifetime = get_setting("code_lifetime_seconds")
+    if (reason := check_age(claims, lifetime=lifetime, now=now.timestamp())) != CodeReason.OK:
+        return Verdict(False, reason, **common)
+    found = list(
+        Person.objects.select_related("org_unit")
+        .only(*SCAN_PERSON_FIELDS)
+        .filter(pk=claims.person_id)
+        .order_by()
+    )
+    if not found:
+        return Verdict(False, CodeReason.UNKNOWN_PERSON, **common)
+    person = found[0]
+    if person.state == Person.State.SUSPENDED:
+        return Verdict(False, CodeReason.SUSPENDED, person, **common)
+    if person.state == Person.State.LEFT:
+        return Verdict(False, CodeReason.LEFT, person, **common)
+    if not person.is_valid_now():
+        return Verdict(False, CodeReason.EXPIRED, person, **common)
+    return Verdict(True, CodeReason.OK, person, **common)
+
+
 def decide_online(*, gate: Gate, token: str, direction: str, now: datetime) -> tuple:
     """(Decision, person, colour) for a token scanned at `gate` now."""
-    verdict = verify_token(token, now=now.timestamp())
+    verdict = _verify_code(token, now)
     person = verdict.person
     if person is None or verdict.reason in (CodeReason.SUSPENDED, CodeReason.LEFT):
         return Decision(False, _CODE_REASONS[verdict.reason]), person, verdict.colour or ""
@@ -187,22 +231,9 @@ def record_scan(
     A retry with the same nonce returns the first stored event and never writes a
     second one, whatever the token of the retry says.
     """
-    existing = GateEvent.objects.filter(gate=gate, nonce=nonce).select_related("person__org_unit")
     now = now or timezone.now()
     decision, person, colour = decide_online(gate=gate, token=token, direction=direction, now=now)
     fingerprint = token_fingerprint(token) if person is not None else ""
-    if (
-        decision.allowed
-        and GateEvent.objects.filter(
-            place_id=gate.place_id,
-            token_fp=fingerprint,
-            direction=direction,
-            allowed=True,
-        ).exists()
-    ):
-        # The same code shown twice at one place: a screenshot passed back over the
-        # turnstile (R8.1(3)); a fresh code is drawn every refresh, a second person isn't.
-        decision = Decision(False, Reason.DUPLICATE)
     event = GateEvent(
         gate=gate,
         place_id=gate.place_id,
@@ -224,12 +255,89 @@ def record_scan(
         # transaction a savepoint keeps a clash from breaking it.
         if transaction.get_connection().in_atomic_block:
             with transaction.atomic():
-                event.save()
+                _insert_scan(event)
         else:
-            event.save()
+            _insert_scan(event)
     except IntegrityError:
-        return ScanResult(existing.get(), False)
+        existing = GateEvent.objects.select_related("person__org_unit")
+        return ScanResult(existing.get(gate=gate, nonce=nonce), False)
     return ScanResult(event, True)
+
+
+_SCAN_COLUMNS = [
+    "gate_id",
+    "place_id",
+    "direction",
+    "person_id",
+    "at",
+    "allowed",
+    "reason",
+    "notice",
+    "colour",
+    "token_fp",
+    "nonce",
+    "source",
+    "received_at",
+]
+
+
+def _insert_scan(event: GateEvent) -> None:
+    """Store `event`, turned into a refusal (`duplicate`) if the same code already let
+    someone through the same way at this place: a screenshot passed back over the
+    turnstile (R8.1(3)); a fresh code is drawn every refresh, a second person isn't.
+
+    The check and the insert are one statement (INSERT … VALUES (CASE WHEN EXISTS …)
+    … RETURNING), one round trip instead of two."""
+    connection = transaction.get_connection()
+    if not connection.features.can_return_columns_from_insert:  # pragma: no cover
+        _insert_scan_orm(event)
+        return
+    event.received_at = timezone.now()
+    ops = connection.ops
+    values = {name: getattr(event, name) for name in _SCAN_COLUMNS}
+    values["at"] = ops.adapt_datetimefield_value(values["at"])
+    values["received_at"] = ops.adapt_datetimefield_value(values["received_at"])
+    table = ops.quote_name(GateEvent._meta.db_table)
+    columns = ", ".join(ops.quote_name(name) for name in _SCAN_COLUMNS)
+    # The same code already let someone through the same way at this place? A refused
+    # scan never counts as one (the last parameter).
+    seen = (
+        f"EXISTS (SELECT 1 FROM {table} WHERE place_id = %s AND token_fp = %s"  # noqa: S608
+        " AND direction = %s AND allowed AND %s)"
+    )
+    seen_params = [event.place_id, event.token_fp, event.direction, bool(event.allowed)]
+    duplicate = {"allowed": False, "reason": Reason.DUPLICATE, "notice": ""}
+    marks, params = [], []
+    for name in _SCAN_COLUMNS:
+        if name in duplicate:
+            marks.append(f"CASE WHEN {seen} THEN %s ELSE %s END")
+            params += [*seen_params, duplicate[name], values[name]]
+        else:
+            marks.append("%s")
+            params.append(values[name])
+    sql = (
+        f"INSERT INTO {table} ({columns}) VALUES ({', '.join(marks)})"  # noqa: S608
+        " RETURNING id, allowed, reason, notice"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        pk, allowed, reason, notice = cursor.fetchone()
+    event.pk, event.allowed, event.reason, event.notice = pk, bool(allowed), reason, notice
+    event._state.adding = False
+    event._state.db = connection.alias
+
+
+def _insert_scan_orm(event: GateEvent) -> None:
+    if event.allowed and (
+        GateEvent.objects.filter(
+            place_id=event.place_id,
+            token_fp=event.token_fp,
+            direction=event.direction,
+            allowed=True,
+        ).exists()
+    ):
+        event.allowed, event.reason, event.notice = False, Reason.DUPLICATE, ""
+    event.save()
 
 
 def upload_offline_events(*, gate: Gate, events: list[dict]) -> dict:

@@ -1,4 +1,4 @@
-"""Reading a roster file row by row, XLSX or CSV, without loading it whole.
+"""Reading a roster file row by row, XLSX or CSV (see _open_xlsx for large XLSX files).
 
 The header row is found among the first rows by the names school information systems
 export (学号, 姓名, 身份证号 …) or their English equivalents.
@@ -9,6 +9,7 @@ import csv
 import re
 import unicodedata
 import warnings
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -135,8 +136,62 @@ def open_table(path: Path):
             yield table
 
 
+# python-calamine (Rust) reads a sheet ten times faster than openpyxl, but holds the whole
+# sheet in memory (about 0.8 KB a row: +42 MB at 50,000 rows, bench/README.md). Up to this
+# much sheet XML it is used; a larger file is streamed by openpyxl, slower but flat.
+CALAMINE_MAX_XML_BYTES = 40 * 1024 * 1024
+
+
 @contextmanager
 def _open_xlsx(path: Path):
+    if _xml_bytes(path) <= CALAMINE_MAX_XML_BYTES:
+        try:
+            table = _calamine_table(path)
+        except UnreadableFile:
+            table = None  # openpyxl may still read what calamine refuses; it decides
+        if table is not None:
+            yield table
+            return
+    with _openpyxl_table(path) as table:
+        yield table
+
+
+def _xml_bytes(path: Path) -> int:
+    """The unpacked size of the sheets and shared strings, from the zip's directory."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return sum(
+                info.file_size
+                for info in archive.infolist()
+                if info.filename.startswith(("xl/worksheets/", "xl/sharedStrings"))
+            )
+    except (zipfile.BadZipFile, OSError):
+        return 0  # the readers below say what is wrong with it
+
+
+def _calamine_table(path: Path) -> Table:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+        rows = sheet.iter_rows()
+        start_col = sheet.start[1] if sheet.start else 0
+        total = sheet.end[0] + 1 if sheet.end else 0
+    except Exception as error:
+        raise UnreadableFile("unreadable") from error
+    # Rows come from the sheet's first row on; columns from the first used column, so
+    # the blank columns before it are put back: positions must match the letters.
+    pad = [None] * start_col
+
+    def numbered():
+        for number, cells in enumerate(rows, 1):
+            yield number, tuple(pad + cells) if pad else tuple(cells)
+
+    return Table(numbered(), total)
+
+
+@contextmanager
+def _openpyxl_table(path: Path):
     from openpyxl import load_workbook
 
     # openpyxl warns about styles and extensions it skips; they do not change the values.

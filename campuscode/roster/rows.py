@@ -6,6 +6,7 @@ Pure functions, no database: the chunk checks in services.py add what needs quer
 
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -36,6 +37,26 @@ MAX_LENGTH = {
     "phone": 20,
     "email": 254,
 }
+
+
+def _plain(value) -> bool:
+    """True for text that normalise_text would return unchanged: no spaces or other
+    separators or controls (str.isprintable), already in NFKC. Most cells of a roster
+    are; for them the regular expressions and the copy are skipped."""
+    return (
+        value.__class__ is str
+        and value.isprintable()
+        and " " not in value
+        and unicodedata.is_normalized("NFKC", value)
+    )
+
+
+def fast_normalise_text(value) -> str:
+    return value if _plain(value) else normalise_text(value)
+
+
+def fast_normalise_name(value) -> str:
+    return value if _plain(value) else normalise_name(value)
 
 
 def _key(value) -> str:
@@ -153,7 +174,7 @@ def parse_row(row: int, cells: tuple, index: dict[str, int]) -> ParsedRow | None
     parsed = ParsedRow(row=row)
     texts = []
 
-    def text(name: str, *, required=False, normalise=normalise_text) -> str:
+    def text(name: str, *, required=False, normalise=fast_normalise_text) -> str:
         value = normalise(cell(name))
         texts.append(value)
         if required and not value:
@@ -172,7 +193,7 @@ def parse_row(row: int, cells: tuple, index: dict[str, int]) -> ParsedRow | None
         parsed.problem("number", RowProblem.BAD_NUMBER)
     parsed.number = number if not parsed.has_issue("number") else ""
 
-    parsed.name = text("name", required=True, normalise=normalise_name)
+    parsed.name = text("name", required=True, normalise=fast_normalise_name)
     _parse_id(parsed, cell("id_number"), texts)
     parsed.college = text("college", required=True)
     parsed.class_name = text("class_name")
@@ -211,9 +232,10 @@ def parse_row(row: int, cells: tuple, index: dict[str, int]) -> ParsedRow | None
 
 
 def _parse_id(parsed: ParsedRow, raw, texts: list[str]) -> None:
-    text = normalise_text(raw).replace(" ", "").upper()
+    text = fast_normalise_text(raw).replace(" ", "").upper()
     # Only the keyed hash enters the digest: the digest is stored, the number never is.
-    texts.append(hash_id_number(text) if text else "")
+    text_hash = hash_id_number(text) if text else ""
+    texts.append(text_hash)
     if not text:
         parsed.problem("id_number", RowProblem.MISSING)
         return
@@ -228,5 +250,5 @@ def _parse_id(parsed: ParsedRow, raw, texts: list[str]) -> None:
     except ValidationError:
         parsed.problem("id_number", id_problem(text))
         return
-    parsed.id_hash = hash_id_number(value)
+    parsed.id_hash = text_hash if value == text else hash_id_number(value)
     parsed.id_last4 = value[-4:]
