@@ -1,8 +1,8 @@
-"""The school rules as this app reads them: one cache read per request, not one per rule.
+"""The school rules as this app reads them: one consistent set per request.
 
 A check-in reads eight rules (window, token step, temperature range, threshold, burst
-limits); `core.rules.get_setting` asks the cache once per call. Inside `snapshot()` (the
-check-in views use it) all rules are read once and served from memory until it ends.
+limits). Inside `snapshot()` (the check-in views use it) they are taken together once,
+so an admin's change half-way through a request cannot mix old and new values.
 """
 
 from contextlib import contextmanager
@@ -23,14 +23,7 @@ def setting(key: str) -> Any:
 
 @contextmanager
 def snapshot():
-    # `_stored()` is core's one read of every stored rule; without it (renamed), each
-    # rule is still read once through the public get_setting.
-    stored_reader = getattr(core_rules, "_stored", None)
-    if stored_reader is not None:
-        stored = stored_reader()
-        values = {key: stored.get(key, spec.default) for key, spec in core_rules.SPECS.items()}
-    else:
-        values = {key: core_rules.get_setting(key) for key in core_rules.SPECS}
+    values = core_rules.all_settings()
     token = _snapshot.set(values)
     try:
         yield values

@@ -435,6 +435,12 @@ def _stored() -> dict[str, Any]:
     return values
 
 
+def all_settings() -> dict[str, Any]:
+    """Every rule at once (stored value or default), for code that reads many per request."""
+    stored = _stored()
+    return {key: stored.get(key, spec.default) for key, spec in SPECS.items()}
+
+
 def get_setting(key: str) -> Any:
     spec = SPECS[key]
     return _stored().get(key, spec.default)

@@ -33,7 +33,10 @@ ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
 def on_checkin_saved(sender, instance: Checkin, created: bool, raw: bool = False, **kwargs):
     """post_save of a check-in: decide after the commit, so a failure here never loses
     the check-in itself and the superseding of an earlier one is already visible."""
-    if created and not raw:
+    # Most check-ins are green with no symptom: none of the triggers below can fire
+    # (a persistent symptom needs one on this check-in too), so skip the queries.
+    worth_a_look = instance.colour != Colour.GREEN or instance.symptoms or _fever(instance)
+    if created and not raw and worth_a_look:
         checkin_id = instance.pk
         transaction.on_commit(lambda: open_case_for_checkin(checkin_id), robust=True)
 
@@ -45,7 +48,11 @@ def on_manual_status_saved(sender, instance: ManualStatus, created: bool, **kwar
 
 
 def _fever(checkin: Checkin) -> bool:
-    hot = checkin.temperature >= Decimal(str(get_setting("health_yellow_temperature")))
+    # A fresh instance may still hold the temperature as given (a str), not as loaded.
+    temperature = Decimal(str(checkin.temperature)) if checkin.temperature is not None else None
+    hot = temperature is not None and temperature >= Decimal(
+        str(get_setting("health_yellow_temperature"))
+    )
     return hot or Symptom.FEVER in (checkin.symptoms or [])
 
 
