@@ -214,3 +214,54 @@ def honesty_scan(checkins) -> dict[str, int]:
             if len({p for _at, p in events[start : end + 1]}) >= needed:
                 burst += 1
     return {"shared_device": shared, "address_burst": burst}
+
+
+@dataclass
+class DayTotals:
+    day: date
+    expected: int = 0
+    green: int = 0
+    yellow: int = 0
+    red: int = 0
+
+    @property
+    def missing(self) -> int:
+        return max(self.expected - self.green - self.yellow - self.red, 0)
+
+
+def trend(*, user, end: date, days: int = 14, unit: OrgUnit | None = None) -> list[DayTotals]:
+    """Per day: check-ins expected in the user's health scope and how they came out (R6.3).
+
+    Expected = active people × that day's windows for their kind (holidays count none).
+    Counts only; the page that shows it audits the view like the list itself.
+    """
+    from datetime import timedelta
+
+    from django.db.models import Count
+
+    people = people_visible_to(user, Cap.VIEW_HEALTH, include_self=False).filter(
+        state=Person.State.ACTIVE
+    )
+    if unit is not None:
+        people = people.filter(org_unit__path__startswith=unit.path)
+    groups = defaultdict(int)  # (school id, kind) → people
+    for school_id, kind, count in (
+        people.values_list("school_id", "kind").annotate(n=Count("pk")).order_by()
+    ):
+        groups[(school_id, kind)] += count
+    first = end - timedelta(days=days - 1)
+    totals = {first + timedelta(days=i): DayTotals(first + timedelta(days=i)) for i in range(days)}
+    for day, row in totals.items():
+        for (school_id, kind), count in groups.items():
+            row.expected += count * len(windows_on(day, kind=kind, school_id=school_id))
+    counted = (
+        Checkin.objects.effective()
+        .filter(day__gte=first, day__lte=end, person__in=people)
+        .values_list("day", "colour")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for day, colour, count in counted:
+        if day in totals and colour in (Colour.GREEN, Colour.YELLOW, Colour.RED):
+            setattr(totals[day], colour, getattr(totals[day], colour) + count)
+    return list(totals.values())

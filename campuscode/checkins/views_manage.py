@@ -295,8 +295,57 @@ def roll(request):
         "shows": selectors.Show.CHOICES,
         "query": request.GET.urlencode(),
     }
+    if not request.htmx:
+        context["trend"] = _trend_chart(request.user, day=day, unit=unit)
     template = "checkins/roll_table.html" if request.htmx else "checkins/roll.html"
     return render(request, template, context)
+
+
+def _trend_chart(user, *, day, unit) -> dict:
+    """The last 14 days as stacked columns: green, yellow, red and missing check-ins."""
+    from campuscode.core.charts import Column, Segment, legend, stacked_columns
+
+    days = selectors.trend(user=user, end=day, unit=unit)
+    columns = [
+        Column(
+            f"{row.day:%d}",
+            [
+                Segment(
+                    row.green, "green", _("%(day)s: %(n)s green") % {"day": row.day, "n": row.green}
+                ),
+                Segment(
+                    row.yellow,
+                    "yellow",
+                    _("%(day)s: %(n)s yellow") % {"day": row.day, "n": row.yellow},
+                ),
+                Segment(row.red, "red", _("%(day)s: %(n)s red") % {"day": row.day, "n": row.red}),
+                Segment(
+                    row.missing,
+                    "grey",
+                    _("%(day)s: %(n)s missing") % {"day": row.day, "n": row.missing},
+                ),
+            ],
+        )
+        for row in days
+    ]
+    expected = sum(row.expected for row in days)
+    done = sum(row.green + row.yellow + row.red for row in days)
+    return {
+        "svg": stacked_columns(
+            columns,
+            maximum=max([row.expected for row in days] + [1]),
+            caption=_("Check-ins per day, last 14 days"),
+        ),
+        "legend": legend(
+            [
+                ("green", _("Green")),
+                ("yellow", _("Yellow")),
+                ("red", _("Red")),
+                ("grey", _("Missing")),
+            ]
+        ),
+        "rate": round(100 * done / expected) if expected else None,
+    }
 
 
 @login_required

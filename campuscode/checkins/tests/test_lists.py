@@ -105,3 +105,24 @@ def test_htmx_filters_swap_only_the_table(client, adviser, classmates):
     sign_in(client, adviser)
     page = client.get("/checkins/lists/?show=missing", HTTP_HX_REQUEST="true").content.decode()
     assert "<html" not in page and "data-person" in page
+
+
+def test_the_list_page_charts_the_last_14_days(client, adviser, classmates):
+    """Today: 1 green and 1 yellow of the class's check-ins; every other day all missing."""
+    from campuscode.checkins.selectors import trend
+
+    response = sign_in(client, adviser).get("/checkins/lists/")
+    today = response.context["day"]
+    days = trend(user=adviser, end=today)
+    assert len(days) == 14 and days[-1].day == today
+    assert (days[-1].green, days[-1].yellow, days[-1].red) == (1, 1, 0)
+    assert all(d.green + d.yellow + d.red == 0 and d.missing == d.expected for d in days[:-1])
+    segments = sum(bool(v) for d in days for v in (d.green, d.yellow, d.red, d.missing))
+    svg = response.context["trend"]["svg"]
+    assert svg.startswith("<svg") and svg.count("<rect") == segments
+    assert 'class="chart"' in response.content.decode()
+
+
+def test_the_chart_is_not_redrawn_on_filter_changes(client, adviser, classmates):
+    response = sign_in(client, adviser).get("/checkins/lists/", headers={"HX-Request": "true"})
+    assert "trend" not in response.context
