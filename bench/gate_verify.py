@@ -191,9 +191,13 @@ def offline_bench(gate, fresh_tokens, seconds: float) -> tuple[float, float]:
         verifier.decide(tokens[i % len(tokens)], "in")
 
     raw_rates, decide_rates = [], []
-    for _round in range(6):  # alternating short rounds; the best of each resists noise
+    for _round in range(10):  # alternating short rounds; the best of each resists noise
         raw_rates.append(rate(raw_verify))
         decide_rates.append(rate(decide))
+    # On a shared machine one round can catch a burst of other work: the median of the
+    # ratios of back-to-back rounds is printed too (the best-of ratio stays the headline).
+    ratios = sorted(d / r for r, d in zip(raw_rates, decide_rates, strict=True))
+    print(f"  median of paired round ratios: {ratios[len(ratios) // 2]:.1%}")
     return max(raw_rates), max(decide_rates)
 
 
