@@ -42,7 +42,7 @@ class Command(BaseCommand):
         self.step("collecting static files")
         call_command("collectstatic", interactive=False, verbosity=0)
         ensure_keyring()
-        for folder in ("queue", "processed"):
+        for folder in ("queue", "processed", "control"):
             (Path(settings.DATA_DIR) / "broker" / folder).mkdir(parents=True, exist_ok=True)
         hints = Path(settings.DATA_DIR) / "demo-hints.txt"
         if demo.demo_exists():
