@@ -76,6 +76,23 @@ class Answers:
     contact_manner: str = ""
 
 
+HEALTH_FIELDS = (
+    "temperature",
+    "symptoms",
+    "symptom_detail",
+    "contact",
+    "contact_at",
+    "contact_place",
+    "contact_manner",
+)
+
+
+def health_fields(source) -> dict:
+    """The health answers of a form, a make-up or a manual registration, as Checkin fields:
+    every path that stores a check-in takes the same ones (R5.1, R5.2, R5.4)."""
+    return {name: getattr(source, name) for name in HEALTH_FIELDS}
+
+
 def may_check_in_at(person: Person, point: CheckinPoint) -> bool:
     """Own campus (the org unit lies under the point's campus), or an assigned one (R4.3)."""
     if person.org_unit.path.startswith(point.campus.path):
@@ -199,13 +216,7 @@ def submit_checkin(
         at=now,
         day=window.day,
         period=window.period,
-        temperature=answers.temperature,
-        symptoms=answers.symptoms,
-        symptom_detail=answers.symptom_detail,
-        contact=answers.contact,
-        contact_at=answers.contact_at,
-        contact_place=answers.contact_place,
-        contact_manner=answers.contact_manner,
+        **health_fields(answers),
         colour=colour,
         reason=reason,
         via=via,

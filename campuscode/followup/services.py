@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from campuscode.audit.services import log_action
 from campuscode.checkins.health import evaluate
 from campuscode.checkins.models import Checkin, CheckinPoint, Period, Via
-from campuscode.checkins.services import Answers
+from campuscode.checkins.services import Answers, health_fields
 from campuscode.checkins.windows import Window, windows_on
 from campuscode.core.rules import get_setting
 from campuscode.followup.models import (
@@ -228,13 +228,7 @@ def request_makeup(
                 person=person,
                 day=day,
                 period=period,
-                temperature=answers.temperature,
-                symptoms=answers.symptoms,
-                symptom_detail=answers.symptom_detail,
-                contact=answers.contact,
-                contact_at=answers.contact_at,
-                contact_place=answers.contact_place,
-                contact_manner=answers.contact_manner,
+                **health_fields(answers),
                 reason=reason.strip()[:300],
                 submitted_at=now,
                 idempotency_key=idempotency_key,
@@ -321,13 +315,7 @@ def _store_makeup(makeup: MakeupRequest, *, user) -> Checkin:
         at=makeup.submitted_at,
         day=makeup.day,
         period=makeup.period,
-        temperature=makeup.temperature,
-        symptoms=makeup.symptoms,
-        symptom_detail=makeup.symptom_detail,
-        contact=makeup.contact,
-        contact_at=makeup.contact_at,
-        contact_place=makeup.contact_place,
-        contact_manner=makeup.contact_manner,
+        **health_fields(makeup),
         colour=colour,
         reason=reason,
         via=Via.MAKEUP,
@@ -421,13 +409,7 @@ def register_manually(
                 at=now,
                 day=day,
                 period=period,
-                temperature=answers.temperature,
-                symptoms=answers.symptoms,
-                symptom_detail=answers.symptom_detail,
-                contact=answers.contact,
-                contact_at=answers.contact_at,
-                contact_place=answers.contact_place,
-                contact_manner=answers.contact_manner,
+                **health_fields(answers),
                 colour=colour,
                 reason=health_reason,
                 via=Via.MANUAL,
