@@ -152,7 +152,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Tests use a file too: an in-memory shared-cache database answers a second writer
     # with "table is locked" at once instead of waiting, unlike the real WAL file.
     # One file per test process, so parallel runs never share (or delete) each other's.
-    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-campuscode-{os.getpid()}.sqlite3")}
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(DATA_DIR / f"test-campuscode-{os.getpid()}.sqlite3")
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -255,7 +255,11 @@ def account_for(person: Person) -> User:
 def complete_claim(*, person_id: int, password: str, request=None) -> tuple[User, bool]:
     """Create or re-password the account and link it. Returns (user, was_reset)."""
     with transaction.atomic():
-        person = Person.objects.select_for_update(of=("self",)).select_related("school").get(pk=person_id)
+        person = (
+            Person.objects.select_for_update(of=("self",))
+            .select_related("school")
+            .get(pk=person_id)
+        )
         user = account_for(person)
         was_reset = user.pk is not None  # an existing account gets a new password
         user.set_password(password)

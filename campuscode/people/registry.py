@@ -99,7 +99,11 @@ def create_account(*, request, person: Person) -> Outcome:
     """An account for a person who has none, with no usable password: the person sets one
     through the claim flow (R3.4), so no password ever passes through an admin."""
     with transaction.atomic():
-        person = Person.objects.select_for_update(of=("self",)).select_related("school").get(pk=person.pk)
+        person = (
+            Person.objects.select_for_update(of=("self",))
+            .select_related("school")
+            .get(pk=person.pk)
+        )
         if person.user_id:
             return Outcome(False, Refusal.HAS_ACCOUNT)
         if person.state != Person.State.ACTIVE:
