@@ -47,8 +47,10 @@ def send_reminders(*, now: datetime | None = None) -> int:
                 .exclude(pk__in=reminded)
             )
             closes = timezone.localtime(window.end).strftime("%H:%M")
-            for person in due.iterator():
-                if not person.is_valid_on(window.day):
+            due = [p for p in due if p.is_valid_on(window.day)]
+            excused = _excused(window, [p.pk for p in due])
+            for person in due:
+                if person.pk in excused:  # an approved advance report (R4.2)
                     continue
                 try:
                     with transaction.atomic():
@@ -61,6 +63,15 @@ def send_reminders(*, now: datetime | None = None) -> int:
                     continue
     _mail(made)
     return len(made)
+
+
+def _excused(window, person_ids: list[int]) -> set[int]:
+    from campuscode.checkins.selectors import excuse_providers
+
+    excused: set[int] = set()
+    for provider in excuse_providers if person_ids else ():
+        excused.update(provider(window.day, window.period, person_ids))
+    return excused
 
 
 def _mail(reminders: list[Reminder]) -> None:

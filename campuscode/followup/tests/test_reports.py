@@ -269,3 +269,21 @@ def test_the_queue_swaps_in_place_with_htmx(client, student, adviser, time_machi
     )
     assert response.templates[0].name == "followup/queue_panel.html"
     assert 'data-decided="1"' in response.content.decode()
+
+
+def test_no_reminder_for_a_window_an_approved_report_excuses(
+    client, student, other_student, adviser, time_machine
+):
+    from django.core.management import call_command
+
+    from campuscode.checkins.models import Reminder
+
+    time_machine.move_to(MONDAY_MORNING, tick=False)
+    sign_in(client, student.user)
+    file_report(client, periods=["morning"])
+    sign_in(client, adviser)
+    decide(client, [f"report:{AdvanceReport.objects.get().pk}"])
+    time_machine.move_to("2026-03-03 09:55 +0800", tick=False)  # the morning window closes at 10:00
+    call_command("send_checkin_reminders")
+    reminded = set(Reminder.objects.values_list("person_id", flat=True))
+    assert other_student.pk in reminded and student.pk not in reminded
