@@ -9,6 +9,8 @@
   var API = root.dataset.api;
   var REASONS = JSON.parse(document.getElementById("gate-reasons").textContent);
   var TEXTS = JSON.parse(document.getElementById("gate-texts").textContent);
+  // Times show in the school's time zone, whatever the device's clock is set to.
+  var SCHOOL_TZ = JSON.parse(document.getElementById("gate-tz").textContent);
   var KEY = { token: "cc.gate.token", snapshot: "cc.gate.snapshot", synced: "cc.gate.synced",
               queue: "cc.gate.queue", direction: "cc.gate.direction" };
   var ONLINE_TIMEOUT_MS = 2500;
@@ -198,7 +200,7 @@
 
   function showSynced() {
     var at = +localStorage.getItem(KEY.synced) || 0;
-    $("synced").textContent = at ? new Date(at).toLocaleString("zh-CN", { hour12: false }) + " (" +
+    $("synced").textContent = at ? new Date(at).toLocaleString("zh-CN", { hour12: false, timeZone: SCHOOL_TZ }) + " (" +
       Math.floor((Date.now() - at) / 60000) + " " + TEXTS.minutes_ago + ")" : TEXTS.never;
     $("stale").hidden = !isStale(Date.now() / 1000);
     $("queued").textContent = queue().length;
@@ -245,7 +247,7 @@
     var reason = result.allowed ? (result.notice ? TEXTS["notice_" + result.notice] || "" : "") : (REASONS[result.reason] || result.reason);
     $("answer-reason").textContent = reason + (offline ? " · " + TEXTS.offline : "");
     $("answer-who").textContent = result.display || result.label || "";
-    $("answer-when").textContent = new Date().toLocaleTimeString("zh-CN", { hour12: false });
+    $("answer-when").textContent = new Date().toLocaleTimeString("zh-CN", { hour12: false, timeZone: SCHOOL_TZ });
     clearTimeout(clearTimer);
     clearTimer = setTimeout(function () {
       box.className = "gate-answer idle"; root.dataset.state = "idle";
