@@ -8,10 +8,10 @@ class CheckinsConfig(AppConfig):
     verbose_name = _("Check-ins")
 
     def ready(self):
-        from campuscode.checkins.health import health_status
+        from campuscode.checkins.health import health_status, not_green_candidates
         from campuscode.codes.status import register_status_provider
 
-        register_status_provider(health_status)
+        register_status_provider(health_status, candidates=not_green_candidates)
 
         from django.db.models.signals import post_delete, post_save
 

@@ -63,6 +63,18 @@ def describe(checkin: Checkin) -> str:
     return text
 
 
+def not_green_candidates(school_id: int) -> set[int]:
+    """Everyone `health_status` could answer yellow or red for: an uncleared manual
+    status, or any non-green effective check-in (a superset of the latest ones)."""
+    manual = ManualStatus.objects.filter(person__school_id=school_id, cleared_at__isnull=True)
+    checkins = (
+        Checkin.objects.effective().filter(person__school_id=school_id).exclude(colour=Colour.GREEN)
+    )
+    return set(manual.values_list("person_id", flat=True)) | set(
+        checkins.values_list("person_id", flat=True).distinct()
+    )
+
+
 def health_status(person) -> Status | None:
     """The status provider (two indexed queries: runs on every code refresh).
 

@@ -4,7 +4,7 @@ Later capabilities (health rules, isolation) register a provider; the most sever
 answer wins. With no provider the code is green.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
@@ -24,11 +24,35 @@ StatusProvider = Callable[[object], Status | None]
 _providers: list[StatusProvider] = []
 
 
-def register_status_provider(provider: StatusProvider) -> StatusProvider:
-    """Add a function person → Status | None; used as a decorator in an app's `ready()`."""
+def register_status_provider(
+    provider: StatusProvider, *, candidates: "CandidateSource | None" = None
+) -> StatusProvider:
+    """Add a function person → Status | None; called from an app's `ready()`.
+
+    `candidates(school_id)` may name the people the provider could answer non-green for
+    (a superset is fine): a whole-school pass, like a gate's offline snapshot, then asks
+    the providers about those people only instead of every person in the school.
+    """
     if provider not in _providers:
         _providers.append(provider)
+    if candidates is not None:
+        _candidates[provider] = candidates
     return provider
+
+
+CandidateSource = Callable[[int], Iterable[int]]
+_candidates: dict[StatusProvider, CandidateSource] = {}
+
+
+def maybe_not_green(school_id: int) -> set[int] | None:
+    """Ids of the school's people whose status may not be green, or None when some
+    provider cannot say (then every person must be asked)."""
+    if any(provider not in _candidates for provider in _providers):
+        return None
+    ids: set[int] = set()
+    for provider in _providers:
+        ids.update(_candidates[provider](school_id))
+    return ids
 
 
 def current_status(person) -> Status:

@@ -31,6 +31,15 @@ def current_isolation(person_id: int, *, today: date | None = None) -> Isolation
     )
 
 
+def isolated_people(school_id: int) -> set[int]:
+    """Everyone `isolation_status` could answer red for (not ended isolations)."""
+    return set(
+        Isolation.objects.filter(person__school_id=school_id, ended_at__isnull=True).values_list(
+            "person_id", flat=True
+        )
+    )
+
+
 def isolation_status(person) -> Status | None:
     """The status provider: red while an isolation has started and is not ended.
 

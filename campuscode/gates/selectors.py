@@ -8,7 +8,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from campuscode.codes import keys as keystore
-from campuscode.codes.status import current_status
+from campuscode.codes.status import current_status, maybe_not_green
+from campuscode.codes.tokens import Colour
 from campuscode.core.rules import get_setting
 from campuscode.gates.models import Gate, GateAlert, GateEvent, Place
 from campuscode.gates.services import display_label, rules_for
@@ -119,8 +120,12 @@ def build_snapshot(*, gate: Gate, now: datetime | None = None) -> dict:
     rules = rules_for(place)
     school_id = place.campus.school_id
     people = {}
+    # Only people a status provider could call yellow or red are asked (one pass per
+    # provider, not three queries per person); everyone else is green.
+    candidates = maybe_not_green(school_id)
     for person in Person.objects.filter(school_id=school_id).select_related("org_unit"):
-        colour = current_status(person).colour
+        asked = candidates is None or person.pk in candidates
+        colour = current_status(person).colour if asked else Colour.GREEN
         people[str(person.pk)] = [
             person.kind,
             person.org_unit.path,

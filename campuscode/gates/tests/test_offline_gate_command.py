@@ -51,7 +51,8 @@ def files(tmp_path):
 def gate_cmd(monkeypatch, action, lines=(), **options):
     monkeypatch.setattr("sys.stdin", io.StringIO("".join(f"{line}\n" for line in lines)))
     out, err = io.StringIO(), io.StringIO()
-    call_command("gate", action, stdout=out, stderr=err, timeout=1.0, **options)
+    # A stopped server refuses at once; the timeout only has to outlast a slow, loaded machine.
+    call_command("gate", action, stdout=out, stderr=err, timeout=5.0, **options)
     return out.getvalue().splitlines()
 
 
