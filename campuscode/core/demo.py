@@ -149,11 +149,10 @@ def _build_registry(rng: random.Random) -> tuple[OrgUnit, dict[str, OrgUnit]]:
     staff_units = [
         u for n, u in units.items() if u.kind in (OrgUnit.Kind.COLLEGE, OrgUnit.Kind.OFFICE)
     ]
-    for index, (number, name, unit_name, _role, _scope) in enumerate(ROLE_ACCOUNTS):
+    for number, name, unit_name, _role, _scope in ROLE_ACCOUNTS:
         staff = _person(rng, school, units[unit_name], number, Person.Kind.STAFF, 1970, 1990)
         staff.name = name
         people.append(staff)
-        del index
     for seq in range(len(ROLE_ACCOUNTS) + 1, 81):
         people.append(
             _person(

@@ -87,12 +87,6 @@ class PersonQuerySet(models.QuerySet):
     def active(self):
         return self.filter(state=Person.State.ACTIVE)
 
-    def in_units(self, paths: list[str]):
-        q = models.Q(pk__in=[])
-        for path in paths:
-            q |= models.Q(org_unit__path__startswith=path)
-        return self.filter(q)
-
 
 class Person(models.Model):
     class Kind(models.TextChoices):

@@ -105,7 +105,3 @@ def save_person(
     person.full_clean(exclude=["user"])
     person.save()
     return person
-
-
-def units_under(school: OrgUnit):
-    return OrgUnit.objects.filter(path__startswith=school.path)
