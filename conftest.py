@@ -17,6 +17,16 @@ def make_id_number(seq: int, birth: str = "20050101") -> str:
     return first17 + checksum_char(first17)
 
 
+def tamper(token: str, index: int = -20) -> str:
+    """A campus code with one bit flipped at byte `index` of payload ‖ signature: still
+    well-formed, so only the signature check can catch it."""
+    from campuscode.codes import tokens
+
+    raw = bytearray(tokens._b64decode(token[len(tokens.PREFIX) :]))
+    raw[index] ^= 0x01
+    return tokens.PREFIX + tokens._b64encode(bytes(raw))
+
+
 @pytest.fixture(autouse=True)
 def _isolated_keys(settings, tmp_path):
     """Every test signs with keys of its own, in a temporary folder."""

@@ -79,7 +79,12 @@ def _b64encode(raw: bytes) -> str:
 
 
 def _b64decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    """Strict base64url: only one spelling decodes to given bytes, so a token altered in
+    its unused trailing bits (or with stray characters) is malformed, never "the same"."""
+    raw = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
+    if _b64encode(raw) != text:
+        raise ValueError("non-canonical base64")
+    return raw
 
 
 def issue_token(*, person: Person, colour: str, now: float | None = None) -> str:

@@ -53,6 +53,10 @@
   // --- base64url, bytes -------------------------------------------------------------------
   function b64urlDecode(text) {
     if (!/^[A-Za-z0-9_-]*$/.test(text)) throw new Error("bad base64");
+    // Only the canonical spelling: the unused low bits of the last character must be 0.
+    var last = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".indexOf(text.slice(-1));
+    var spare = { 2: 15, 3: 3 }[text.length % 4] || 0;
+    if (text.length % 4 === 1 || (last & spare)) throw new Error("bad base64");
     var b64 = text.replace(/-/g, "+").replace(/_/g, "/");
     while (b64.length % 4) b64 += "=";
     var bin = atob(b64), out = new Uint8Array(bin.length);

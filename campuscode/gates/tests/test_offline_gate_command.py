@@ -18,6 +18,7 @@ from campuscode.gates.models import GateEvent
 from campuscode.gates.offline import OfflineVerifier
 from campuscode.gates.tests.conftest import code_for
 from campuscode.people.models import Person
+from conftest import tamper
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -72,11 +73,11 @@ def test_it_works_through_an_outage_and_uploads_once(
     assert GateEvent.objects.count() == 1
 
     # The server is down: the gate decides alone, from its snapshot.
-    forged = code_for(other_student)[:-2] + "AA"
+    bad = tamper(code_for(other_student))
     offline = gate_cmd(
         monkeypatch,
         "run",
-        [code_for(other_student), code_for(student, Colour.RED), code_for(suspended), forged],
+        [code_for(other_student), code_for(student, Colour.RED), code_for(suspended), bad],
         **options,
     )
     assert offline == [
