@@ -6,7 +6,7 @@
 2. The offline verifier's decisions per second against the raw Ed25519 verification rate
    of this machine (the same tokens). Target: >= 80 %.
 
-    .venv/bin/python bench/gate_verify.py [--seconds 8] [--threads 8] [--workers 3]
+    .venv/bin/python bench/gate_verify.py [--seconds 8] [--threads 8] [--workers 2] [--server-threads 4]
         [--database-url postgres://postgres@127.0.0.1:5432/cc_gates_bench]
 
 Everything runs on 127.0.0.1 in a temporary data folder; each load phase stops by itself.
@@ -103,6 +103,20 @@ def load(port: int, seconds: float, threads: int, make_request) -> tuple[float, 
     return sum(counts) / elapsed, sum(counts), sum(errors)
 
 
+def server_cpu_seconds(master_pid: int) -> float:
+    """User + system CPU of the gunicorn master and its workers so far (Linux /proc)."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(stat.parent.name), int(fields[1])
+        if master_pid in (pid, ppid):
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def http_bench(args, env, device_token, fresh_tokens) -> tuple[float, float]:
     port = free_port()
     server = subprocess.Popen(
@@ -113,6 +127,8 @@ def http_bench(args, env, device_token, fresh_tokens) -> tuple[float, float]:
             f"127.0.0.1:{port}",
             "--workers",
             str(args.workers),
+            "--threads",
+            str(args.server_threads),
             "--log-level",
             "warning",
         ],
@@ -146,14 +162,20 @@ def http_bench(args, env, device_token, fresh_tokens) -> tuple[float, float]:
         load(port, 1.5, args.threads, hello)  # warm-up: imports, connections
         load(port, 1.5, args.threads, verify)
         results = {"hello": [], "verify": []}
+        cpu = {"hello": [0.0, 0], "verify": [0.0, 0]}  # server CPU seconds, requests
         # Alternate the two in short rounds so drift on a shared machine hits both alike.
         rounds = 4
         for _round in range(rounds):
             tokens[:] = fresh_tokens()  # codes live 90 s; keep them fresh
             for name, maker in (("hello", hello), ("verify", verify)):
+                before = server_cpu_seconds(server.pid)
                 rate, ok, errors = load(port, args.seconds / rounds, args.threads, maker)
+                cpu[name][0] += server_cpu_seconds(server.pid) - before
+                cpu[name][1] += ok + errors
                 results[name].append(rate)
                 print(f"  {name:<7} {rate:8.1f} req/s  ({ok} ok, {errors} errors)")
+        for name, (seconds, requests) in cpu.items():
+            print(f"  server CPU per {name} request: {seconds / requests * 1000:.2f} ms")
         return sum(results["hello"]) / rounds, sum(results["verify"]) / rounds
     finally:
         os.killpg(server.pid, signal.SIGTERM)
@@ -205,7 +227,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=8.0, help="per endpoint, split in 2")
     parser.add_argument("--threads", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=2, help="as `campuscode demo` runs it")
+    parser.add_argument("--server-threads", type=int, default=4, help="threads per worker")
     parser.add_argument("--people", type=int, default=2000)
     parser.add_argument("--database-url", default="")
     parser.add_argument(
@@ -234,7 +257,8 @@ def main() -> None:
     from django.db import connection
 
     print(
-        f"database: {connection.vendor}, gunicorn workers: {args.workers}, "
+        f"database: {connection.vendor}, gunicorn: {args.workers} workers x "
+        f"{args.server_threads} threads, "
         f"client threads: {args.threads}, cores: {os.cpu_count()}"
     )
     connection.close()

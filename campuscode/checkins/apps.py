@@ -8,10 +8,16 @@ class CheckinsConfig(AppConfig):
     verbose_name = _("Check-ins")
 
     def ready(self):
-        from campuscode.checkins.health import health_status, not_green_candidates
+        from campuscode.checkins.health import (
+            health_colour_sql,
+            health_status,
+            not_green_candidates,
+        )
         from campuscode.codes.status import register_status_provider
 
-        register_status_provider(health_status, candidates=not_green_candidates)
+        register_status_provider(
+            health_status, candidates=not_green_candidates, colour_sql=health_colour_sql
+        )
 
         from django.db.models.signals import post_delete, post_save
 

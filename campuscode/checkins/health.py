@@ -8,13 +8,13 @@ fever with breathing difficulty → red.
 
 from decimal import Decimal
 
-from django.db import models
+from django.db import connection, models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from campuscode.checkins.models import Checkin, Contact, ManualStatus, Symptom
 from campuscode.checkins.rules import setting as get_setting
-from campuscode.codes.status import SEVERITY, Status
+from campuscode.codes.status import SEVERITY, ColourSQL, Status
 from campuscode.codes.tokens import Colour
 
 
@@ -83,7 +83,7 @@ def health_status(person) -> Status | None:
     """
     manual = (
         ManualStatus.objects.filter(person_id=person.pk, cleared_at__isnull=True)
-        .order_by("-set_at")
+        .order_by("-set_at", "-id")
         .only("colour", "reason", "set_at")
         .first()
     )
@@ -107,3 +107,33 @@ def health_status(person) -> Status | None:
     ):
         return from_checkin
     return from_manual
+
+
+def health_colour_sql(person: str) -> ColourSQL:
+    """`health_status`'s colour as SQL (codes.status.ColourSQL): the open manual status,
+    the latest effective check-in, and whether that check-in came after the status."""
+    quote = connection.ops.quote_name
+    manual = (
+        f"FROM {quote(ManualStatus._meta.db_table)} WHERE person_id = {person}"
+        " AND cleared_at IS NULL ORDER BY set_at DESC, id DESC LIMIT 1"
+    )
+    latest = (
+        f"FROM {quote(Checkin._meta.db_table)} WHERE person_id = {person}"
+        " AND superseded_at IS NULL ORDER BY at DESC LIMIT 1"
+    )
+    return ColourSQL(
+        columns=[
+            f"(SELECT colour {manual})",
+            f"(SELECT colour {latest})",
+            f"((SELECT at {latest}) > (SELECT set_at {manual}))",
+        ],
+        colour=_health_colour,
+    )
+
+
+def _health_colour(manual: str | None, latest: str | None, latest_is_later) -> str | None:
+    if manual is None:
+        return latest
+    if latest is not None and latest_is_later and SEVERITY[latest] > SEVERITY[manual]:
+        return latest
+    return manual

@@ -12,6 +12,7 @@ import json
 import os
 import threading
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -43,6 +44,12 @@ class Keyring:
 
     def verifying(self) -> dict[str, KeyInfo]:
         return {kid: key for kid, key in self.keys.items() if not key.retired}
+
+    @cached_property
+    def public_keys(self) -> dict[str, Ed25519PublicKey]:
+        """kid → public key of every key that still verifies (a ring is never changed:
+        a rotation or retirement loads a new one)."""
+        return {kid: key.public for kid, key in self.verifying().items()}
 
 
 def _dir() -> Path:

@@ -133,7 +133,7 @@ def check_age(claims: Claims, *, lifetime: int, now: float | None = None) -> str
 def verify_token(token: str, *, now: float | None = None) -> Verdict:
     """Verify a scanned campus code: the person and colour, or the precise reason why not."""
     ring = keystore.load_keyring()
-    reason, claims = check_signature(token, {kid: k.public for kid, k in ring.verifying().items()})
+    reason, claims = check_signature(token, ring.public_keys)
     if claims is None:
         return Verdict(False, reason)
     common = {"colour": claims.colour, "issued_at": claims.issued_at, "kid": claims.kid}

@@ -15,7 +15,11 @@ class FollowupConfig(AppConfig):
         from campuscode.codes.status import register_status_provider
         from campuscode.followup import cases, isolation, selectors
 
-        register_status_provider(isolation.isolation_status, candidates=isolation.isolated_people)
+        register_status_provider(
+            isolation.isolation_status,
+            candidates=isolation.isolated_people,
+            colour_sql=isolation.isolation_colour_sql,
+        )
         if selectors.excused_in_window not in excuse_providers:
             excuse_providers.append(selectors.excused_in_window)
         post_save.connect(

@@ -6,12 +6,12 @@ the health rules give."""
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from campuscode.audit.services import log_action
-from campuscode.codes.status import Status
+from campuscode.codes.status import ColourSQL, Status
 from campuscode.codes.tokens import Colour
 from campuscode.core.rules import SPECS, get_setting
 from campuscode.followup.models import Isolation, IsolationReport, Notification
@@ -37,6 +37,19 @@ def isolated_people(school_id: int) -> set[int]:
         Isolation.objects.filter(person__school_id=school_id, ended_at__isnull=True).values_list(
             "person_id", flat=True
         )
+    )
+
+
+def isolation_colour_sql(person: str) -> ColourSQL:
+    """`isolation_status`'s colour as SQL (codes.status.ColourSQL)."""
+    table = connection.ops.quote_name(Isolation._meta.db_table)
+    return ColourSQL(
+        columns=[
+            f"EXISTS (SELECT 1 FROM {table} WHERE person_id = {person}"  # noqa: S608
+            " AND ended_at IS NULL AND starts_on <= %s)"
+        ],
+        params=[connection.ops.adapt_datefield_value(timezone.localdate())],
+        colour=lambda isolated: Colour.RED if isolated else None,
     )
 
 

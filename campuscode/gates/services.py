@@ -1,19 +1,21 @@
 """Writes of the gate side: devices and their tokens, scans, heartbeats, alerts, uploads."""
 
+import functools
 import hashlib
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from campuscode.audit.services import log_action
 from campuscode.codes import keys as keystore
-from campuscode.codes.status import current_status
+from campuscode.codes.status import colour_columns, current_status
 from campuscode.codes.tokens import Reason as CodeReason
 from campuscode.codes.tokens import Verdict, check_age, check_signature
+from campuscode.core.rawsql import RowReader
 from campuscode.core.rules import get_setting
 from campuscode.gates.decide import Decision, PersonFacts, PlaceRules, evaluate, worse_colour
 from campuscode.gates.models import (
@@ -24,7 +26,7 @@ from campuscode.gates.models import (
     Reason,
     hash_device_token,
 )
-from campuscode.people.models import Person, mask_name
+from campuscode.people.models import OrgUnit, Person, mask_name
 
 TOKEN_PREFIX = "gt_"
 
@@ -84,19 +86,35 @@ def revoke_gate(*, gate: Gate, user=None, request=None) -> None:
     log_action(action="gates.device.revoked", request=request, actor=user, data={"gate": gate.pk})
 
 
+_GATE_ROW = RowReader(Gate)
+_PLACE_ROW = RowReader(Place)
+
+
 def authenticate_device(token: str) -> Gate | None:
-    """The gate this token belongs to, read fresh on every request: a revoked or rotated
-    token fails on the very next call, with no cache to outlive it. (The place comes
-    along; its campus is read only by the calls that need it, not by every scan.)"""
+    """The gate this token belongs to, with its place, read fresh on every request: a
+    revoked or rotated token fails on the very next call, with no cache to outlive it.
+    Hand-written SQL: every scan pays for this lookup (core/rawsql.py says why)."""
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 100:
         return None
-    found = list(
-        Gate.objects.working()
-        .select_related("place")
-        .filter(token_hash=hash_device_token(token))
-        .order_by()[:1]
+    with connection.cursor() as cursor:
+        cursor.execute(_device_sql(connection.vendor), [hash_device_token(token), True])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    gate = _GATE_ROW.read(row[: len(_GATE_ROW)])
+    gate.place = _PLACE_ROW.read(row[len(_GATE_ROW) :])
+    return gate
+
+
+@functools.cache
+def _device_sql(vendor: str) -> str:
+    quote = connection.ops.quote_name
+    return (
+        f"SELECT {_GATE_ROW.select('g')}, {_PLACE_ROW.select('p')}"  # noqa: S608
+        f" FROM {quote(Gate._meta.db_table)} g INNER JOIN {quote(Place._meta.db_table)} p"
+        " ON p.id = g.place_id WHERE g.token_hash = %s AND g.revoked_at IS NULL"
+        " AND p.active = %s"
     )
-    return found[0] if found else None
 
 
 # --- rules ---------------------------------------------------------------------------------
@@ -122,7 +140,11 @@ def rules_for(place: Place) -> PlaceRules:
     return rules
 
 
-def facts_for(person: Person, *, token_colour: str | None) -> PersonFacts:
+def facts_for(
+    person: Person, *, token_colour: str | None, status_colour: str | None = None
+) -> PersonFacts:
+    if status_colour is None:
+        status_colour = current_status(person).colour
     return PersonFacts(
         person_id=person.pk,
         kind=person.kind,
@@ -130,7 +152,7 @@ def facts_for(person: Person, *, token_colour: str | None) -> PersonFacts:
         state=person.state,
         # The code carries the colour it was issued with; the status may have worsened
         # since. The more severe of the two decides.
-        colour=worse_colour(token_colour, current_status(person).colour),
+        colour=worse_colour(token_colour, status_colour),
         valid_from=person.valid_from,
         valid_until=person.valid_until,
     )
@@ -161,54 +183,74 @@ _CODE_REASONS = {
 
 
 # What a scan needs of the person: the gate decides from these, shows name and unit.
-SCAN_PERSON_FIELDS = (
-    "kind",
-    "state",
-    "name",
-    "valid_from",
-    "valid_until",
-    "org_unit__name",
-    "org_unit__path",
+_SCAN_PERSON_ROW = RowReader(
+    Person, ["id", "name", "kind", "org_unit", "state", "valid_from", "valid_until"]
 )
+_SCAN_UNIT_ROW = RowReader(OrgUnit, ["id", "name", "path"])
 
 
-def _verify_code(token: str, now: datetime) -> Verdict:
+def _scan_person(person_id: int) -> tuple[Person | None, str | None]:
+    """The person a code names, with their unit and their current colour, in one query
+    (codes.status.ColourSQL); (None, None) if no such person. Without every provider's
+    SQL the colour is asked of `current_status`, one query per provider."""
+    colours = colour_columns("p.id")
+    sql = _scan_person_sql(connection.vendor, tuple(colours.columns) if colours else ())
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*(colours.params if colours else []), person_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None, None
+    split = len(_SCAN_PERSON_ROW)
+    person = _SCAN_PERSON_ROW.read(row[:split])
+    person.org_unit = _SCAN_UNIT_ROW.read(row[split : split + len(_SCAN_UNIT_ROW)])
+    if colours is None:
+        return person, current_status(person).colour
+    return person, colours.colour(row[split + len(_SCAN_UNIT_ROW) :])
+
+
+@functools.lru_cache(maxsize=16)
+def _scan_person_sql(vendor: str, colour_columns: tuple[str, ...]) -> str:
+    quote = connection.ops.quote_name
+    select = [_SCAN_PERSON_ROW.select("p"), _SCAN_UNIT_ROW.select("u"), *colour_columns]
+    return (
+        f"SELECT {', '.join(select)} FROM {quote(Person._meta.db_table)} p"  # noqa: S608
+        f" INNER JOIN {quote(OrgUnit._meta.db_table)} u ON u.id = p.org_unit_id"
+        " WHERE p.id = %s"
+    )
+
+
+def _verify_code(token: str, now: datetime) -> tuple[Verdict, str | None]:
     """codes.tokens.verify_token with the lookup a gate needs: the same checks in the
-    same order and the same reasons, but the person read with only the fields a scan
-    uses (a whole person and unit cost a busy gate more than the signature check)."""
+    same order and the same reasons, with the person's current colour read in the same
+    query (a whole person and one query per status provider cost a busy gate more than
+    the signature check). Returns the verdict and that colour."""
     ring = keystore.load_keyring()
-    reason, claims = check_signature(token, {kid: k.public for kid, k in ring.verifying().items()})
+    reason, claims = check_signature(token, ring.public_keys)
     if claims is None:
-        return Verdict(False, reason)
+        return Verdict(False, reason), None
     common = {"colour": claims.colour, "issued_at": claims.issued_at, "kid": claims.kid}
     lifetime = get_setting("code_lifetime_seconds")
     if (reason := check_age(claims, lifetime=lifetime, now=now.timestamp())) != CodeReason.OK:
-        return Verdict(False, reason, **common)
-    found = list(
-        Person.objects.select_related("org_unit")
-        .only(*SCAN_PERSON_FIELDS)
-        .filter(pk=claims.person_id)
-        .order_by()
-    )
-    if not found:
-        return Verdict(False, CodeReason.UNKNOWN_PERSON, **common)
-    person = found[0]
+        return Verdict(False, reason, **common), None
+    person, status_colour = _scan_person(claims.person_id)
+    if person is None:
+        return Verdict(False, CodeReason.UNKNOWN_PERSON, **common), None
     if person.state == Person.State.SUSPENDED:
-        return Verdict(False, CodeReason.SUSPENDED, person, **common)
+        return Verdict(False, CodeReason.SUSPENDED, person, **common), status_colour
     if person.state == Person.State.LEFT:
-        return Verdict(False, CodeReason.LEFT, person, **common)
+        return Verdict(False, CodeReason.LEFT, person, **common), status_colour
     if not person.is_valid_now():
-        return Verdict(False, CodeReason.EXPIRED, person, **common)
-    return Verdict(True, CodeReason.OK, person, **common)
+        return Verdict(False, CodeReason.EXPIRED, person, **common), status_colour
+    return Verdict(True, CodeReason.OK, person, **common), status_colour
 
 
 def decide_online(*, gate: Gate, token: str, direction: str, now: datetime) -> tuple:
-    """(Decision, person, colour) for a token scanned at `gate` now."""
-    verdict = _verify_code(token, now)
+    """(Decision, person, colour, the code's issue time) for a token scanned at `gate` now."""
+    verdict, status_colour = _verify_code(token, now)
     person = verdict.person
     if person is None or verdict.reason in (CodeReason.SUSPENDED, CodeReason.LEFT):
-        return Decision(False, _CODE_REASONS[verdict.reason]), person, verdict.colour or ""
-    facts = facts_for(person, token_colour=verdict.colour)
+        return Decision(False, _CODE_REASONS[verdict.reason]), person, verdict.colour or "", None
+    facts = facts_for(person, token_colour=verdict.colour, status_colour=status_colour)
     if not verdict.ok:
         # verify_token reports a person outside their valid dates as expired; at a gate
         # that is a visitor whose pass is not valid today.
@@ -220,7 +262,7 @@ def decide_online(*, gate: Gate, token: str, direction: str, now: datetime) -> t
             direction=direction,
             local=timezone.localtime(now),
         )
-    return decision, person, facts.colour
+    return decision, person, facts.colour, verdict.issued_at
 
 
 def record_scan(
@@ -232,7 +274,9 @@ def record_scan(
     second one, whatever the token of the retry says.
     """
     now = now or timezone.now()
-    decision, person, colour = decide_online(gate=gate, token=token, direction=direction, now=now)
+    decision, person, colour, issued_at = decide_online(
+        gate=gate, token=token, direction=direction, now=now
+    )
     fingerprint = token_fingerprint(token) if person is not None else ""
     event = GateEvent(
         gate=gate,
@@ -255,9 +299,9 @@ def record_scan(
         # transaction a savepoint keeps a clash from breaking it.
         if transaction.get_connection().in_atomic_block:
             with transaction.atomic():
-                _insert_scan(event)
+                _insert_scan(event, issued_at)
         else:
-            _insert_scan(event)
+            _insert_scan(event, issued_at)
     except IntegrityError:
         existing = GateEvent.objects.select_related("person__org_unit")
         return ScanResult(existing.get(gate=gate, nonce=nonce), False)
@@ -281,13 +325,21 @@ _SCAN_COLUMNS = [
 ]
 
 
-def _insert_scan(event: GateEvent) -> None:
+# How far a gate's clock may lag the server's: events uploaded by an offline gate carry
+# the gate's time, which may lie a little before the issue time of the code it read.
+CLOCK_SLACK = timedelta(minutes=10)
+
+
+def _insert_scan(event: GateEvent, code_issued_at: int | None) -> None:
     """Store `event`, turned into a refusal (`duplicate`) if the same code already let
     someone through the same way at this place: a screenshot passed back over the
     turnstile (R8.1(3)); a fresh code is drawn every refresh, a second person isn't.
 
     The check and the insert are one statement (INSERT … VALUES (CASE WHEN EXISTS …)
-    … RETURNING), one round trip instead of two."""
+    … RETURNING), one round trip instead of two. A code can only have been used since
+    it was issued, so the check reads the person's events since then through the
+    (person, at) index, and the table needs no index of its own for it: every index is
+    written on every scan, and they are most of what a scan costs (bench/README.md)."""
     connection = transaction.get_connection()
     if not connection.features.can_return_columns_from_insert:  # pragma: no cover
         _insert_scan_orm(event)
@@ -297,34 +349,52 @@ def _insert_scan(event: GateEvent) -> None:
     values = {name: getattr(event, name) for name in _SCAN_COLUMNS}
     values["at"] = ops.adapt_datetimefield_value(values["at"])
     values["received_at"] = ops.adapt_datetimefield_value(values["received_at"])
-    table = ops.quote_name(GateEvent._meta.db_table)
-    columns = ", ".join(ops.quote_name(name) for name in _SCAN_COLUMNS)
     # The same code already let someone through the same way at this place? A refused
     # scan never counts as one (the last parameter).
-    seen = (
-        f"EXISTS (SELECT 1 FROM {table} WHERE place_id = %s AND token_fp = %s"  # noqa: S608
-        " AND direction = %s AND allowed AND %s)"
-    )
-    seen_params = [event.place_id, event.token_fp, event.direction, bool(event.allowed)]
-    duplicate = {"allowed": False, "reason": Reason.DUPLICATE, "notice": ""}
-    marks, params = [], []
+    since = event.at if code_issued_at is None else datetime.fromtimestamp(code_issued_at, UTC)
+    seen_params = [
+        event.person_id,
+        ops.adapt_datetimefield_value(since - CLOCK_SLACK),
+        event.place_id,
+        event.token_fp,
+        event.direction,
+        bool(event.allowed),
+    ]
+    params = []
     for name in _SCAN_COLUMNS:
-        if name in duplicate:
-            marks.append(f"CASE WHEN {seen} THEN %s ELSE %s END")
-            params += [*seen_params, duplicate[name], values[name]]
+        if name in _DUPLICATE:
+            params += [*seen_params, _DUPLICATE[name], values[name]]
         else:
-            marks.append("%s")
             params.append(values[name])
-    sql = (
-        f"INSERT INTO {table} ({columns}) VALUES ({', '.join(marks)})"  # noqa: S608
-        " RETURNING id, allowed, reason, notice"
-    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_insert_scan_sql(connection.vendor), params)
         pk, allowed, reason, notice = cursor.fetchone()
     event.pk, event.allowed, event.reason, event.notice = pk, bool(allowed), reason, notice
     event._state.adding = False
     event._state.db = connection.alias
+
+
+_DUPLICATE = {"allowed": False, "reason": Reason.DUPLICATE, "notice": ""}
+
+
+@functools.cache
+def _insert_scan_sql(vendor: str) -> str:
+    """The statement of `_insert_scan`, built once per database vendor."""
+    quote = connection.ops.quote_name
+    table = quote(GateEvent._meta.db_table)
+    columns = ", ".join(quote(name) for name in _SCAN_COLUMNS)
+    seen = (
+        f"EXISTS (SELECT 1 FROM {table} WHERE person_id = %s AND at >= %s"  # noqa: S608
+        " AND place_id = %s AND token_fp = %s AND direction = %s AND allowed AND %s)"
+    )
+    marks = [
+        f"CASE WHEN {seen} THEN %s ELSE %s END" if name in _DUPLICATE else "%s"
+        for name in _SCAN_COLUMNS
+    ]
+    return (
+        f"INSERT INTO {table} ({columns}) VALUES ({', '.join(marks)})"  # noqa: S608
+        " RETURNING id, allowed, reason, notice"
+    )
 
 
 def _insert_scan_orm(event: GateEvent) -> None:
@@ -347,7 +417,7 @@ def upload_offline_events(*, gate: Gate, events: list[dict]) -> dict:
     the gate's decision stands, since the person did or did not pass at that moment.
     """
     ring = keystore.load_keyring()
-    public = {kid: key.public for kid, key in ring.verifying().items()}
+    public = ring.public_keys
     stored = duplicates = 0
     nonces = [e["nonce"] for e in events]
     known = set(
