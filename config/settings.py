@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",  # one-time backup codes beside TOTP
     "axes",
     "django_celery_beat",
     "ninja",

@@ -134,3 +134,39 @@ class OneTimeCodeForm(forms.Form):
         if not re.fullmatch(r"\d{6}", value):
             raise forms.ValidationError(_("Enter the 6 digits."))
         return value
+
+
+class SecondFactorForm(forms.Form):
+    """A code from the authenticator app (6 digits) or a backup code (10 digits)."""
+
+    code = forms.CharField(
+        label=_("Code from the app, or a backup code"),
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "one-time-code",
+                "autocapitalize": "none",
+                "autofocus": True,
+            }
+        ),
+    )
+
+    def clean_code(self):
+        # Backup codes are printed as '01234 56789'; people also type a dash.
+        value = re.sub(r"[\s\-]", "", normalise_text(self.cleaned_data["code"]))
+        if not re.fullmatch(r"\d{6}|\d{10}", value):
+            raise forms.ValidationError(
+                _("Enter the 6 digits from the app, or a 10-digit backup code.")
+            )
+        return value
+
+
+class ResetSecondFactorForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=300,
+        help_text=_("For example: phone lost, identity checked in person at the IT office."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Say why the reset is needed.")},
+    )

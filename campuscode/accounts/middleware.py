@@ -6,6 +6,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from campuscode.accounts.selectors import Step, second_factor_step
 from campuscode.core.rules import get_setting
 from campuscode.people.scopes import can_see_others
 
@@ -48,7 +49,8 @@ class IdleTimeoutMiddleware:
 
 
 class RequireOTPMiddleware:
-    """An account with a confirmed TOTP device must pass it before using any page.
+    """An account with a confirmed TOTP device must pass it before using any page; after an
+    administrator's reset it must set the app up again first.
 
     Only the pages needed to get through (or out of) sign-in are open before that; the
     account security page is not, or a stolen password alone could change the password.
@@ -74,13 +76,13 @@ class RequireOTPMiddleware:
             user.is_authenticated
             and not user.is_verified()
             and not request.path.startswith(self.ALLOWED_PREFIXES)
-            and _has_confirmed_device(user)
         ):
-            return _send_to(request, "accounts:otp_verify")
+            step = second_factor_step(request)
+            if step == Step.CODE:
+                return _send_to(request, "accounts:otp_verify")
+            if step == Step.SIGN_IN_AGAIN:  # signed in before an administrator's reset
+                logout(request)
+                return _send_to(request, "accounts:login")
+            if step == Step.ENROL and not request.path.startswith("/accounts/security/"):
+                return _send_to(request, "accounts:security")
         return self.get_response(request)
-
-
-def _has_confirmed_device(user) -> bool:
-    from django_otp import user_has_device
-
-    return user_has_device(user, confirmed=True)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -67,8 +68,55 @@ class TotpRefusal(models.TextChoices):
         "wrong_code",
         _("The code is not correct. Check the time on your phone and try again."),
     )
+    WRONG_BACKUP_CODE = (
+        "wrong_backup_code",
+        _("This backup code is not correct, or it was used already. Each code works once."),
+    )
     THROTTLED = "throttled", _("Too many wrong codes in a row.")
     NO_DEVICE = "no_device", _("Two-factor sign-in is not set up for this account.")
+
+
+class ResetRefusal(models.TextChoices):
+    """Why an administrator's reset of someone's two-factor sign-in was refused."""
+
+    SELF = "self", _("You cannot reset your own two-factor sign-in; ask another administrator.")
+    OUT_OF_SCOPE = (
+        "out_of_scope",
+        _("This account holds a role beyond the units you manage."),
+    )
+    NOT_ENROLLED = "not_enrolled", _("This account has no two-factor sign-in to reset.")
+
+
+class SecondFactorReset(models.Model):
+    """An administrator turned someone's two-factor sign-in off (a lost phone).
+
+    While open (not yet `enrolled_at`), sessions signed in before `reset_at` end, and the
+    next sign-in must set up an authenticator again before any other page opens.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("account"),
+    )
+    reset_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("reset by"),
+    )
+    reset_at = models.DateTimeField(_("reset at"))
+    enrolled_at = models.DateTimeField(_("set up again at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("two-factor reset")
+        verbose_name_plural = _("two-factor resets")
+        indexes = [models.Index(fields=["user", "enrolled_at"], name="accounts_2fa_reset_open")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.reset_at:%Y-%m-%d %H:%M}"
 
 
 class ClaimGuard(models.Model):

@@ -1,10 +1,16 @@
-"""Reads for the account pages: TOTP devices and the demo outbox."""
+"""Reads for the account pages: two-factor devices, what a session must do next, the demo
+outbox."""
 
 import base64
+from enum import StrEnum
 from urllib.parse import quote, urlencode
 
-from campuscode.accounts.models import OutboxMessage
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Subquery
+
+from campuscode.accounts.models import OutboxMessage, SecondFactorReset
 from campuscode.codes.services import qr_svg
+from campuscode.people.scopes import can_see_others
 
 ISSUER = "Campus Code"
 
@@ -47,6 +53,66 @@ def totp_url(device) -> str:
 
 def totp_qr_svg(device) -> str:
     return qr_svg(totp_url(device), scale=5)
+
+
+def backup_codes_left(user) -> int:
+    from django_otp.plugins.otp_static.models import StaticToken
+
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+
+
+def open_reset(user) -> SecondFactorReset | None:
+    """The administrator's reset the account has not set the app up again since, if any."""
+    return (
+        SecondFactorReset.objects.filter(user=user, enrolled_at__isnull=True)
+        .select_related("reset_by")
+        .order_by("-reset_at")
+        .first()
+    )
+
+
+# Session key: when this session signed in (set on every login, see signals.py).
+SIGNED_IN_AT = "accounts.signed_in_at"
+
+
+class Step(StrEnum):
+    """What a signed-in session that has not passed a second factor must do next."""
+
+    NONE = ""
+    CODE = "code"  # enter a code from the app (or a backup code)
+    SIGN_IN_AGAIN = "sign_in_again"  # signed in before an administrator's reset
+    ENROL = "enrol"  # set the app up again after that reset
+
+
+def second_factor_step(request) -> Step:
+    """Asked on each request of an unverified session, so one query answers it."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = request.user
+    state = (
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .values(
+            has_app=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)),
+            reset_at=Subquery(
+                SecondFactorReset.objects.filter(user=OuterRef("pk"), enrolled_at__isnull=True)
+                .order_by("-reset_at")
+                .values("reset_at")[:1]
+            ),
+        )
+        .first()
+    )
+    if state is None:
+        return Step.NONE
+    if state["has_app"]:
+        return Step.CODE
+    if state["reset_at"] is None:
+        return Step.NONE
+    # A lost phone may still hold a signed-in session: everything from before the
+    # reset ends, so only someone who knows the password can set up the new app.
+    if request.session.get(SIGNED_IN_AT, 0) < state["reset_at"].timestamp():
+        return Step.SIGN_IN_AGAIN
+    return Step.ENROL if can_see_others(user) else Step.NONE
 
 
 def outbox(limit: int = 50):

@@ -1,4 +1,4 @@
-"""Claiming an account (R3.4), and turning TOTP two-factor on and off.
+"""Claiming an account (R3.4). Two-factor sign-in lives in `second_factor.py`.
 
 A claim has three steps: prove who you are (number + name + last 4 of the ID number),
 prove you read the e-mail on file (a one-time code), set a password. Every refusal is
@@ -19,7 +19,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from campuscode.accounts.forms import person_username
-from campuscode.accounts.models import ClaimChallenge, ClaimGuard, ClaimRefusal, TotpRefusal
+from campuscode.accounts.models import ClaimChallenge, ClaimGuard, ClaimRefusal
 from campuscode.audit.services import log_action
 from campuscode.core.rules import get_setting
 from campuscode.people.models import OrgUnit, Person
@@ -279,73 +279,3 @@ def complete_claim(*, person_id: int, password: str, request=None) -> tuple[User
             data={"password_reset": was_reset},
         )
     return user, was_reset
-
-
-# --- TOTP two-factor -------------------------------------------------------------------
-
-
-def start_totp(*, user: User):
-    """A new, unconfirmed TOTP device (any earlier unconfirmed one is dropped)."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
-    return TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
-
-
-@dataclass(frozen=True)
-class TotpOutcome:
-    ok: bool
-    reason: str = ""
-    wait_seconds: int = 0
-    device: object = None
-
-    @property
-    def reason_label(self) -> str:
-        return str(TotpRefusal(self.reason).label) if self.reason else ""
-
-    @property
-    def wait_minutes(self) -> int:
-        return max(1, math.ceil(self.wait_seconds / 60))
-
-
-def check_totp(*, user: User, token: str, confirmed: bool = True) -> TotpOutcome:
-    """Verify `token` against the user's device, honouring django-otp's back-off."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    with transaction.atomic():
-        device = (
-            TOTPDevice.objects.select_for_update()
-            .filter(user=user, confirmed=confirmed)
-            .order_by("-pk")
-            .first()
-        )
-        if device is None:
-            return TotpOutcome(False, TotpRefusal.NO_DEVICE)
-        allowed, info = device.verify_is_allowed()
-        if not allowed:
-            until = (info or {}).get("locked_until")
-            wait = int((until - timezone.now()).total_seconds()) + 1 if until else 1
-            return TotpOutcome(False, TotpRefusal.THROTTLED, wait_seconds=max(wait, 1))
-        token = normalise_text(token).replace(" ", "")
-        if not device.verify_token(token):
-            return TotpOutcome(False, TotpRefusal.WRONG_CODE)
-    return TotpOutcome(True, device=device)
-
-
-def confirm_totp(*, request, token: str) -> TotpOutcome:
-    outcome = check_totp(user=request.user, token=token, confirmed=False)
-    if outcome.ok:
-        outcome.device.confirmed = True
-        outcome.device.save(update_fields=["confirmed"])
-        log_action(action="accounts.totp.enabled", request=request)
-    return outcome
-
-
-def disable_totp(*, request, token: str) -> TotpOutcome:
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    outcome = check_totp(user=request.user, token=token)
-    if outcome.ok:
-        TOTPDevice.objects.filter(user=request.user).delete()
-        log_action(action="accounts.totp.disabled", request=request)
-    return outcome

@@ -2,26 +2,22 @@ import time
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout, update_session_auth_hash
-from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
+from django.contrib.auth import login, logout
+from django.contrib.auth.forms import SetPasswordForm
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_otp import login as otp_login
 from django_ratelimit.core import get_usage
 
 from campuscode.accounts import selectors, services
 from campuscode.accounts.forms import ClaimIdentityForm, LoginForm, OneTimeCodeForm
 from campuscode.accounts.middleware import IDLE_SIGNED_OUT
 from campuscode.accounts.models import ClaimRefusal
-from campuscode.audit.services import log_action
 from campuscode.core.rules import get_setting
 from campuscode.people.models import Person
-from campuscode.people.scopes import can_see_others
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 CLAIM = "accounts.claim"  # session key of the claim in progress: the only state trusted
@@ -262,106 +258,6 @@ def claim_password(request):
             "is_reset": account.pk is not None,
         },
     )
-
-
-# --- Two-factor and account security ---------------------------------------------------
-
-
-@login_required
-def otp_verify(request):
-    next_url = _next_url(request)
-    if request.user.is_verified() or not selectors.confirmed_totp(request.user):
-        return redirect(next_url)
-    form = OneTimeCodeForm(data=request.POST or None)
-    outcome = None
-    if request.method == "POST" and form.is_valid():
-        outcome = services.check_totp(user=request.user, token=form.cleaned_data["code"])
-        if outcome.ok:
-            otp_login(request, outcome.device)
-            log_action(action="accounts.totp.verified", request=request)
-            return redirect(next_url)
-    return render(
-        request,
-        "accounts/otp_verify.html",
-        {"form": form, "outcome": outcome, "next": next_url},
-        status=429 if outcome and outcome.reason == "throttled" else 200,
-    )
-
-
-def _security_page(request, *, password_form=None, totp_form=None, totp_outcome=None):
-    user = request.user
-    device = selectors.confirmed_totp(user)
-    pending = None if device else selectors.pending_totp(user)
-    return render(
-        request,
-        "accounts/security.html",
-        {
-            "password_form": password_form or PasswordChangeForm(user),
-            "totp_form": totp_form or OneTimeCodeForm(),
-            "totp_outcome": totp_outcome,
-            "can_use_totp": can_see_others(user) or device is not None,
-            "device": device,
-            "pending": pending,
-            "pending_svg": selectors.totp_qr_svg(pending) if pending else "",
-            "pending_secret": selectors.totp_secret(pending) if pending else "",
-        },
-        status=429 if totp_outcome and totp_outcome.reason == "throttled" else 200,
-    )
-
-
-@login_required
-def security(request):
-    return _security_page(request)
-
-
-@login_required
-@require_POST
-def password_change(request):
-    form = PasswordChangeForm(request.user, data=request.POST)
-    if not form.is_valid():
-        return _security_page(request, password_form=form)
-    form.save()
-    update_session_auth_hash(request, form.user)  # other sessions end, this one stays
-    log_action(action="accounts.password.changed", request=request)
-    messages.success(request, _("Your password was changed."))
-    return redirect("accounts:security")
-
-
-@login_required
-@require_POST
-def totp_start(request):
-    if not can_see_others(request.user):
-        raise Http404
-    if selectors.confirmed_totp(request.user) is None:
-        services.start_totp(user=request.user)
-    return redirect("accounts:security")
-
-
-@login_required
-@require_POST
-def totp_confirm(request):
-    form = OneTimeCodeForm(data=request.POST)
-    outcome = None
-    if form.is_valid():
-        outcome = services.confirm_totp(request=request, token=form.cleaned_data["code"])
-        if outcome.ok:
-            otp_login(request, outcome.device)  # this session has just shown the code
-            messages.success(request, _("Two-factor sign-in is on."))
-            return redirect("accounts:security")
-    return _security_page(request, totp_form=form, totp_outcome=outcome)
-
-
-@login_required
-@require_POST
-def totp_disable(request):
-    form = OneTimeCodeForm(data=request.POST)
-    outcome = None
-    if form.is_valid():
-        outcome = services.disable_totp(request=request, token=form.cleaned_data["code"])
-        if outcome.ok:
-            messages.success(request, _("Two-factor sign-in is off."))
-            return redirect("accounts:security")
-    return _security_page(request, totp_form=form, totp_outcome=outcome)
 
 
 # --- The demo's outbox -----------------------------------------------------------------

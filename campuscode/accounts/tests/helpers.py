@@ -29,3 +29,35 @@ def claim(client, person, *, password=NEW_PASSWORD, **extra):
         {"new_password1": password, "new_password2": password},
         **extra,
     )
+
+
+# --- Two-factor ------------------------------------------------------------------------
+
+
+def totp_code(device) -> str:
+    from django_otp.oath import totp
+
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+
+
+def wrong_totp_code(device) -> str:
+    return f"{(int(totp_code(device)) + 1) % 10**6:06d}"
+
+
+def codes_on(response) -> list[str]:
+    """The backup codes a page shows, as printed ('01234 56789')."""
+    return re.findall(r'<li class="backup-code">(\d{5} \d{5})</li>', response.content.decode())
+
+
+def enrol(client, clock) -> tuple[object, list[str]]:
+    """Turn the app on for the signed-in client; returns (TOTP device, backup codes)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client.post("/accounts/security/totp/start/")
+    device = TOTPDevice.objects.get(user_id=client.session["_auth_user_id"], confirmed=False)
+    response = client.post("/accounts/security/totp/confirm/", {"code": totp_code(device)})
+    assert response["Location"] == "/accounts/security/backup-codes/"
+    codes = codes_on(client.get("/accounts/security/backup-codes/"))
+    clock.shift(30)  # a TOTP code is accepted once; the next use needs the next one
+    device.refresh_from_db()
+    return device, codes
