@@ -25,6 +25,10 @@ def test_an_adviser_scans_the_totp_qr_on_a_phone_and_turns_it_on(phone_page, adv
     key = base64.b32decode(secret + "=" * (-len(secret) % 8))
     page.fill("#totp input[name=code]", f"{totp(key):06d}")
     page.click("#totp button.btn")
+    # Next come the ten backup codes, shown this once.
+    page.wait_for_selector("[data-backup=save]")
+    assert page.locator("li.backup-code").count() == 10
+    page.goto("/accounts/security/")
     page.wait_for_selector("[data-totp=on]")
     screenshot(page, "security-totp-on-phone")
 
