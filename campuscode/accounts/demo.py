@@ -35,4 +35,8 @@ def load_demo(*, school: OrgUnit, now: datetime) -> list[str]:
     lines.append(
         "Two-factor sign-in: staff such as T1001 turn it on at /accounts/security/ (any TOTP app)"
     )
+    lines.append(
+        "  10 one-time backup codes come with it; a lost phone is reset by itadmin at "
+        "/accounts/second-factor/<account id>/reset/"
+    )
     return lines
