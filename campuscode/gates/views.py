@@ -308,7 +308,8 @@ def mine(request):
 def kiosk(request):
     """The gate page for a tablet or PC with a keyboard-wedge scanner. It holds no personal
     data itself; its script signs in to the device API with the token kept in the
-    browser (given once in the URL fragment, which never reaches a server log)."""
+    browser (given once in the URL fragment, which never reaches a server log, and taken
+    out of the address bar at once) and keeps the gate's snapshot in IndexedDB."""
     return render(
         request,
         "gates/kiosk.html",
@@ -336,6 +337,19 @@ def kiosk(request):
                 "notice_red": _("Red code"),
                 "notice_degraded": _("Degraded mode (stale gate data)"),
                 "minutes_ago": _("min ago"),
+                "storage_full": _(
+                    "This device's storage is full: the latest gate data or offline scans "
+                    "could not be saved. The gate still answers, but offline scans are lost "
+                    "if the page closes before they are uploaded, and a restart without "
+                    "network uses older gate data. Free up space (browser settings → site "
+                    "data)."
+                ),
+                "storage_unavailable": _(
+                    "This browser does not let the gate page keep data (IndexedDB "
+                    "unavailable, e.g. a private window or blocked site data). The gate "
+                    "answers while this page stays open; after a restart without network it "
+                    "cannot decide, and offline scans not yet uploaded are lost."
+                ),
             },
         },
     )

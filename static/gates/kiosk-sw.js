@@ -20,8 +20,10 @@ self.addEventListener("fetch", function (event) {
   if (request.mode === "navigate") {
     // Network first, so a new version of the page arrives; the cached copy when offline.
     event.respondWith(fetch(request).then(function (response) {
-      var copy = response.clone();
-      caches.open(CACHE).then(function (cache) { cache.put(url.pathname, copy); });
+      if (response.ok) {  // an error page must not replace the copy kept for offline starts
+        var copy = response.clone();
+        caches.open(CACHE).then(function (cache) { cache.put(url.pathname, copy); });
+      }
       return response;
     }).catch(function () {
       return caches.match(url.pathname).then(function (hit) { return hit || caches.match(self.registration.scope); });
@@ -29,12 +31,17 @@ self.addEventListener("fetch", function (event) {
     return;
   }
   if (url.pathname.indexOf("/static/") === 0) {
-    event.respondWith(caches.match(request).then(function (hit) {
-      return hit || fetch(request).then(function (response) {
+    // The cached copy at once, refreshed behind it: a new kiosk.js reaches a gate on its
+    // next start even where file names carry no content hash (DEBUG, tests).
+    var fresh = fetch(request).then(function (response) {
+      if (response.ok) {
         var copy = response.clone();
-        caches.open(CACHE).then(function (cache) { cache.put(request, copy); });
-        return response;
-      });
-    }));
+        return caches.open(CACHE).then(function (cache) { return cache.put(request, copy); })
+          .then(function () { return response; }, function () { return response; });
+      }
+      return response;
+    });
+    event.waitUntil(fresh.catch(function () { /* offline: the cached copy stands */ }));
+    event.respondWith(caches.match(request).then(function (hit) { return hit || fresh; }));
   }
 });

@@ -1,7 +1,9 @@
 /* Campus Code gate page: a keyboard-wedge scanner types a code and Enter; the page asks
  * the device API and, when the network is down, decides from the gate's snapshot with
  * WebCrypto Ed25519 and the same rules as campuscode/gates/decide.py (same order).
- * Events decided offline are queued in localStorage and uploaded once, by nonce. */
+ * The snapshot and the events decided offline are kept in IndexedDB (a snapshot lists
+ * every person of the school: megabytes, beyond what localStorage holds or writes
+ * without blocking the page); queued events are uploaded once, by nonce. */
 (function () {
   "use strict";
   var root = document.getElementById("gate");
@@ -11,38 +13,144 @@
   var TEXTS = JSON.parse(document.getElementById("gate-texts").textContent);
   // Times show in the school's time zone, whatever the device's clock is set to.
   var SCHOOL_TZ = JSON.parse(document.getElementById("gate-tz").textContent);
-  var KEY = { token: "cc.gate.token", snapshot: "cc.gate.snapshot", synced: "cc.gate.synced",
-              queue: "cc.gate.queue", direction: "cc.gate.direction" };
+  // Small settings stay in localStorage (read synchronously at start); the token must
+  // survive a restart without network, so it is kept on the device, not in the URL.
+  var KEY = { token: "cc.gate.token", direction: "cc.gate.direction" };
+  // Where pages before the IndexedDB store kept their data: moved once, then removed.
+  var OLD = { snapshot: "cc.gate.snapshot", synced: "cc.gate.synced", queue: "cc.gate.queue" };
+  var DB_NAME = "cc-gate", DB_VERSION = 1;
   var ONLINE_TIMEOUT_MS = 2500;
   var SYNC_EVERY_MS = 60000;
+  var UPLOAD_BATCH = 500;
   var $ = function (id) { return document.getElementById(id); };
 
   // --- the device token: given once in the URL fragment, then kept on the device ------
+  // The fragment never reaches a server or its logs; it is taken out of the address bar
+  // at once (replaceState keeps no history entry with it) so no screen or screenshot shows it.
   var fragment = new URLSearchParams(location.hash.slice(1));
-  if (fragment.get("token")) {
-    localStorage.setItem(KEY.token, fragment.get("token"));
-    history.replaceState(null, "", location.pathname + location.search);
+  var token = fragment.get("token") || localGet(KEY.token);
+  if (fragment.has("token")) {
+    if (token) localSet(KEY.token, token);
+    history.replaceState(history.state, "", location.pathname + location.search);
   }
-  var token = localStorage.getItem(KEY.token);
-  var direction = localStorage.getItem(KEY.direction) || "in";
-  var snapshot = null, publicKeys = {}, used = {}, ed25519 = true, online = navigator.onLine;
+  var direction = localGet(KEY.direction) || "in";
+  var snapshot = null, syncedAt = 0, publicKeys = {}, used = {}, ed25519 = true, online = navigator.onLine;
+  var pending = [];  // events decided offline, not yet uploaded (mirrored in IndexedDB)
 
-  function problem(text) {
-    var box = $("problem");
-    box.hidden = !text;
-    box.textContent = text || "";
+  // Several problems can hold at once (no token, no Ed25519, storage): each has a slot.
+  var problems = {};
+  function problem(name, text) {
+    if (text) problems[name] = text; else delete problems[name];
+    var box = $("problem"), lines = [];
+    Object.keys(problems).forEach(function (k) { if (lines.indexOf(problems[k]) < 0) lines.push(problems[k]); });
+    box.hidden = !lines.length;
+    box.textContent = lines.join("\n");
   }
 
+  function localGet(key) {
+    try { return localStorage.getItem(key); } catch (e) { return null; }
+  }
+  function localSet(key, value) {
+    try { localStorage.setItem(key, value); } catch (e) { /* kept for this session only */ }
+  }
   function readJSON(key, fallback) {
     try { var v = localStorage.getItem(key); return v ? JSON.parse(v) : fallback; }
     catch (e) { return fallback; }
   }
 
-  function queue() { return readJSON(KEY.queue, []); }
-  function setQueue(items) {
-    localStorage.setItem(KEY.queue, JSON.stringify(items));
-    $("queued").textContent = items.length;
+  // --- IndexedDB: the snapshot and the offline queue ----------------------------------------
+  // "state" holds one record, "snapshot" = {data, synced_at}; "queue" one record per event,
+  // keyed by its nonce, so adding or removing an event never rewrites the others.
+  var db = null;
+
+  function openDatabase() {
+    return new Promise(function (resolve, reject) {
+      if (!window.indexedDB) return reject(new DOMException("no IndexedDB", "NotSupportedError"));
+      var request;
+      try { request = indexedDB.open(DB_NAME, DB_VERSION); } catch (e) { return reject(e); }
+      request.onupgradeneeded = function () {
+        request.result.createObjectStore("state");
+        request.result.createObjectStore("queue", { keyPath: "nonce" });
+      };
+      request.onsuccess = function () {
+        var opened = request.result;
+        // Closed under us (site data cleared, disk trouble): fall back to memory.
+        opened.onclose = function () { db = null; storageFailed("database", new DOMException("closed", "UnknownError")); };
+        opened.onversionchange = function () { opened.close(); db = null; };
+        resolve(opened);
+      };
+      request.onerror = function () { reject(request.error); };
+    });
   }
+
+  // Resolves when the transaction has committed (the data is stored), not merely when its
+  // requests succeeded; a full disk shows up here as an abort with QuotaExceededError.
+  function transact(stores, mode, work) {
+    return new Promise(function (resolve, reject) {
+      if (!db) return reject(new DOMException("no database", "InvalidStateError"));
+      var out = {}, tx;
+      try {
+        tx = db.transaction(stores, mode);
+        work(tx, out);
+      } catch (e) {
+        if (tx) try { tx.abort(); } catch (ignored) { /* already finished */ }
+        return reject(e);
+      }
+      tx.oncomplete = function () { resolve(out.value); };
+      tx.onabort = function () { reject(tx.error || new DOMException("aborted", "AbortError")); };
+    });
+  }
+
+  // One slot per kind of write, so a queued scan saved fine does not hide that the
+  // snapshot could not be.
+  function storageFailed(slot, error) {
+    var full = error && error.name === "QuotaExceededError";
+    problem("storage-" + slot, full ? TEXTS.storage_full : TEXTS.storage_unavailable);
+  }
+  // A failed write never stops the gate: the data stays in memory for this session.
+  function persist(slot, promise) {
+    return promise.then(function () { problem("storage-" + slot, ""); },
+                        function (error) { storageFailed(slot, error); });
+  }
+
+  function saveSnapshot(data, at) {
+    return persist("snapshot", transact(["state"], "readwrite", function (tx) {
+      tx.objectStore("state").put({ data: data, synced_at: at }, "snapshot");
+    }));
+  }
+
+  function readSaved() {
+    return transact(["state", "queue"], "readonly", function (tx, out) {
+      out.value = {};
+      tx.objectStore("state").get("snapshot").onsuccess = function (e) { out.value.snapshot = e.target.result || null; };
+      tx.objectStore("queue").getAll().onsuccess = function (e) { out.value.queue = e.target.result; };
+    });
+  }
+
+  // Pages before this one kept the snapshot and the queue in localStorage. They are moved
+  // once; the old keys are removed only after IndexedDB has committed the copy.
+  function migrateFromLocalStorage() {
+    var oldSnapshot = readJSON(OLD.snapshot, null), oldQueue = readJSON(OLD.queue, []);
+    var oldSynced = +localGet(OLD.synced) || 0;
+    if (!Array.isArray(oldQueue)) oldQueue = [];
+    if (!oldSnapshot && !oldQueue.length) return Promise.resolve(forgetOld());
+    return transact(["state", "queue"], "readwrite", function (tx) {
+      var state = tx.objectStore("state"), queued = tx.objectStore("queue");
+      if (oldSnapshot && oldSnapshot.people) {
+        state.get("snapshot").onsuccess = function (e) {
+          var have = e.target.result;
+          if (!have || have.data.generated_ts < oldSnapshot.generated_ts)
+            state.put({ data: oldSnapshot, synced_at: oldSynced }, "snapshot");
+        };
+      }
+      oldQueue.forEach(function (item) { if (item && typeof item.nonce === "string") queued.put(item); });
+    }).then(forgetOld);
+  }
+  function forgetOld() {
+    try { Object.keys(OLD).forEach(function (k) { localStorage.removeItem(OLD[k]); }); } catch (e) { /* none */ }
+  }
+
+  function showQueued() { $("queued").textContent = pending.length; }
 
   function nonce() {
     if (crypto.randomUUID) return crypto.randomUUID();
@@ -83,7 +191,7 @@
         ed25519 = false;
       }
     }
-    if (!ed25519 || !crypto.subtle) problem(TEXTS.no_ed25519);
+    if (!ed25519 || !crypto.subtle) problem("ed25519", TEXTS.no_ed25519);
   }
 
   function isStale(nowSec) {
@@ -189,7 +297,8 @@
     if (options.body) init.body = JSON.stringify(options.body);
     return fetch(API + path, init).then(function (response) {
       clearTimeout(timer);
-      if (response.status === 401) { problem(TEXTS.token_refused); throw { auth: true }; }
+      if (response.status === 401) { problem("token", TEXTS.token_refused); throw { auth: true }; }
+      problem("token", "");
       if (!response.ok) throw { status: response.status };
       return response.json();
     }, function (error) { clearTimeout(timer); setOnline(false); throw { network: true, error: error }; });
@@ -203,21 +312,27 @@
   }
 
   function showSynced() {
-    var at = +localStorage.getItem(KEY.synced) || 0;
-    $("synced").textContent = at ? new Date(at).toLocaleString("zh-CN", { hour12: false, timeZone: SCHOOL_TZ }) + " (" +
-      Math.floor((Date.now() - at) / 60000) + " " + TEXTS.minutes_ago + ")" : TEXTS.never;
+    $("synced").textContent = syncedAt ? new Date(syncedAt).toLocaleString("zh-CN", { hour12: false, timeZone: SCHOOL_TZ }) + " (" +
+      Math.floor((Date.now() - syncedAt) / 60000) + " " + TEXTS.minutes_ago + ")" : TEXTS.never;
     $("stale").hidden = !isStale(Date.now() / 1000);
-    $("queued").textContent = queue().length;
+    showQueued();
   }
 
   async function uploadQueue() {
-    var items = queue();
-    if (!items.length) return;
-    await api("events", { method: "POST", body: { events: items.slice(0, 500) }, timeout: 15000 });
-    // Only what was sent is removed; scans queued meanwhile stay for the next round.
-    var sent = {};
-    items.slice(0, 500).forEach(function (e) { sent[e.nonce] = true; });
-    setQueue(queue().filter(function (e) { return !sent[e.nonce]; }));
+    while (pending.length) {
+      var batch = pending.slice(0, UPLOAD_BATCH);
+      await api("events", { method: "POST", body: { events: batch }, timeout: 15000 });
+      // Only what was sent is removed; scans queued meanwhile stay for the next batch.
+      // Should the delete fail, the events go again later: the server keeps one per nonce.
+      var sent = {};
+      batch.forEach(function (e) { sent[e.nonce] = true; });
+      pending = pending.filter(function (e) { return !sent[e.nonce]; });
+      showQueued();
+      await persist("queue", transact(["queue"], "readwrite", function (tx) {
+        var queued = tx.objectStore("queue");
+        batch.forEach(function (e) { queued.delete(e.nonce); });
+      }));
+    }
   }
 
   var syncing = false;
@@ -227,12 +342,12 @@
     try {
       await uploadQueue();
       var data = await api("snapshot", { timeout: 15000 });
-      localStorage.setItem(KEY.snapshot, JSON.stringify(data));
-      localStorage.setItem(KEY.synced, String(Date.now()));
+      syncedAt = Date.now();
       await loadSnapshot(data);
       setOnline(true);
-      await api("heartbeat", { method: "POST", body: { tampered: false, queue_length: queue().length,
-        snapshot_age_seconds: 0, software: "gate-page/1" } });
+      await saveSnapshot(data, syncedAt);
+      await api("heartbeat", { method: "POST", body: { tampered: false, queue_length: pending.length,
+        snapshot_age_seconds: 0, software: "gate-page/2" } });
       root.dataset.synced = "true";
     } catch (e) { /* offline or refused: keep the snapshot we have */ }
     finally { syncing = false; showSynced(); }
@@ -249,7 +364,7 @@
     root.dataset.source = offline ? "offline" : "online";
     $("answer-big").textContent = result.allowed ? TEXTS.allowed : TEXTS.refused;
     var reason = result.allowed ? (result.notice ? TEXTS["notice_" + result.notice] || "" : "") : (REASONS[result.reason] || result.reason);
-    $("answer-reason").textContent = reason + (offline ? " · " + TEXTS.offline : "");
+    $("answer-reason").textContent = [reason, offline ? TEXTS.offline : ""].filter(Boolean).join(" · ");
     $("answer-who").textContent = result.display || result.label || "";
     $("answer-when").textContent = new Date().toLocaleTimeString("zh-CN", { hour12: false, timeZone: SCHOOL_TZ });
     clearTimeout(clearTimer);
@@ -276,16 +391,17 @@
     }
     var result = await decideOffline(code, direction, at.getTime());
     show(result, true);
-    var items = queue();
-    items.push({ nonce: id, token: code.length <= 400 ? code : "", direction: direction, at: at.toISOString(),
-                 allowed: result.allowed, reason: result.reason, notice: result.notice || "", colour: result.colour || "" });
-    setQueue(items);
+    var item = { nonce: id, token: code.length <= 400 ? code : "", direction: direction, at: at.toISOString(),
+                 allowed: result.allowed, reason: result.reason, notice: result.notice || "", colour: result.colour || "" };
+    pending.push(item);
+    showQueued();
+    await persist("queue", transact(["queue"], "readwrite", function (tx) { tx.objectStore("queue").put(item); }));
   }
 
   // --- keyboard only -------------------------------------------------------------------
   function setDirection(value) {
     direction = value;
-    localStorage.setItem(KEY.direction, value);
+    localSet(KEY.direction, value);
     root.dataset.direction = value;
     document.querySelectorAll(".dir-btn").forEach(function (b) {
       b.setAttribute("aria-pressed", b.dataset.direction === value ? "true" : "false");
@@ -308,9 +424,39 @@
   input.addEventListener("blur", function () { setTimeout(function () { input.focus(); }, 50); });
 
   // --- start -------------------------------------------------------------------------------
+  // What this device kept: IndexedDB first (after moving what an older page left in
+  // localStorage); without IndexedDB, whatever the older page left, in memory only.
+  async function restore() {
+    try {
+      db = await openDatabase();
+      if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(function () {});
+    } catch (e) { storageFailed("database", e); }
+    var saved = null;
+    if (db) {
+      try { await migrateFromLocalStorage(); } catch (e) { storageFailed("database", e); }
+      try { saved = await readSaved(); } catch (e) { storageFailed("database", e); }
+    }
+    var oldSnapshot = readJSON(OLD.snapshot, null), oldQueue = readJSON(OLD.queue, []);
+    if (saved && saved.snapshot) {
+      syncedAt = saved.snapshot.synced_at || 0;
+      await loadSnapshot(saved.snapshot.data);
+    } else if (oldSnapshot) {
+      syncedAt = +localGet(OLD.synced) || 0;
+      await loadSnapshot(oldSnapshot);
+    }
+    // Scans made while this ran, the saved queue, and an older page's queue that was not
+    // moved (no IndexedDB, or the move failed): the last is uploaded from memory all the
+    // same; should a later move send it again, the server keeps each nonce once.
+    var seen = {}, merged = [];
+    [pending, (saved && saved.queue) || [], Array.isArray(oldQueue) ? oldQueue : []].forEach(function (items) {
+      items.forEach(function (e) { if (e && e.nonce && !seen[e.nonce]) { seen[e.nonce] = true; merged.push(e); } });
+    });
+    pending = merged.sort(function (a, b) { return a.at < b.at ? -1 : a.at > b.at ? 1 : 0; });
+  }
+
   setDirection(direction);
-  if (!window.crypto || !crypto.subtle) { ed25519 = false; problem(TEXTS.no_ed25519); }
-  if (!token) { problem(TEXTS.no_token); return; }
+  if (!window.crypto || !crypto.subtle) { ed25519 = false; problem("ed25519", TEXTS.no_ed25519); }
+  if (!token) { problem("token", TEXTS.no_token); return; }
   window.addEventListener("online", function () { setOnline(true); sync(); });
   window.addEventListener("offline", function () { setOnline(false); });
   if ("serviceWorker" in navigator) {
@@ -322,7 +468,7 @@
       caches.open("cc-gate-v1").then(function (cache) { return cache.addAll(urls); }).catch(function () {});
     }
   }
-  loadSnapshot(readJSON(KEY.snapshot, null)).then(function () {
+  restore().then(function () {
     showSynced();
     sync();
     setInterval(sync, SYNC_EVERY_MS);
