@@ -156,3 +156,19 @@ def test_an_offline_upload_with_an_implausible_time_is_refused(client, device_to
         "reason": "ok",
     }
     assert call(client, "post", "events", device_token, {"events": [event]}).status_code == 422
+
+
+def test_the_snapshot_is_compressed_for_a_gate_that_accepts_gzip(client, device_token, student):
+    import gzip
+    import json
+
+    headers = {"Authorization": f"Bearer {device_token}"}
+    plain = client.get("/api/v1/gates/snapshot", headers=headers)
+    packed = client.get(
+        "/api/v1/gates/snapshot", headers={**headers, "Accept-Encoding": "gzip, deflate"}
+    )
+    assert not plain.has_header("Content-Encoding")  # the gate command asks for none
+    assert packed["Content-Encoding"] == "gzip"
+    assert len(packed.content) < len(plain.content)
+    unpacked = json.loads(gzip.decompress(packed.content))
+    assert unpacked["people"] == plain.json()["people"]
