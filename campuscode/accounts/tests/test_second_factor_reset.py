@@ -38,6 +38,8 @@ def test_a_system_admin_resets_after_confirming_with_a_reason(
     client, sysadmin, adviser, adviser_phone
 ):
     sign_in(client, sysadmin)
+    account_page = client.get(f"/people/accounts/{adviser.pk}/").content.decode()
+    assert f'href="{url(adviser)}"' in account_page  # the way there from the account
     page = client.get(url(adviser))
     assert page.status_code == 200
     assert 'data-totp="on"' in page.content.decode() and "王老师" in page.content.decode()
