@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from campuscode.checkins.rules import setting as get_setting
 
@@ -21,7 +22,7 @@ MAC_CHARS = 12
 
 
 class TokenCheck(models.TextChoices):
-    OK = "ok", _("Valid")
+    OK = "ok", pgettext_lazy("code check", "Valid")
     MALFORMED = "malformed", _("This is not the code of a check-in point.")
     EXPIRED = "expired", _("This code has expired. Scan the code on the point's screen again.")
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from cryptography.exceptions import InvalidSignature
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from campuscode.codes import keys as keystore
 from campuscode.core.rules import get_setting
@@ -42,7 +43,7 @@ COLOURS_BY_CODE = {code: colour for colour, code in COLOUR_CODES.items()}
 
 
 class Reason(models.TextChoices):
-    OK = "ok", _("Valid")
+    OK = "ok", pgettext_lazy("code check", "Valid")
     MALFORMED = "malformed", _("Not a campus code")
     UNKNOWN_KEY = "unknown_key", _("Signed by an unknown or retired key")
     BAD_SIGNATURE = "bad_signature", _("Signature does not match (forged or altered)")
