@@ -87,6 +87,12 @@ class PersonQuerySet(models.QuerySet):
     def active(self):
         return self.filter(state=Person.State.ACTIVE)
 
+    def holding_id(self, *hashes: str):
+        """People with one of these ID-number hashes. The `id_hash <> ''` term is the
+        partial unique index's condition: SQLite uses that index only when the query
+        repeats it, and PostgreSQL cannot prove it from a long IN list by itself."""
+        return self.filter(id_hash__in=hashes).exclude(id_hash="")
+
 
 class Person(models.Model):
     class Kind(models.TextChoices):
@@ -146,8 +152,17 @@ class Person(models.Model):
             models.UniqueConstraint(
                 fields=["school", "number"], name="person_unique_number_per_school"
             ),
+            # One ID number is one human: a second record would get a second code. The
+            # services check first for a clear message; this holds against two requests
+            # at once. Blank hashes (no ID number given) may repeat. Its index serves the
+            # lookups by ID number too: see PersonQuerySet.holding_id.
+            models.UniqueConstraint(
+                fields=["school", "id_hash"],
+                condition=~models.Q(id_hash=""),
+                name="person_unique_id_hash_per_school",
+                violation_error_message=_("Another person of this school has this ID number."),
+            ),
         ]
-        indexes = [models.Index(fields=["school", "id_hash"])]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.number})"

@@ -5,7 +5,7 @@ import unicodedata
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from campuscode.people.models import OrgUnit, Person, hash_id_number
@@ -84,6 +84,15 @@ def id_matches(person: Person, id_number_or_last4: str) -> bool:
     return bool(person.id_hash) and person.id_hash == hash_id_number(value)
 
 
+ID_TAKEN = _("Another person of this school has this ID number.")
+
+
+def _id_taken(person: Person, school: OrgUnit) -> bool:
+    return (
+        Person.objects.filter(school=school).holding_id(person.id_hash).exclude(pk=person.pk)
+    ).exists()
+
+
 @transaction.atomic
 def save_person(
     *, person: Person | None = None, school: OrgUnit, id_number: str = "", **fields
@@ -97,11 +106,18 @@ def save_person(
         for name, value in id_fields(validate_id_number(id_number)).items():
             setattr(person, name, value)
         # One ID number is one human: a second record with it would get a second code.
-        taken = Person.objects.filter(school=school, id_hash=person.id_hash).exclude(pk=person.pk)
-        if taken.exists():
-            raise ValidationError(
-                {"id_number": _("Another person of this school has this ID number.")}
-            )
-    person.full_clean(exclude=["user"])
-    person.save()
+        if _id_taken(person, school):
+            raise ValidationError({"id_number": ID_TAKEN})
+    # id_hash: checked just above, with the error on the ID number field.
+    person.full_clean(exclude=["user", "id_hash"])
+    try:
+        with transaction.atomic():  # a savepoint: the checks below still run on PostgreSQL
+            person.save()
+    except IntegrityError:
+        # Another request saved the same ID number or number between the checks above
+        # and this write, and the unique constraints refused it: the same message.
+        if person.id_hash and _id_taken(person, school):
+            raise ValidationError({"id_number": ID_TAKEN}) from None
+        person.validate_constraints(exclude=["user", "id_hash"])
+        raise
     return person

@@ -202,9 +202,9 @@ class _ChunkChecker:
             )
         }
         owners = dict(
-            Person.objects.filter(school=self.school, id_hash__in=hashes).values_list(
-                "id_hash", "number"
-            )
+            Person.objects.filter(school=self.school)
+            .holding_id(*hashes)
+            .values_list("id_hash", "number")
         )
         hash_rows = {
             h: (row, number)
@@ -452,8 +452,7 @@ def run_commit(*, job: ImportJob, progress: Progress = None) -> ImportJob:
             if not batch:
                 break
             last_pk = batch[-1].pk
-            with transaction.atomic():
-                _write_chunk(job, batch, resolver)
+            _commit_chunk(job, batch, resolver)
             job.progress_done += len(batch)
             ImportJob.objects.filter(pk=job.pk).update(
                 progress_done=job.progress_done,
@@ -472,6 +471,28 @@ def run_commit(*, job: ImportJob, progress: Progress = None) -> ImportJob:
     return _end_commit(job, resolver, "")
 
 
+def _commit_chunk(job: ImportJob, batch: list, resolver: UnitResolver) -> None:
+    """Write one chunk in a transaction of its own. When someone registers one of its ID
+    numbers (or numbers) between the chunk's lookups and its write, the database
+    refuses the chunk (unique per school); it is rolled back and written once more, and
+    this time the lookups give that row the usual "belongs to another person" error. A
+    second refusal ends the import (FileProblem.CHANGED)."""
+    counts = (job.written_new, job.written_updated, job.bad)
+    created = resolver.created
+    for attempt in (1, 2):
+        try:
+            with transaction.atomic():
+                _write_chunk(job, batch, resolver)
+            return
+        except IntegrityError:
+            job.written_new, job.written_updated, job.bad = counts
+            resolver.created = created
+            resolver.reload()  # the units the attempt created were rolled back with it
+            if attempt == 2:
+                raise
+            log.info("roster import %s: people changed during a chunk; writing it again", job.pk)
+
+
 def _write_chunk(job: ImportJob, batch: list, resolver: UnitResolver) -> None:
     now = timezone.now()
     numbers = [s.number for s in batch]
@@ -483,9 +504,9 @@ def _write_chunk(job: ImportJob, batch: list, resolver: UnitResolver) -> None:
         .values_list("pk", "number", *UPDATE_FIELDS)
     }
     owners = dict(
-        Person.objects.filter(
-            school=job.school, id_hash__in=[s.id_hash for s in batch if s.id_hash]
-        ).values_list("id_hash", "number")
+        Person.objects.filter(school=job.school)
+        .holding_id(*(s.id_hash for s in batch if s.id_hash))
+        .values_list("id_hash", "number")
     )
     creates, updates = [], []
     for staged in batch:

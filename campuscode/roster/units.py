@@ -62,7 +62,13 @@ class UnitResolver:
         self.create = create
         self.planned: dict[tuple, str] = {}  # key → label, in order of first use
         self.created = 0
+        self.reload()
+
+    def reload(self) -> None:
+        """Read the school's units (again: after a rolled-back write, the units it created
+        are gone)."""
         self._seen: dict[tuple, object] = {}
+        school = self.school
         units = list(
             OrgUnit.objects.filter(path__startswith=school.path)
             .order_by("id")
