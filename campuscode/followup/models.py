@@ -181,8 +181,9 @@ class VisitorApplication(DecisionFields):
     applied_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
     applied_at = models.DateTimeField(_("applied at"))
     idempotency_key = models.CharField(max_length=64)
-    person = models.OneToOneField(
-        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="application"
+    # A returning visitor's applications all name their one registry entry.
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="applications"
     )
 
     class Meta:

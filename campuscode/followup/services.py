@@ -46,6 +46,13 @@ class Refusal(models.TextChoices):
     NOT_PENDING = "not_pending", _("This request has already been decided.")
     NOT_ALLOWED = "not_allowed", _("You may not decide this request.")
     INACTIVE = "inactive", _("This person's registration is not active.")
+    REGISTERED_MEMBER = (
+        "registered_member",
+        _(
+            "This ID number belongs to a student or staff member of the school, who uses "
+            "their own campus code."
+        ),
+    )
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,56 @@ def person_number(application: VisitorApplication) -> str:
     return f"{prefix}{application.pk:06d}"
 
 
+VISITING_KINDS = (Person.Kind.VISITOR, Person.Kind.TEMPORARY)
+
+
+def _person_for(application: VisitorApplication) -> Person | str:
+    """The registry entry an approved application gives its visitor: a new one, or, for
+    someone who came before (the same ID number in this school), their earlier entry,
+    made valid for this visit. The school holds one person per ID number (a database
+    constraint), so a second approval never creates a second person. A Refusal instead
+    when the number is a student's or staff member's (they carry their own code) or the
+    earlier entry was suspended (a new application must not lift that)."""
+    fields = {
+        "name": application.name,
+        "kind": application.kind,
+        "org_unit": application.host_unit,
+        "phone": application.phone,
+        "email": application.email,
+        "id_last4": application.id_last4,
+        "valid_from": application.valid_from,
+        "valid_until": application.valid_until,
+        "state": Person.State.ACTIVE,
+    }
+    for _attempt in range(2):  # a second approval racing this one may win the insert
+        earlier = (
+            Person.objects.holding_id(application.id_hash)
+            .filter(school=application.school)
+            .select_for_update()
+            .first()
+        )
+        if earlier is not None:
+            if earlier.kind not in VISITING_KINDS:
+                return Refusal.REGISTERED_MEMBER
+            if earlier.state == Person.State.SUSPENDED:
+                return Refusal.INACTIVE
+            for name, value in fields.items():
+                setattr(earlier, name, value)
+            earlier.save(update_fields=[*fields, "updated_at"])
+            return earlier
+        try:
+            with transaction.atomic():
+                return Person.objects.create(
+                    school=application.school,
+                    number=person_number(application),
+                    id_hash=application.id_hash,
+                    **fields,
+                )
+        except IntegrityError:
+            continue
+    raise RuntimeError("an ID number was taken and released again during one approval")
+
+
 def decide_application(
     *,
     application: VisitorApplication,
@@ -105,23 +155,14 @@ def decide_application(
             return Result(refusal=Refusal.NOT_ALLOWED)
         if application.state != Decision.PENDING:
             return Result(application, refusal=Refusal.NOT_PENDING)
+        if approve:
+            person = _person_for(application)
+            if not isinstance(person, Person):
+                return Result(application, refusal=person)
+            application.person = person
         application.state = Decision.APPROVED if approve else Decision.REJECTED
         application.decided_by, application.decided_at = user, now
         application.decision_note = note.strip()[:300]
-        if approve:
-            application.person = Person.objects.create(
-                school=application.school,
-                number=person_number(application),
-                name=application.name,
-                kind=application.kind,
-                org_unit=application.host_unit,
-                phone=application.phone,
-                email=application.email,
-                id_hash=application.id_hash,
-                id_last4=application.id_last4,
-                valid_from=application.valid_from,
-                valid_until=application.valid_until,
-            )
         application.save()
         notify(
             user=application.applied_by,

@@ -7,6 +7,7 @@ from django.core import mail
 from campuscode.codes.tokens import issue_token, verify_token
 from campuscode.followup.models import Decision, VisitorApplication
 from campuscode.people.models import Person
+from campuscode.people.services import id_fields
 from conftest import make_id_number, sign_in
 
 from .conftest import form_key
@@ -149,3 +150,62 @@ def test_another_departments_admin_cannot_see_or_decide(client, tree, dept_admin
     pk = VisitorApplication.objects.get().pk
     assert client.get(f"/followup/visitors/{pk}/").status_code == 404
     assert client.post(f"/followup/visitors/{pk}/", {"action": "approve"}).status_code == 404
+
+
+def approve(client, hr, application):
+    sign_in(client, hr)
+    return client.post(f"/followup/visitors/{application.pk}/", {"action": "approve"})
+
+
+def test_a_returning_visitor_keeps_one_entry_made_valid_for_the_new_visit(
+    client, tree, dept_admin, hr, time_machine
+):
+    time_machine.move_to("2026-03-02 09:00 +0800", tick=False)
+    sign_in(client, dept_admin)
+    apply(client, tree.cs)
+    first = VisitorApplication.objects.get()
+    assert approve(client, hr, first).status_code == 302
+    person = Person.objects.get(kind=Person.Kind.VISITOR)
+    Person.objects.filter(pk=person.pk).update(state=Person.State.LEFT)
+
+    time_machine.move_to("2026-04-10 09:00 +0800", tick=False)
+    sign_in(client, dept_admin)
+    apply(client, tree.cs, kind="temporary", first="2026-04-10", last="2026-04-20")
+    second = VisitorApplication.objects.exclude(pk=first.pk).get()
+    assert approve(client, hr, second).status_code == 302
+
+    second.refresh_from_db()
+    assert (
+        second.person_id == person.pk and Person.objects.filter(id_hash=person.id_hash).count() == 1
+    )
+    person.refresh_from_db()
+    assert (person.kind, person.state, str(person.valid_from), str(person.valid_until)) == (
+        Person.Kind.TEMPORARY, Person.State.ACTIVE, "2026-04-10", "2026-04-20",
+    )  # fmt: skip
+    assert verify_token(issue_token(person=person, colour="green")).ok
+
+
+@pytest.mark.parametrize(
+    ("earlier_kind", "earlier_state", "message"),
+    [
+        (Person.Kind.STAFF, Person.State.ACTIVE, "本校学生或教职工"),
+        (Person.Kind.VISITOR, Person.State.SUSPENDED, "该人员当前不是正常状态"),
+    ],
+)
+def test_an_approval_never_turns_a_member_into_a_visitor_or_lifts_a_suspension(
+    client, tree, dept_admin, hr, time_machine, earlier_kind, earlier_state, message
+):
+    time_machine.move_to("2026-03-02 09:00 +0800", tick=False)
+    earlier = tree.person("钱访客", tree.cs, kind=earlier_kind)
+    Person.objects.filter(pk=earlier.pk).update(state=earlier_state, **id_fields(ID))
+    sign_in(client, dept_admin)
+    apply(client, tree.cs)
+    application = VisitorApplication.objects.get()
+
+    response = approve(client, hr, application)
+
+    assert response.status_code == 409 and message in response.content.decode()
+    application.refresh_from_db()
+    assert (application.state, application.person) == (Decision.PENDING, None)
+    earlier.refresh_from_db()
+    assert (earlier.kind, earlier.state) == (earlier_kind, earlier_state)
