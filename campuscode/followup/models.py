@@ -16,6 +16,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from campuscode.checkins.models import Checkin, CheckinPoint, Contact, Period
 from campuscode.people.models import OrgUnit, Person
@@ -169,7 +170,7 @@ class VisitorApplication(DecisionFields):
         OrgUnit, on_delete=models.PROTECT, related_name="+", verbose_name=_("host department")
     )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
-    name = models.CharField(_("name"), max_length=64)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=64)
     # As for every person: a keyed hash and the last four characters, never the number.
     id_hash = models.CharField(max_length=64, blank=True, editable=False)
     id_last4 = models.CharField(_("ID number (last 4)"), max_length=4, blank=True)

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class OrgUnit(models.Model):
@@ -114,7 +115,7 @@ class Person(models.Model):
         verbose_name=_("school"),
     )
     number = models.CharField(_("school/staff number"), max_length=32)
-    name = models.CharField(_("name"), max_length=64)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=64)
     kind = models.CharField(
         _("person kind"), max_length=16, choices=Kind.choices, default=Kind.STUDENT
     )
