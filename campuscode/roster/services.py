@@ -511,6 +511,11 @@ def _commit_chunk(job: ImportJob, batch: list, resolver: UnitResolver) -> None:
             log.info("roster import %s: people changed during a chunk; writing it again", job.pk)
 
 
+# Where the unit and the kind stand in the rows `_write_chunk` reads: (pk, number, *UPDATE_FIELDS).
+UNIT_COLUMN = 2 + UPDATE_FIELDS.index("org_unit_id")
+KIND_COLUMN = 2 + UPDATE_FIELDS.index("kind")
+
+
 def _write_chunk(job: ImportJob, batch: list, resolver: UnitResolver) -> None:
     now = timezone.now()
     numbers = [s.number for s in batch]
@@ -526,8 +531,32 @@ def _write_chunk(job: ImportJob, batch: list, resolver: UnitResolver) -> None:
         .holding_id(*(s.id_hash for s in batch if s.id_hash))
         .values_list("id_hash", "number")
     )
+    # The preview checked the importer's scope against the people there were then; a
+    # person registered since (under this number, in a unit the importer does not cover)
+    # must not be rewritten by the commit.
+    grants = import_grants(job.created_by)
+    unit_paths = (
+        dict(
+            OrgUnit.objects.filter(
+                pk__in={row[UNIT_COLUMN] for row in existing.values()}
+            ).values_list("pk", "path")
+        )
+        if grants is not None
+        else {}
+    )
     creates, updates = [], []
     for staged in batch:
+        person = existing.get(staged.number)
+        if (
+            person is not None
+            and grants is not None
+            and scope_problem(grants, unit_paths[person[UNIT_COLUMN]], person[KIND_COLUMN])
+        ):
+            ImportRowError.objects.create(
+                job=job, row=staged.row, field="number", code=RowProblem.PERSON_OUT_OF_SCOPE
+            )
+            job.bad += 1
+            continue
         owner = owners.get(staged.id_hash)
         if owner and owner != staged.number:  # registered by someone else since the preview
             ImportRowError.objects.create(
@@ -541,7 +570,6 @@ def _write_chunk(job: ImportJob, batch: list, resolver: UnitResolver) -> None:
             class_name=staged.class_name,
             kind=staged.kind,
         )
-        person = existing.get(staged.number)
         if person is None:
             creates.append(
                 {

@@ -61,3 +61,30 @@ def test_an_id_number_registered_while_its_chunk_is_written(tree, xlsx):
     else:  # SQLite: on the commit's own connection, it went with the refused attempt
         assert (job.written_new, job.bad, _errors(job)) == (3, 0, [])
     assert job.written_units == 1
+
+
+@pytest.mark.django_db
+def test_a_person_registered_since_the_preview_outside_the_importers_scope_is_left_alone(
+    tree, xlsx
+):
+    from campuscode.people.models import Role
+
+    admin = tree.account("cs-admin", (Role.DEPARTMENT_ADMIN, tree.cs))
+    rows = [student_row(1), student_row(2)]
+    job = create_job(
+        school=tree.school, file_name="roster.xlsx", source=xlsx(rows), user=admin, label="t"
+    )
+    validate_job(job=job)
+    assert (job.state, job.new, job.bad) == ("validated", 2, 0)
+    # Meanwhile the other college registers someone under the second row's number.
+    other = Person.objects.create(
+        school=tree.school, number=rows[1][0], name="外院学生", org_unit=tree.en_2501
+    )
+
+    assert start_commit(job=job) is None
+    run_commit(job=job)
+
+    assert (job.state, job.written_new, job.written_updated, job.bad) == ("done", 1, 0, 1)
+    assert _errors(job) == [(3, "number", RowProblem.PERSON_OUT_OF_SCOPE)]
+    other.refresh_from_db()
+    assert (other.name, other.org_unit) == ("外院学生", tree.en_2501)
