@@ -32,7 +32,7 @@ class ColourSQL:
     `columns` are scalar SQL expressions about one person, `params` their parameters in
     order, and `colour(*values)` turns their values into what the provider would answer
     (a colour, or None for no opinion). It must agree with the provider's Status:
-    codes/tests/test_colour_sql.py compares the two over many histories.
+    gates/tests/test_scan_colour.py compares the two over many generated histories.
     """
 
     columns: list[str]
