@@ -4,22 +4,27 @@ from django.db import transaction
 from django.utils import timezone
 
 from campuscode.audit.models import AuditEntry, AuditHead
+from campuscode.core import net
 
 GENESIS = "0" * 64
 
 
-def client_ip(request) -> str | None:
-    # Behind the school's reverse proxy, gunicorn is started with --forwarded-allow-ips
-    # and REMOTE_ADDR is already the client; never trust X-Forwarded-For by default.
-    return request.META.get("REMOTE_ADDR") if request is not None else None
-
-
 def log_action(
-    *, action: str, request=None, actor=None, subject=None, data: dict | None = None
+    *,
+    action: str,
+    request=None,
+    actor=None,
+    client_ip: str | None = None,
+    subject=None,
+    data: dict | None = None,
 ) -> AuditEntry:
-    """Append one audit entry: who did `action` to whom, when, from which address."""
+    """Append one audit entry: who did `action` to whom, when, from which address.
+
+    Services pass `actor` and `client_ip`; a view may pass its `request` instead."""
     if actor is None and request is not None and request.user.is_authenticated:
         actor = request.user
+    if client_ip is None and request is not None:
+        client_ip = net.client_ip(request)
     with transaction.atomic():
         # Locking the head row serialises appends on PostgreSQL; SQLite's IMMEDIATE
         # transactions already run one writer at a time.
@@ -32,7 +37,7 @@ def log_action(
             subject=subject,
             subject_label=f"{subject.name} ({subject.number})" if subject is not None else "",
             data=data or {},
-            ip=client_ip(request),
+            ip=client_ip,
             prev_hash=head.last_hash,
         )
         entry.hash = entry.compute_hash()

@@ -13,7 +13,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from campuscode.audit.services import client_ip
+from campuscode.core.net import client_ip
 from campuscode.checkins import cached, selectors
 from campuscode.checkins.forms import CheckinForm
 from campuscode.checkins.health import describe

@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campuscode.audit.services import client_ip, log_action
+from campuscode.audit.services import log_action
+from campuscode.core.net import client_ip
 from campuscode.checkins.models import Checkin, CheckinPoint, Via
 from campuscode.checkins.windows import windows_on
 from campuscode.core.rules import get_setting

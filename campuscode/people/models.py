@@ -3,6 +3,7 @@ import hmac
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -84,7 +85,38 @@ class OrgUnit(models.Model):
         return self.name
 
 
-class PersonQuerySet(models.QuerySet):
+class ScopedQuerySet(models.QuerySet):
+    """Rows holding someone's personal data, readable through the one access layer.
+
+    A subclass names where a row's person sits: `scope_unit` (path to an OrgUnit),
+    `scope_kind` (path to the person kind, None when rows have none) and `scope_owner`
+    (path to the account whose own rows these are)."""
+
+    scope_unit = "person__org_unit"
+    scope_kind: str | None = "person__kind"
+    scope_owner = "person__user"
+
+    def visible_to(self, user, capability: str, *, include_own: bool = False):
+        """The rows `capability` lets `user` see; their own rows only with `include_own`
+        (nobody approves, follows up or lists themself as someone else)."""
+        from campuscode.people.access import scope_q
+
+        if user is None or not user.is_authenticated:
+            return self.none()
+        q = scope_q(user, capability, unit=self.scope_unit, kind=self.scope_kind)
+        if include_own:
+            return self.filter(q | Q(**{self.scope_owner: user}))
+        return self.filter(q).exclude(**{self.scope_owner: user})
+
+    def own(self, user):
+        return self.filter(**{self.scope_owner: user}) if user.is_authenticated else self.none()
+
+
+class PersonQuerySet(ScopedQuerySet):
+    scope_unit = "org_unit"
+    scope_kind = "kind"
+    scope_owner = "user"
+
     def active(self):
         return self.filter(state=Person.State.ACTIVE)
 
