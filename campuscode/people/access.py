@@ -42,6 +42,7 @@ class Cap(TextChoices):
     VIEW_AUDIT = "audit.view", _("Read the audit log")
     MANAGE_SETTINGS = "settings.manage", _("Edit the school rules")
     MANAGE_ACCOUNTS = "accounts.manage", _("Manage accounts and roles")
+    SECURITY_ALERTS = "security.alerts", _("Receive security alerts")
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
@@ -70,15 +71,15 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     Role.GATE_STAFF: frozenset({Cap.VIEW_GATES, Cap.MANAGE_GATES}),
     Role.SUPERVISION: frozenset({Cap.VIEW_PEOPLE, Cap.VIEW_HEALTH, Cap.VIEW_AUDIT, Cap.VIEW_GATES}),
-    # Separation of duties: the system admin runs accounts, settings and devices and reads
-    # no health data; a health-scoped role is granted only by another admin, audited.
+    # Separation of duties: the system admin runs accounts, settings and devices, reads no
+    # health data and not the audit log of their own actions; a health-scoped role is
+    # granted only by another admin, audited.
     Role.SYSTEM_ADMIN: frozenset(
         {
             Cap.VIEW_PEOPLE,
             Cap.EDIT_PEOPLE,
             Cap.IMPORT_PEOPLE,
             Cap.REVEAL,
-            Cap.VIEW_AUDIT,
             Cap.MANAGE_SETTINGS,
             Cap.MANAGE_ACCOUNTS,
             Cap.MANAGE_GATES,
@@ -86,6 +87,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.DECIDE_VISITORS,
         }
     ),
+    Role.SECURITY_ADMIN: frozenset({Cap.VIEW_AUDIT, Cap.SECURITY_ALERTS}),
+    Role.AUDITOR: frozenset({Cap.VIEW_AUDIT}),
 }
 
 # HR's duty covers staff records, not students' (nor visitors': they are decided by unit).

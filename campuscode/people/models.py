@@ -262,6 +262,9 @@ class Role(models.TextChoices):
     GATE_STAFF = "gate_staff", _("Gate / security staff")
     SUPERVISION = "supervision", _("Supervision group")
     SYSTEM_ADMIN = "system_admin", _("System admin")
+    # Separation of duties (MLPS 2.0 三员分立): security alerts, and reading the audit log.
+    SECURITY_ADMIN = "security_admin", _("Security admin")
+    AUDITOR = "auditor", _("Auditor")
 
 
 class RoleAssignment(models.Model):
