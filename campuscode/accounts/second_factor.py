@@ -19,8 +19,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from campuscode.accounts.models import ResetRefusal, SecondFactorReset, TotpRefusal
 from campuscode.audit.services import log_action
+from campuscode.people.access import Cap, units_for
 from campuscode.people.models import RoleAssignment
-from campuscode.people.scopes import Cap, scope_units
 from campuscode.people.selectors import unit_within
 
 BACKUP_CODE_COUNT = 10
@@ -237,7 +237,7 @@ def reset_second_factor(*, request, account: User, reason: str) -> ResetOutcome:
         return ResetOutcome(False, ResetRefusal.SELF)
     # As for deactivation: a college's admin cannot touch someone whose duty reaches
     # beyond the college.
-    scope = scope_units(admin, Cap.MANAGE_ACCOUNTS)
+    scope = units_for(admin, Cap.MANAGE_ACCOUNTS)
     held = RoleAssignment.objects.filter(user=account).select_related("org_unit")
     if any(not unit_within(a.org_unit, scope) for a in held):
         return ResetOutcome(False, ResetRefusal.OUT_OF_SCOPE)

@@ -10,7 +10,7 @@ from django.db.models import Exists, OuterRef, Subquery
 
 from campuscode.accounts.models import OutboxMessage, SecondFactorReset
 from campuscode.codes.services import qr_svg
-from campuscode.people.scopes import can_see_others
+from campuscode.people.access import reads_others
 
 ISSUER = "Campus Code"
 
@@ -112,7 +112,7 @@ def second_factor_step(request) -> Step:
     # reset ends, so only someone who knows the password can set up the new app.
     if request.session.get(SIGNED_IN_AT, 0) < state["reset_at"].timestamp():
         return Step.SIGN_IN_AGAIN
-    return Step.ENROL if can_see_others(user) else Step.NONE
+    return Step.ENROL if reads_others(user) else Step.NONE
 
 
 def outbox(limit: int = 50):

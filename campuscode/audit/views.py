@@ -9,8 +9,6 @@ import json
 from datetime import datetime, time, timedelta
 
 from django import forms
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.shortcuts import render
@@ -22,8 +20,8 @@ from django.views.decorators.http import require_GET
 
 from campuscode.audit.models import AuditEntry
 from campuscode.audit.services import log_action
+from campuscode.people.access import Cap, is_school_wide, requires, scope_q
 from campuscode.people.exports import csv_response, xlsx_response
-from campuscode.people.scopes import Cap, has_capability, scope_filter, scope_units
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 1_000_000  # an XLSX sheet holds 1,048,576 rows
@@ -55,10 +53,8 @@ class AuditFilterForm(forms.Form):
 
 
 def entries_visible_to(user) -> QuerySet[AuditEntry]:
-    q = scope_filter(
-        user, Cap.VIEW_AUDIT, unit_field="subject__org_unit", kind_field="subject__kind"
-    )
-    if any(unit.parent_id is None for unit in scope_units(user, Cap.VIEW_AUDIT)):
+    q = scope_q(user, Cap.VIEW_AUDIT, unit="subject__org_unit", kind="subject__kind")
+    if is_school_wide(user, Cap.VIEW_AUDIT):
         q |= Q(subject__isnull=True)
     return AuditEntry.objects.filter(q)
 
@@ -86,16 +82,10 @@ def _described(filters: dict) -> dict:
     return {key: str(value) for key, value in filters.items()}
 
 
-def _require_audit(user) -> None:
-    if not has_capability(user, Cap.VIEW_AUDIT):
-        raise PermissionDenied
-
-
 @never_cache
-@login_required
+@requires(Cap.VIEW_AUDIT)
 @require_GET
 def audit_list(request):
-    _require_audit(request.user)
     form = AuditFilterForm(request.GET or None)
     filters = form.filters()
     entries = filtered_entries(request.user, filters)
@@ -125,10 +115,9 @@ def audit_list(request):
     return render(request, template, context)
 
 
-@login_required
+@requires(Cap.VIEW_AUDIT)
 @require_GET
 def audit_export(request, fmt: str):
-    _require_audit(request.user)
     form = AuditFilterForm(request.GET or None)
     filters = form.filters()
     entries = filtered_entries(request.user, filters)[:EXPORT_LIMIT]

@@ -12,7 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from campuscode.codes.tokens import Colour
-from campuscode.people.models import OrgUnit, Person
+from campuscode.people.models import OrgUnit, Person, ScopedQuerySet
 
 
 def _new_key() -> str:
@@ -79,6 +79,8 @@ class CampusAssignment(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("extra campus")
@@ -148,7 +150,7 @@ class Contact(models.TextChoices):
     SUSPECTED = "suspected", _("Contact with a suspected case")
 
 
-class CheckinQuerySet(models.QuerySet):
+class CheckinQuerySet(ScopedQuerySet):
     def effective(self):
         return self.filter(superseded_at__isnull=True)
 
@@ -239,6 +241,12 @@ class Checkin(models.Model):
         return [str(Symptom(code).label) for code in self.symptoms if code in Symptom.values]
 
 
+class FlagQuerySet(ScopedQuerySet):
+    scope_unit = "checkin__person__org_unit"
+    scope_kind = "checkin__person__kind"
+    scope_owner = "checkin__person__user"
+
+
 class Flag(models.Model):
     """A reason to doubt a check-in (R1.2); stored with it, never instead of it."""
 
@@ -265,6 +273,8 @@ class Flag(models.Model):
     explained_at = models.DateTimeField(null=True, blank=True)
     explanation = models.CharField(_("explanation"), max_length=300, blank=True)
 
+    objects = FlagQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("check-in flag")
         verbose_name_plural = _("check-in flags")
@@ -290,6 +300,8 @@ class ManualStatus(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     cleared_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         indexes = [models.Index(fields=["person", "cleared_at"], name="manual_status_current")]

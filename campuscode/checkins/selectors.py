@@ -10,8 +10,8 @@ from django.db.models import Prefetch
 from campuscode.checkins.models import CampusAssignment, Checkin, CheckinPoint, Flag, Reminder
 from campuscode.checkins.windows import kind_group, windows_on
 from campuscode.codes.tokens import Colour
+from campuscode.people.access import Cap, units_under
 from campuscode.people.models import OrgUnit, Person
-from campuscode.people.scopes import Cap, people_visible_to, scope_units
 
 
 class Show:
@@ -72,13 +72,7 @@ class Roll:
 
 def scope_unit_choices(user) -> list[OrgUnit]:
     """The units a user may filter the lists by: their scope units and everything below."""
-    tops = scope_units(user, Cap.VIEW_HEALTH)
-    if not tops:
-        return []
-    units = OrgUnit.objects.none()
-    for top in tops:
-        units = units | OrgUnit.objects.filter(path__startswith=top.path)
-    return list(units.exclude(kind=OrgUnit.Kind.SCHOOL).distinct().order_by("path"))
+    return list(units_under(user, Cap.VIEW_HEALTH).exclude(kind=OrgUnit.Kind.SCHOOL))
 
 
 def roll(
@@ -91,9 +85,7 @@ def roll(
     search: str = "",
 ) -> Roll:
     """Who has and has not checked in for one window, in the user's health scope."""
-    people = people_visible_to(user, Cap.VIEW_HEALTH, include_self=False).filter(
-        state=Person.State.ACTIVE
-    )
+    people = Person.objects.visible_to(user, Cap.VIEW_HEALTH).filter(state=Person.State.ACTIVE)
     if unit is not None:
         people = people.filter(org_unit__path__startswith=unit.path)
     if search:
@@ -239,9 +231,7 @@ def trend(*, user, end: date, days: int = 14, unit: OrgUnit | None = None) -> li
 
     from django.db.models import Count
 
-    people = people_visible_to(user, Cap.VIEW_HEALTH, include_self=False).filter(
-        state=Person.State.ACTIVE
-    )
+    people = Person.objects.visible_to(user, Cap.VIEW_HEALTH).filter(state=Person.State.ACTIVE)
     if unit is not None:
         people = people.filter(org_unit__path__startswith=unit.path)
     groups = defaultdict(int)  # (school id, kind) → people

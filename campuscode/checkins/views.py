@@ -13,7 +13,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from campuscode.core.net import client_ip
 from campuscode.checkins import cached, selectors
 from campuscode.checkins.forms import CheckinForm
 from campuscode.checkins.health import describe
@@ -23,6 +22,7 @@ from campuscode.checkins.rules import snapshot
 from campuscode.checkins.services import Outcome, Refusal, check_admission, submit_checkin
 from campuscode.checkins.tokens import TokenCheck, check_point_token, current_step
 from campuscode.checkins.windows import next_window, windows_on
+from campuscode.core.net import client_ip
 
 DEVICE_COOKIE = "cc_device"
 DEVICE_SALT = "campuscode.checkins.device"

@@ -23,32 +23,26 @@ from campuscode.checkins.tokens import poster_token, screen_token, seconds_to_ne
 from campuscode.checkins.windows import current_or_last_window
 from campuscode.codes.services import qr_svg
 from campuscode.codes.status import current_status
-from campuscode.people.models import OrgUnit, Person
-from campuscode.people.scopes import (
+from campuscode.people.access import (
     Cap,
+    covers,
     has_capability,
-    people_visible_to,
-    scope_filter,
-    scope_units,
+    requires,
+    scope_q,
+    units_for,
 )
-
-
-def _require(user, capability):
-    if not has_capability(user, capability):
-        raise PermissionDenied
+from campuscode.people.models import OrgUnit, Person
 
 
 def _managed_points(user):
     """Points of the campuses under the user's settings scope (the system admin's school)."""
-    q = None
-    for unit in scope_units(user, Cap.MANAGE_SETTINGS):
-        part = CheckinPoint.objects.filter(campus__path__startswith=unit.path)
-        q = part if q is None else q | part
-    return (q if q is not None else CheckinPoint.objects.none()).select_related("campus")
+    return CheckinPoint.objects.filter(
+        scope_q(user, Cap.MANAGE_SETTINGS, unit="campus", kind=None)
+    ).select_related("campus")
 
 
 def _school_of(user) -> OrgUnit:
-    units = scope_units(user, Cap.MANAGE_SETTINGS) or scope_units(user, Cap.EDIT_PEOPLE)
+    units = units_for(user, Cap.MANAGE_SETTINGS) or units_for(user, Cap.EDIT_PEOPLE)
     if not units:
         raise PermissionDenied
     return OrgUnit.objects.get(pk=units[0].school_id)
@@ -100,10 +94,9 @@ def kiosk_panel(request, point_id: int, key: str):
     return response
 
 
-@login_required
+@requires(Cap.MANAGE_SETTINGS)
 def poster(request, pk: int):
     """An A4 poster for a point without a screen: a static code, marked as such."""
-    _require(request.user, Cap.MANAGE_SETTINGS)
     point = get_object_or_404(_managed_points(request.user), pk=pk)
     url = request.build_absolute_uri(
         reverse("checkins:point", args=[point.pk, poster_token(point.pk, point.poster_version)])
@@ -116,9 +109,8 @@ def poster(request, pk: int):
 # --- Points ----------------------------------------------------------------------------
 
 
-@login_required
+@requires(Cap.MANAGE_SETTINGS)
 def points(request):
-    _require(request.user, Cap.MANAGE_SETTINGS)
     school = _school_of(request.user)
     form = PointForm(request.POST or None, school=school)
     if request.method == "POST" and form.is_valid():
@@ -134,9 +126,8 @@ def points(request):
     )
 
 
-@login_required
+@requires(Cap.MANAGE_SETTINGS)
 def point_edit(request, pk: int):
-    _require(request.user, Cap.MANAGE_SETTINGS)
     point = get_object_or_404(_managed_points(request.user), pk=pk)
     form = PointForm(request.POST or None, instance=point, school=_school_of(request.user))
     if request.method == "POST":
@@ -157,18 +148,16 @@ def point_edit(request, pk: int):
     )
 
 
-@login_required
+@requires(Cap.MANAGE_SETTINGS)
 def points_export(request):
-    _require(request.user, Cap.MANAGE_SETTINGS)
     return exports.xlsx_response(
         exports.points_workbook(_managed_points(request.user)), "checkin-points.xlsx"
     )
 
 
-@login_required
+@requires(Cap.MANAGE_SETTINGS)
 @require_POST
 def points_import(request):
-    _require(request.user, Cap.MANAGE_SETTINGS)
     school = _school_of(request.user)
     upload = request.FILES.get("file")
     result = exports.import_points(upload=upload, school=school, user=request.user)
@@ -261,13 +250,12 @@ def _roll_params(request):
 
 
 def _school_id(user):
-    units = scope_units(user, Cap.VIEW_HEALTH)
+    units = units_for(user, Cap.VIEW_HEALTH)
     return units[0].school_id if units else None
 
 
-@login_required
+@requires(Cap.VIEW_HEALTH)
 def roll(request):
-    _require(request.user, Cap.VIEW_HEALTH)
     day, period, unit, units, show, search = _roll_params(request)
     result = selectors.roll(
         user=request.user, day=day, period=period, unit=unit, show=show, search=search
@@ -348,9 +336,8 @@ def _trend_chart(user, *, day, unit) -> dict:
     }
 
 
-@login_required
+@requires(Cap.VIEW_HEALTH)
 def roll_export(request):
-    _require(request.user, Cap.VIEW_HEALTH)
     day, period, unit, _units, show, search = _roll_params(request)
     result = selectors.roll(
         user=request.user, day=day, period=period, unit=unit, show=show, search=search
@@ -368,10 +355,7 @@ def roll_export(request):
 def flag_explain(request, pk: int):
     """An adviser marks a flag as explained (a shared phone of siblings, a shared router)."""
     flag = get_object_or_404(Flag.objects.select_related("checkin__person"), pk=pk)
-    in_scope = people_visible_to(request.user, Cap.VIEW_HEALTH, include_self=False).filter(
-        pk=flag.checkin.person_id
-    )
-    if not in_scope.exists():
+    if not covers(request.user, Cap.VIEW_HEALTH, flag.checkin.person):
         raise Http404
     form = ExplainForm(request.POST)
     if form.is_valid():
@@ -389,18 +373,12 @@ def flag_explain(request, pk: int):
 # --- One person's check-ins and manual status ------------------------------------------
 
 
-@login_required
+@requires(Cap.VIEW_HEALTH)
 def person_history(request, pk: int):
-    person = (
-        people_visible_to(request.user, Cap.VIEW_HEALTH, include_self=False).filter(pk=pk).first()
-    )
+    person = Person.objects.visible_to(request.user, Cap.VIEW_HEALTH).filter(pk=pk).first()
     if person is None:
         raise Http404
-    may_manage = (
-        people_visible_to(request.user, Cap.MANAGE_HEALTH, include_self=False)
-        .filter(pk=pk)
-        .exists()
-    )
+    may_manage = covers(request.user, Cap.MANAGE_HEALTH, person)
     form = ManualStatusForm(request.POST or None) if may_manage else None
     if request.method == "POST":
         if not may_manage:
@@ -441,24 +419,16 @@ def person_history(request, pk: int):
 # --- Extra campuses of staff (R4.3, R4.4) ----------------------------------------------
 
 
-@login_required
+@requires(Cap.EDIT_PEOPLE)
 def campuses(request):
-    _require(request.user, Cap.EDIT_PEOPLE)
-    editable = people_visible_to(request.user, Cap.EDIT_PEOPLE, include_self=False)
+    editable = Person.objects.visible_to(request.user, Cap.EDIT_PEOPLE)
     school = _school_of(request.user)
     campus_choices = OrgUnit.objects.filter(kind=OrgUnit.Kind.CAMPUS, path__startswith=school.path)
     error = ""
     if request.method == "POST":
         if remove := request.POST.get("remove"):
             assignment = get_object_or_404(
-                CampusAssignment.objects.filter(
-                    scope_filter(
-                        request.user,
-                        Cap.EDIT_PEOPLE,
-                        unit_field="person__org_unit",
-                        kind_field="person__kind",
-                    )
-                ),
+                CampusAssignment.objects.visible_to(request.user, Cap.EDIT_PEOPLE),
                 pk=remove,
             )
             services.unassign_campus(assignment=assignment, user=request.user, request=request)
@@ -471,11 +441,16 @@ def campuses(request):
         else:
             services.assign_campus(person=person, campus=campus, user=request.user, request=request)
             return redirect("checkins:campuses")
-    rows = CampusAssignment.objects.filter(
-        scope_filter(
-            request.user, Cap.EDIT_PEOPLE, unit_field="person__org_unit", kind_field="person__kind"
+    rows = list(
+        CampusAssignment.objects.visible_to(request.user, Cap.EDIT_PEOPLE).select_related(
+            "person", "campus"
         )
-    ).select_related("person", "campus")
+    )
+    log_action(
+        request=request,
+        action="checkins.campuses.viewed",
+        data={"people": sorted({row.person_id for row in rows}), "count": len(rows)},
+    )
     return render(
         request,
         "checkins/campuses.html",

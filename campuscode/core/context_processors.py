@@ -1,7 +1,7 @@
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from campuscode.people.scopes import Cap, has_capability
+from campuscode.people.access import Cap, has_capability
 
 # (url name, label, capability or None for everyone signed in). An entry whose URL does
 # not exist yet is skipped, so an app adds its pages by adding a line here.
@@ -23,7 +23,7 @@ NAV = [
     ("followup:mine", _("My reports and cases"), None),
     ("followup:queue", _("Approvals"), Cap.VIEW_HEALTH),
     ("followup:dashboard", _("Health follow-up"), Cap.VIEW_HEALTH),
-    ("followup:visitors", _("Visitor codes"), Cap.EDIT_PEOPLE),
+    ("followup:visitors", _("Visitor codes"), Cap.DECIDE_VISITORS),
     ("accounts:security", _("Account security"), None),
 ]
 

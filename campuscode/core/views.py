@@ -1,12 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from campuscode.audit.services import log_action
 from campuscode.core.rules import SPECS, get_setting, section_of, set_setting
-from campuscode.people.scopes import Cap, has_capability, roles_of
+from campuscode.people.access import Cap, requires, roles_of
 
 
 @login_required
@@ -18,11 +18,9 @@ def home(request):
     )
 
 
-@login_required
+@requires(Cap.MANAGE_SETTINGS)
 def school_settings(request):
     """The school's rules (R9.1 placeholders) as a form for the system admin."""
-    if not has_capability(request.user, Cap.MANAGE_SETTINGS):
-        raise PermissionDenied
     errors: dict[str, str] = {}
     if request.method == "POST":
         changed = {}

@@ -15,14 +15,8 @@ from campuscode.checkins.models import Checkin, ManualStatus, Symptom
 from campuscode.codes.tokens import Colour
 from campuscode.core.rules import get_setting
 from campuscode.followup.models import CaseEvent, CaseState, FollowupCase, Notification
-from campuscode.followup.permissions import (
-    CASE_ROLES,
-    HEALTH_ROLES,
-    covers,
-    department_admins_of,
-    health_officers_of,
-)
 from campuscode.followup.services import Refusal, Result, notify
+from campuscode.people.access import Cap, covers, holders_over
 from campuscode.people.models import Person
 
 OPEN_STATES = [CaseState.OPEN, CaseState.TREATMENT, CaseState.RECOVERED]
@@ -135,7 +129,7 @@ def open_case(
             url=url,
             now=now,
         )
-        staff = {u.pk: u for u in [*health_officers_of(person), *department_admins_of(person)]}
+        staff = {u.pk: u for u in holders_over(person, Cap.FOLLOW_CASES)}
         for account in staff.values():
             notify(
                 user=account,
@@ -184,7 +178,7 @@ def add_progress(
 ) -> Result:
     """The person's progress report (or a note from the staff following the case)."""
     own = case.person.user_id == user.pk
-    if not own and not covers(user, CASE_ROLES, case.person):
+    if not own and not covers(user, Cap.FOLLOW_CASES, case.person):
         return Result(refusal=Refusal.NOT_ALLOWED)
     if not case.is_open:
         return Result(refusal=Refusal.NOT_PENDING)
@@ -214,7 +208,7 @@ def set_state(*, case: FollowupCase, user, state: str, note: str = "", request=N
     """Under treatment / recovered / open again; closing is `close_case`."""
     if state not in (CaseState.OPEN, CaseState.TREATMENT, CaseState.RECOVERED):
         return Result(refusal=Refusal.NOT_ALLOWED)
-    if not covers(user, CASE_ROLES, case.person):
+    if not covers(user, Cap.FOLLOW_CASES, case.person):
         return Result(refusal=Refusal.NOT_ALLOWED)
     with transaction.atomic():
         case = FollowupCase.objects.select_for_update().get(pk=case.pk)
@@ -242,7 +236,7 @@ def set_state(*, case: FollowupCase, user, state: str, note: str = "", request=N
 
 def close_case(*, case: FollowupCase, user, note: str, request=None) -> Result:
     """Only the health office closes a case, always with a note (R5.3)."""
-    if not covers(user, HEALTH_ROLES, case.person):
+    if not covers(user, Cap.MANAGE_HEALTH, case.person):
         return Result(refusal=Refusal.NOT_ALLOWED)
     now = timezone.now()
     with transaction.atomic():

@@ -23,7 +23,7 @@ from campuscode.followup.models import (
     ManualRegistration,
     Notification,
 )
-from campuscode.followup.permissions import department_admins_of
+from campuscode.people.access import Cap, holders_over
 from campuscode.people.models import OrgUnit, Person
 
 DEMO_CLASS = "计科2501班"
@@ -135,7 +135,7 @@ def _manual(school, person, adviser, now, rng) -> int:
                     created_at=at,
                 )
                 made += 1
-        for admin in department_admins_of(person):
+        for admin in holders_over(person, Cap.APPROVE_REQUESTS, Cap.FOLLOW_CASES):
             Notification.objects.create(
                 user=admin,
                 kind=Notification.Kind.MANUAL_LIMIT,

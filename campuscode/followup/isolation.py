@@ -15,8 +15,8 @@ from campuscode.codes.status import ColourSQL, Status
 from campuscode.codes.tokens import Colour
 from campuscode.core.rules import SPECS, get_setting
 from campuscode.followup.models import Isolation, IsolationReport, Notification
-from campuscode.followup.permissions import HEALTH_ROLES, covers
 from campuscode.followup.services import Refusal, Result, notify
+from campuscode.people.access import Cap, covers
 from campuscode.people.models import Person
 
 MISSING_LOOKBACK_DAYS = 14  # the dashboard looks this far back for missing reports
@@ -114,7 +114,7 @@ def place_isolation(
     now: datetime | None = None,
 ) -> Result:
     now = now or timezone.now()
-    if not covers(user, HEALTH_ROLES, person):
+    if not covers(user, Cap.MANAGE_HEALTH, person):
         return Result(refusal=Refusal.NOT_ALLOWED)
     if ends_on < starts_on:
         return Result(refusal=Refusal.BAD_DATES)
@@ -156,7 +156,7 @@ def place_isolation(
 
 
 def end_isolation(*, isolation: Isolation, user, note: str, request=None) -> Result:
-    if not covers(user, HEALTH_ROLES, isolation.person):
+    if not covers(user, Cap.MANAGE_HEALTH, isolation.person):
         return Result(refusal=Refusal.NOT_ALLOWED)
     now = timezone.now()
     with transaction.atomic():

@@ -35,7 +35,7 @@ class FollowupNoticesMiddleware:
         from campuscode.followup.isolation import reports_due_now
         from campuscode.followup.models import Notification
         from campuscode.followup.notices import notification_text
-        from campuscode.followup.permissions import APPROVER_ROLES, has_any_role
+        from campuscode.people.access import Cap, has_capability
         from campuscode.people.models import Person
 
         user = request.user
@@ -46,7 +46,9 @@ class FollowupNoticesMiddleware:
             Notification.objects.filter(pk__in=[n.pk for n in unseen]).update(
                 seen_at=timezone.now()
             )
-        if has_any_role(user, APPROVER_ROLES) and not request.path.startswith("/followup/queue"):
+        if has_capability(user, Cap.APPROVE_REQUESTS) and not request.path.startswith(
+            "/followup/queue"
+        ):
             count = selectors.pending_count(user)
             if count:
                 notices.append(

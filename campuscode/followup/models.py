@@ -19,9 +19,28 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from campuscode.checkins.models import Checkin, CheckinPoint, Contact, Period
-from campuscode.people.models import OrgUnit, Person
+from campuscode.people.models import OrgUnit, Person, ScopedQuerySet
 
 USER = settings.AUTH_USER_MODEL
+
+
+class VisitorApplicationQuerySet(ScopedQuerySet):
+    # Decided by the host unit (R3.3); the applicant always sees their own applications.
+    scope_unit = "host_unit"
+    scope_kind = None
+    scope_owner = "applied_by"
+
+
+class CaseEventQuerySet(ScopedQuerySet):
+    scope_unit = "case__person__org_unit"
+    scope_kind = "case__person__kind"
+    scope_owner = "case__person__user"
+
+
+class IsolationReportQuerySet(ScopedQuerySet):
+    scope_unit = "isolation__person__org_unit"
+    scope_kind = "isolation__person__kind"
+    scope_owner = "isolation__person__user"
 
 
 class Decision(models.TextChoices):
@@ -61,6 +80,8 @@ class AdvanceReport(DecisionFields):
     reason = models.CharField(_("reason"), max_length=300)
     created_at = models.DateTimeField(_("filed at"))
     idempotency_key = models.CharField(max_length=64)
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("advance report")
@@ -110,6 +131,8 @@ class MakeupRequest(DecisionFields):
         Checkin, null=True, blank=True, on_delete=models.SET_NULL, related_name="makeup"
     )
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("make-up check-in")
         verbose_name_plural = _("make-up check-ins")
@@ -140,6 +163,8 @@ class ManualRegistration(models.Model):
     reason = models.CharField(_("reason"), max_length=300)
     recorded_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField()
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("manual registration")
@@ -187,6 +212,8 @@ class VisitorApplication(DecisionFields):
         Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="applications"
     )
 
+    objects = VisitorApplicationQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("visitor / temporary worker application")
         verbose_name_plural = _("visitor / temporary worker applications")
@@ -233,6 +260,8 @@ class FollowupCase(models.Model):
     )
     close_note = models.CharField(_("closing note"), max_length=500, blank=True)
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("follow-up case")
         verbose_name_plural = _("follow-up cases")
@@ -276,6 +305,8 @@ class CaseEvent(models.Model):
     )
     idempotency_key = models.CharField(max_length=64, blank=True)
 
+    objects = CaseEventQuerySet.as_manager()
+
     class Meta:
         ordering = ["at", "pk"]
 
@@ -305,6 +336,8 @@ class Isolation(models.Model):
     )
     end_note = models.CharField(_("note at the end"), max_length=300, blank=True)
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("isolation / observation")
         verbose_name_plural = _("isolations / observations")
@@ -325,6 +358,8 @@ class IsolationReport(models.Model):
     temperature = models.DecimalField(_("temperature (°C)"), max_digits=3, decimal_places=1)
     symptoms = models.JSONField(_("symptoms"), default=list, blank=True)
     note = models.CharField(_("how are you feeling"), max_length=500, blank=True)
+
+    objects = IsolationReportQuerySet.as_manager()
 
     class Meta:
         ordering = ["-day", "-slot"]

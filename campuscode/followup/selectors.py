@@ -16,13 +16,7 @@ from campuscode.followup.models import (
     Notification,
     VisitorApplication,
 )
-from campuscode.followup.permissions import (
-    APPROVER_ROLES,
-    CASE_ROLES,
-    HEALTH_ROLES,
-    VISITOR_ROLES,
-    role_q,
-)
+from campuscode.people.access import Cap, scope_q
 
 
 def excused_in_window(day: date, period: str, person_ids: list[int]) -> dict[int, str]:
@@ -36,29 +30,33 @@ def excused_in_window(day: date, period: str, person_ids: list[int]) -> dict[int
     return {pk: reason for pk, periods, reason in reports if period in periods}
 
 
-def _in_scope(qs: QuerySet, user, roles) -> QuerySet:
-    return qs.filter(role_q(user, roles, unit_field="person__org_unit")).exclude(person__user=user)
-
-
 def pending_reports(user) -> QuerySet[AdvanceReport]:
-    return _in_scope(
-        AdvanceReport.objects.filter(state=Decision.PENDING), user, APPROVER_ROLES
-    ).select_related("person", "person__org_unit", "person__org_unit__parent")
+    return (
+        AdvanceReport.objects.filter(state=Decision.PENDING)
+        .visible_to(user, Cap.APPROVE_REQUESTS)
+        .select_related("person", "person__org_unit", "person__org_unit__parent")
+    )
 
 
 def pending_makeups(user) -> QuerySet[MakeupRequest]:
-    return _in_scope(
-        MakeupRequest.objects.filter(state=Decision.PENDING), user, APPROVER_ROLES
-    ).select_related("person", "person__org_unit", "person__org_unit__parent")
+    return (
+        MakeupRequest.objects.filter(state=Decision.PENDING)
+        .visible_to(user, Cap.APPROVE_REQUESTS)
+        .select_related("person", "person__org_unit", "person__org_unit__parent")
+    )
 
 
 def decided_recently(user, *, limit: int = 30) -> list:
-    reports = _in_scope(
-        AdvanceReport.objects.exclude(state=Decision.PENDING), user, APPROVER_ROLES
-    ).select_related("person", "decided_by")[:limit]
-    makeups = _in_scope(
-        MakeupRequest.objects.exclude(state=Decision.PENDING), user, APPROVER_ROLES
-    ).select_related("person", "decided_by")[:limit]
+    reports = (
+        AdvanceReport.objects.exclude(state=Decision.PENDING)
+        .visible_to(user, Cap.APPROVE_REQUESTS)
+        .select_related("person", "decided_by")[:limit]
+    )
+    makeups = (
+        MakeupRequest.objects.exclude(state=Decision.PENDING)
+        .visible_to(user, Cap.APPROVE_REQUESTS)
+        .select_related("person", "decided_by")[:limit]
+    )
     items = [*reports, *makeups]
     items.sort(key=lambda i: i.decided_at or timezone.now(), reverse=True)
     return items[:limit]
@@ -70,7 +68,7 @@ def pending_count(user) -> int:
 
 def pending_visitor_applications(user) -> QuerySet[VisitorApplication]:
     return (
-        VisitorApplication.objects.filter(role_q(user, VISITOR_ROLES, unit_field="host_unit"))
+        VisitorApplication.objects.visible_to(user, Cap.DECIDE_VISITORS, include_own=True)
         .filter(state=Decision.PENDING)
         .exclude(applied_by=user)
         .select_related("host_unit", "applied_by")
@@ -78,19 +76,19 @@ def pending_visitor_applications(user) -> QuerySet[VisitorApplication]:
 
 
 def visitor_applications(user) -> QuerySet[VisitorApplication]:
-    return VisitorApplication.objects.filter(
-        role_q(user, VISITOR_ROLES, unit_field="host_unit")
+    return VisitorApplication.objects.visible_to(
+        user, Cap.DECIDE_VISITORS, include_own=True
     ).select_related("host_unit", "applied_by", "decided_by", "person")
 
 
 def cases_visible_to(user) -> QuerySet[FollowupCase]:
-    return _in_scope(FollowupCase.objects.all(), user, CASE_ROLES).select_related(
+    return FollowupCase.objects.visible_to(user, Cap.FOLLOW_CASES).select_related(
         "person", "person__org_unit", "person__org_unit__parent"
     )
 
 
 def isolations_visible_to(user) -> QuerySet[Isolation]:
-    return _in_scope(Isolation.objects.all(), user, HEALTH_ROLES).select_related(
+    return Isolation.objects.visible_to(user, Cap.MANAGE_HEALTH).select_related(
         "person", "person__org_unit", "person__org_unit__parent"
     )
 
@@ -100,7 +98,9 @@ def manual_over_limit(user, *, now: datetime | None = None) -> list[dict]:
     now = now or timezone.now()
     since = now - timedelta(days=get_setting("followup_manual_period_days"))
     limit = get_setting("followup_manual_limit")
-    scope = role_q(user, APPROVER_ROLES | CASE_ROLES, unit_field="person__org_unit")
+    scope = scope_q(
+        user, Cap.APPROVE_REQUESTS, unit="person__org_unit", kind="person__kind"
+    ) | scope_q(user, Cap.FOLLOW_CASES, unit="person__org_unit", kind="person__kind")
     rows = (
         ManualRegistration.objects.filter(scope, created_at__gt=since)
         .values("person_id", "person__name", "person__number", "person__org_unit__name")

@@ -24,7 +24,7 @@ from campuscode.followup.models import (
     ManualRegistration,
     Notification,
 )
-from campuscode.followup.permissions import APPROVER_ROLES, covers, department_admins_of
+from campuscode.people.access import Cap, covers, holders_over
 from campuscode.people.models import Person
 
 
@@ -279,7 +279,7 @@ def decide(
             .filter(pk=pk)
             .first()
         )
-        if item is None or not covers(user, APPROVER_ROLES, item.person):
+        if item is None or not covers(user, Cap.APPROVE_REQUESTS, item.person):
             return Result(refusal=Refusal.NOT_ALLOWED)
         if not item.pending:
             return Result(item, refusal=Refusal.NOT_PENDING)
@@ -387,7 +387,7 @@ def register_manually(
 ) -> Result:
     """An adviser records a check-in for someone in their scope without a usable phone."""
     now = now or timezone.now()
-    if not covers(user, APPROVER_ROLES, person):
+    if not covers(user, Cap.APPROVE_REQUESTS, person):
         return Result(refusal=Refusal.NOT_ALLOWED)
     if first := Checkin.objects.filter(person=person, idempotency_key=idempotency_key).first():
         return Result(first)
@@ -436,7 +436,7 @@ def register_manually(
             count = manual_count(person, now=now)
             if count == get_setting("followup_manual_limit") + 1:
                 # The first registration over the limit alerts the department once.
-                for admin in department_admins_of(person):
+                for admin in holders_over(person, Cap.APPROVE_REQUESTS, Cap.FOLLOW_CASES):
                     notify(
                         user=admin,
                         kind=Notification.Kind.MANUAL_LIMIT,

@@ -23,7 +23,7 @@ from campuscode.followup.forms import (
 )
 from campuscode.followup.models import CaseEvent, FollowupCase, Notification
 from campuscode.followup.notices import notification_text
-from campuscode.followup.permissions import CASE_ROLES, HEALTH_ROLES, covers
+from campuscode.people.access import Cap, covers
 from campuscode.people.models import Person
 
 
@@ -156,7 +156,7 @@ def _case_for(request, pk: int) -> tuple[FollowupCase, bool]:
         FollowupCase.objects.select_related("person", "person__org_unit", "closed_by"), pk=pk
     )
     own = case.person.user_id == request.user.pk
-    if not own and not covers(request.user, CASE_ROLES, case.person):
+    if not own and not covers(request.user, Cap.FOLLOW_CASES, case.person):
         raise Http404
     return case, own
 
@@ -188,7 +188,7 @@ def case_detail(request, pk: int):
             subject=case.person,
             data={"case": case.pk},
         )
-    is_health = covers(request.user, HEALTH_ROLES, case.person)
+    is_health = covers(request.user, Cap.MANAGE_HEALTH, case.person)
     return render(
         request,
         "followup/case.html",
@@ -231,7 +231,7 @@ def case_state(request, pk: int):
 def case_close(request, pk: int):
     case, own = _case_for(request, pk)
     form = CloseCaseForm(request.POST)
-    if own or not covers(request.user, HEALTH_ROLES, case.person):
+    if own or not covers(request.user, Cap.MANAGE_HEALTH, case.person):
         raise Http404
     if form.is_valid():
         outcome = cases.close_case(

@@ -4,7 +4,6 @@ dashboard with isolations and missing reports, visitor and temporary-worker appl
 from datetime import timedelta
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,9 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campuscode.audit.services import log_action
-from campuscode.core.net import client_ip
 from campuscode.checkins.models import Checkin, CheckinPoint, Via
 from campuscode.checkins.windows import windows_on
+from campuscode.core.net import client_ip
 from campuscode.core.rules import get_setting
 from campuscode.followup import isolation, selectors, services, visitors
 from campuscode.followup.forms import (
@@ -27,23 +26,15 @@ from campuscode.followup.forms import (
     new_key,
     window_choice,
 )
-from campuscode.followup.permissions import (
-    APPROVER_ROLES,
-    CASE_ROLES,
-    HEALTH_ROLES,
-    VISITOR_ROLES,
-    has_any_role,
-    people_for,
-    role_units,
+from campuscode.people.access import (
+    Cap,
+    deny_unless,
+    has_capability,
+    requires,
+    units_for,
+    units_under,
 )
 from campuscode.people.models import OrgUnit, Person
-from campuscode.people.scopes import Cap, has_capability
-
-
-def _require_roles(user, roles):
-    if not has_any_role(user, roles):
-        raise PermissionDenied
-
 
 # --- The approval queue ----------------------------------------------------------------
 
@@ -56,20 +47,18 @@ def _queue_context(request):
         "makeups": makeups,
         "count": len(reports) + len(makeups),
         "decided": selectors.decided_recently(request.user),
-        "is_approver": has_any_role(request.user, APPROVER_ROLES),
+        "is_approver": has_capability(request.user, Cap.APPROVE_REQUESTS),
     }
 
 
-@login_required
+@requires(Cap.VIEW_HEALTH)
 def queue(request):
     """Pending advance reports and make-ups in the user's class/department, with counts;
     tick several and approve or reject them at once."""
-    if not has_capability(request.user, Cap.VIEW_HEALTH):
-        raise PermissionDenied
     context = _queue_context(request)
     status = 200
     if request.method == "POST":
-        _require_roles(request.user, APPROVER_ROLES)
+        deny_unless(request.user, Cap.APPROVE_REQUESTS)
         keys = [f"report:{r.pk}" for r in context["reports"]] + [
             f"makeup:{m.pk}" for m in context["makeups"]
         ]
@@ -120,11 +109,10 @@ def _manual_windows(now, *, school_id: int):
     return choices
 
 
-@login_required
+@requires(Cap.APPROVE_REQUESTS)
 def manual(request):
-    _require_roles(request.user, APPROVER_ROLES)
     now = timezone.now()
-    school = OrgUnit.objects.get(pk=role_units(request.user, APPROVER_ROLES)[0].school_id)
+    school = OrgUnit.objects.get(pk=units_for(request.user, Cap.APPROVE_REQUESTS)[0].school_id)
     points = CheckinPoint.objects.filter(
         campus__path__startswith=school.path, active=True
     ).select_related("campus")
@@ -138,7 +126,7 @@ def manual(request):
     outcome = None
     if request.method == "POST" and form.is_valid():
         person = (
-            people_for(request.user, APPROVER_ROLES)
+            Person.objects.visible_to(request.user, Cap.APPROVE_REQUESTS)
             .filter(number=form.cleaned_data["number"].strip())
             .first()
         )
@@ -167,7 +155,9 @@ def manual(request):
                 )
                 return redirect("followup:manual")
     recent = (
-        Checkin.objects.filter(via=Via.MANUAL, person__in=people_for(request.user, APPROVER_ROLES))
+        Checkin.objects.filter(
+            via=Via.MANUAL, person__in=Person.objects.visible_to(request.user, Cap.APPROVE_REQUESTS)
+        )
         .select_related("person", "recorded_by", "point", "manual")
         .order_by("-at")[:30]
     )
@@ -196,18 +186,16 @@ def manual(request):
 # --- Dashboard: cases, isolations, missing reports, manual flags ------------------------
 
 
-@login_required
+@requires(Cap.VIEW_HEALTH)
 def dashboard(request):
     # Open to every health-scoped role; only the health office and department leadership
     # find cases in it (R5.3), only the health office isolations.
-    if not has_capability(request.user, Cap.VIEW_HEALTH):
-        raise PermissionDenied
     now = timezone.now()
-    is_health = has_any_role(request.user, HEALTH_ROLES)
+    is_health = has_capability(request.user, Cap.MANAGE_HEALTH)
     open_cases = list(selectors.cases_visible_to(request.user).exclude(state="closed")[:200])
     recent_closed = list(selectors.cases_visible_to(request.user).filter(state="closed")[:20])
     context = {
-        "may_follow": has_any_role(request.user, CASE_ROLES),
+        "may_follow": has_capability(request.user, Cap.FOLLOW_CASES),
         "open_cases": open_cases,
         "closed_cases": recent_closed,
         "over_limit": selectors.manual_over_limit(request.user, now=now),
@@ -235,7 +223,7 @@ def dashboard(request):
             if form.is_valid():
                 data = form.cleaned_data
                 person = (
-                    people_for(request.user, HEALTH_ROLES)
+                    Person.objects.visible_to(request.user, Cap.MANAGE_HEALTH)
                     .filter(number=data["number"].strip())
                     .first()
                 )
@@ -263,7 +251,7 @@ def dashboard(request):
     return render(request, "followup/dashboard.html", context, status=status)
 
 
-@login_required
+@requires(Cap.MANAGE_HEALTH)
 def isolation_detail(request, pk: int):
     row = get_object_or_404(selectors.isolations_visible_to(request.user), pk=pk)
     form = EndIsolationForm(request.POST or None)
@@ -297,19 +285,16 @@ def isolation_detail(request, pk: int):
 
 
 def _host_units(user):
-    units = OrgUnit.objects.none()
-    for top in role_units(user, VISITOR_ROLES):
-        units = units | OrgUnit.objects.filter(path__startswith=top.path)
     return (
-        units.exclude(kind__in=[OrgUnit.Kind.SCHOOL, OrgUnit.Kind.CAMPUS, OrgUnit.Kind.CLASS])
+        units_under(user, Cap.DECIDE_VISITORS)
+        .exclude(kind__in=[OrgUnit.Kind.SCHOOL, OrgUnit.Kind.CAMPUS, OrgUnit.Kind.CLASS])
         .distinct()
         .order_by("path")
     )
 
 
-@login_required
+@requires(Cap.DECIDE_VISITORS)
 def visitors_list(request):
-    _require_roles(request.user, VISITOR_ROLES)
     form = VisitorForm(
         request.POST or None, units=_host_units(request.user), initial={"key": new_key()}
     )
@@ -334,6 +319,11 @@ def visitors_list(request):
             messages.success(request, _("The application was sent for approval."))
             return redirect("followup:visitors")
     rows = list(selectors.visitor_applications(request.user)[:100])
+    log_action(
+        request=request,
+        action="followup.visitors.viewed",
+        data={"applications": [r.pk for r in rows], "count": len(rows)},
+    )
     return render(
         request,
         "followup/visitors.html",
@@ -349,9 +339,8 @@ def visitors_list(request):
     )
 
 
-@login_required
+@requires(Cap.DECIDE_VISITORS)
 def visitor_detail(request, pk: int):
-    _require_roles(request.user, VISITOR_ROLES)
     row = get_object_or_404(selectors.visitor_applications(request.user), pk=pk)
     claim_url = request.build_absolute_uri(reverse("accounts:claim"))
     if request.method == "POST":

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 
 from campuscode.audit.services import log_action
 from campuscode.followup.models import Decision, Notification, VisitorApplication
-from campuscode.followup.permissions import VISITOR_ROLES, covers_unit
 from campuscode.followup.services import Refusal, Result, notify
+from campuscode.people.access import Cap, covers_unit
 from campuscode.people.models import OrgUnit, Person
 from campuscode.people.services import id_fields
 
@@ -38,7 +38,7 @@ def apply_for_code(
     request=None,
 ) -> Result:
     now = now or timezone.now()
-    if not covers_unit(user, VISITOR_ROLES, host_unit):
+    if not covers_unit(user, Cap.DECIDE_VISITORS, host_unit):
         return Result(refusal=Refusal.NOT_ALLOWED)
     if first := VisitorApplication.objects.filter(
         applied_by=user, idempotency_key=idempotency_key
@@ -150,7 +150,7 @@ def decide_application(
             .get(pk=application.pk)
         )
         if application.applied_by_id == user.pk or not covers_unit(
-            user, VISITOR_ROLES, application.host_unit
+            user, Cap.DECIDE_VISITORS, application.host_unit
         ):
             return Result(refusal=Refusal.NOT_ALLOWED)
         if application.state != Decision.PENDING:

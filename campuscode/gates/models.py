@@ -10,7 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from campuscode.people.models import OrgUnit, Person
+from campuscode.people.models import OrgUnit, Person, ScopedQuerySet
 
 
 class Reason(models.TextChoices):
@@ -148,6 +148,13 @@ class Gate(models.Model):
         return f"{self.place} · {self.name}"
 
 
+class GateEventQuerySet(ScopedQuerySet):
+    # Gate staff read the passages at the places of their campus, whoever passed.
+    scope_unit = "place__campus"
+    scope_kind = None
+    scope_owner = "person__user"
+
+
 class GateEvent(models.Model):
     """One scan at a gate: allowed or refused, with the reason code (R2.2, R6.1)."""
 
@@ -184,6 +191,8 @@ class GateEvent(models.Model):
     nonce = models.CharField(max_length=64)
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.ONLINE)
     received_at = models.DateTimeField(auto_now_add=True)
+
+    objects = GateEventQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("entry/exit event")

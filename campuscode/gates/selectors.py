@@ -13,15 +13,15 @@ from campuscode.codes.tokens import Colour
 from campuscode.core.rules import get_setting
 from campuscode.gates.models import Gate, GateAlert, GateEvent, Place
 from campuscode.gates.services import display_label, rules_for
+from campuscode.people.access import Cap, scope_q
 from campuscode.people.models import Person
-from campuscode.people.scopes import Cap, scope_filter
 
 SNAPSHOT_VERSION = 1
 
 
 def places_for(user, capability: str = Cap.VIEW_GATES) -> QuerySet[Place]:
     """Places on the campuses the user's gate role covers (a school-wide role: all)."""
-    unit_q = scope_filter(user, capability, unit_field="campus")
+    unit_q = scope_q(user, capability, unit="campus", kind=None)
     # A role held at a unit *below* a campus (a college) does not cover the campus gate.
     return Place.objects.filter(unit_q).select_related("campus")
 
@@ -33,7 +33,7 @@ def gates_for(user, capability: str = Cap.VIEW_GATES) -> QuerySet[Gate]:
 
 
 def events_for(user) -> QuerySet[GateEvent]:
-    return GateEvent.objects.filter(place__in=places_for(user)).select_related(
+    return GateEvent.objects.visible_to(user, Cap.VIEW_GATES, include_own=True).select_related(
         "gate", "place", "place__campus", "person", "person__org_unit"
     )
 

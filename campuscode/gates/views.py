@@ -6,9 +6,7 @@ from io import BytesIO
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -19,31 +17,27 @@ from campuscode.audit.services import log_action
 from campuscode.gates import selectors, services
 from campuscode.gates.forms import EventSearchForm, GateForm, PlaceForm
 from campuscode.gates.models import GateAlert, Reason
+from campuscode.people.access import Cap, deny_unless, has_capability, requires, units_under
 from campuscode.people.models import OrgUnit, Person
-from campuscode.people.scopes import Cap, has_capability, scope_units
 
 EXPORT_LIMIT = 50_000
-
-
-def _require(request, capability: str) -> None:
-    if not has_capability(request.user, capability):
-        raise PermissionDenied
 
 
 # --- security staff ----------------------------------------------------------------------
 
 
-@login_required
+@requires(Cap.VIEW_GATES)
 def live(request):
-    _require(request, Cap.VIEW_GATES)
-    return render(request, "gates/live.html", _live_context(request))
+    context = _live_context(request)
+    # The full page is one audited read; its htmx polling (live_panel) is not re-audited.
+    log_action(request=request, action="gates.live.viewed")
+    return render(request, "gates/live.html", context)
 
 
-@login_required
+@requires(Cap.VIEW_GATES)
 def live_panel(request):
     """The live panel alone, polled by htmx. It shows masked names only (张*伟), the same
     as the gate's own screen, so polling does not write an audit entry every 5 s."""
-    _require(request, Cap.VIEW_GATES)
     return render(request, "gates/live_panel.html", _live_context(request))
 
 
@@ -93,9 +87,8 @@ def _audit_search(request, action: str, filters: dict, events, shown: int) -> No
     )
 
 
-@login_required
+@requires(Cap.VIEW_GATES)
 def events(request):
-    _require(request, Cap.VIEW_GATES)
     form, filters, found = _searched_events(request)
     page = Paginator(found, 50).get_page(request.GET.get("page"))
     _audit_search(request, "gates.events.viewed", filters, found, len(page.object_list))
@@ -108,9 +101,8 @@ def events(request):
     )
 
 
-@login_required
+@requires(Cap.VIEW_GATES)
 def export_events(request):
-    _require(request, Cap.VIEW_GATES)
     from openpyxl import Workbook
 
     _form, filters, found = _searched_events(request)
@@ -164,9 +156,8 @@ def export_events(request):
     )
 
 
-@login_required
+@requires(Cap.VIEW_GATES)
 def devices(request):
-    _require(request, Cap.VIEW_GATES)
     gates = list(selectors.gates_for(request.user).order_by("place__campus__path", "name"))
     now = timezone.now()
     for gate in gates:
@@ -186,7 +177,7 @@ def devices(request):
 
 
 def _managed_gate(request, pk):
-    _require(request, Cap.MANAGE_GATES)
+    deny_unless(request.user, Cap.MANAGE_GATES)
     return get_object_or_404(selectors.gates_for(request.user, Cap.MANAGE_GATES), pk=pk)
 
 
@@ -197,10 +188,9 @@ def _token_shown_once(request, gate, token):
     )
 
 
-@login_required
+@requires(Cap.MANAGE_GATES)
 @require_POST
 def device_new(request):
-    _require(request, Cap.MANAGE_GATES)
     form = GateForm(request.POST, places=selectors.places_for(request.user, Cap.MANAGE_GATES))
     if not form.is_valid():
         return render(
@@ -234,10 +224,9 @@ def device_revoke(request, pk):
     return redirect("gates:devices")
 
 
-@login_required
+@requires(Cap.MANAGE_GATES)
 @require_POST
 def alert_resolve(request, pk):
-    _require(request, Cap.MANAGE_GATES)
     alert = get_object_or_404(
         GateAlert.objects.filter(gate__in=selectors.gates_for(request.user, Cap.MANAGE_GATES)),
         pk=pk,
@@ -249,9 +238,8 @@ def alert_resolve(request, pk):
     return redirect(request.POST.get("next") or "gates:live")
 
 
-@login_required
+@requires(Cap.VIEW_GATES)
 def places(request):
-    _require(request, Cap.VIEW_GATES)
     return render(
         request,
         "gates/places.html",
@@ -262,16 +250,12 @@ def places(request):
     )
 
 
-@login_required
+@requires(Cap.MANAGE_GATES)
 def place_edit(request, pk=None):
-    _require(request, Cap.MANAGE_GATES)
     place = None
     if pk is not None:
         place = get_object_or_404(selectors.places_for(request.user, Cap.MANAGE_GATES), pk=pk)
-    in_scope = Q(pk__in=[])
-    for unit in scope_units(request.user, Cap.MANAGE_GATES):
-        in_scope |= Q(path__startswith=unit.path)
-    campuses = OrgUnit.objects.filter(in_scope, kind=OrgUnit.Kind.CAMPUS)
+    campuses = units_under(request.user, Cap.MANAGE_GATES).filter(kind=OrgUnit.Kind.CAMPUS)
     form = PlaceForm(request.POST or None, instance=place, campuses=campuses)
     if request.method == "POST" and form.is_valid():
         saved = form.save()

@@ -7,8 +7,8 @@ Every view, API, export and selector asks here and nowhere else:
 - `units_for(user, cap)` answers "which units may this user reach for this duty";
 - `scope_q(user, cap, unit=..., kind=...)` turns that into a filter over any model, and
   every model holding personal data has `Model.objects.visible_to(user, cap)` built on it;
-- `covers(user, cap, person)` is the same answer for one person (never the user themself:
-  nobody approves or follows up their own request);
+- `covers(user, cap, person)` is the same answer for one person; deciding duties
+  (`NOT_OVER_ONESELF`) never reach the user themself: nobody approves their own request;
 - `@requires(cap, ...)` guards a view: signed in, and holding at least one of the caps,
   else 403;
 - `get_visible_person()` fetches one person in scope (404 otherwise, so ids cannot be
@@ -96,6 +96,12 @@ ROLE_PERSON_KINDS: dict[str, frozenset[str]] = {
     Role.HR: frozenset({Person.Kind.STAFF, Person.Kind.TEMPORARY}),
 }
 
+# Duties that decide about a person: nobody holds them over themself (their own reports,
+# cases, isolation or visitor decisions go to someone else), whatever their scope.
+NOT_OVER_ONESELF = frozenset(
+    {Cap.APPROVE_REQUESTS, Cap.FOLLOW_CASES, Cap.MANAGE_HEALTH, Cap.DECIDE_VISITORS}
+)
+
 # Capabilities that read other people's data: their holders need a second factor and
 # sign out when idle.
 READS_OTHERS = frozenset(
@@ -178,8 +184,9 @@ def scope_q(user, capability: str, *, unit: str = "org_unit", kind: str | None =
 
 
 def covers(user, capability: str, person: Person) -> bool:
-    """Whether `capability` reaches `person` for `user`. Never the user themself."""
-    if person.user_id is not None and person.user_id == user.pk:
+    """Whether `capability` reaches `person` for `user` (a deciding duty never reaches
+    the user themself)."""
+    if capability in NOT_OVER_ONESELF and person.user_id is not None and person.user_id == user.pk:
         return False
     path = person.org_unit.path
     return any(
@@ -194,12 +201,14 @@ def covers_unit(user, capability: str, unit: OrgUnit) -> bool:
     return any(unit.path.startswith(top.path) for top in units_for(user, capability))
 
 
-def holders_over(person: Person, capability: str):
-    """Active accounts holding `capability` over the person's unit (whom to alert)."""
+def holders_over(person: Person, *capabilities: str):
+    """Active accounts whose role holds every one of `capabilities` over the person's unit
+    (whom to alert: FOLLOW_CASES alone is the health office and the department
+    leadership; with APPROVE_REQUESTS too, the department leadership only)."""
     from django.contrib.auth.models import User
 
     ids = [int(part) for part in person.org_unit.path.strip("/").split("/")]
-    roles = [role for role, caps in ROLE_CAPABILITIES.items() if capability in caps]
+    roles = [role for role, caps in ROLE_CAPABILITIES.items() if caps.issuperset(capabilities)]
     return User.objects.filter(
         roles__role__in=roles, roles__org_unit_id__in=ids, is_active=True
     ).distinct()

@@ -2,8 +2,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from campuscode.people.access import Cap
 from campuscode.people.models import OrgUnit, Person, Role
-from campuscode.people.scopes import Cap
 from campuscode.people.selectors import kinds_in_scope, units_in_scope
 from campuscode.people.services import (
     normalise_name,

@@ -97,16 +97,19 @@ class ScopedQuerySet(models.QuerySet):
     scope_owner = "person__user"
 
     def visible_to(self, user, capability: str, *, include_own: bool = False):
-        """The rows `capability` lets `user` see; their own rows only with `include_own`
-        (nobody approves, follows up or lists themself as someone else)."""
-        from campuscode.people.access import scope_q
+        """The rows `capability` lets `user` see. `include_own` adds the user's own rows;
+        without it, a deciding duty (approving, following up) leaves them out: nobody
+        decides about themself."""
+        from campuscode.people.access import NOT_OVER_ONESELF, scope_q
 
         if user is None or not user.is_authenticated:
             return self.none()
         q = scope_q(user, capability, unit=self.scope_unit, kind=self.scope_kind)
         if include_own:
             return self.filter(q | Q(**{self.scope_owner: user}))
-        return self.filter(q).exclude(**{self.scope_owner: user})
+        if capability in NOT_OVER_ONESELF:
+            return self.filter(q).exclude(**{self.scope_owner: user})
+        return self.filter(q)
 
     def own(self, user):
         return self.filter(**{self.scope_owner: user}) if user.is_authenticated else self.none()

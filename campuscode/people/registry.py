@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from campuscode.accounts.forms import person_username
 from campuscode.audit.services import log_action
+from campuscode.people.access import Cap, units_for
 from campuscode.people.models import OrgUnit, Person, RoleAssignment
-from campuscode.people.scopes import Cap, people_visible_to, scope_units
 from campuscode.people.selectors import unit_within
 from campuscode.people.services import save_person
 
@@ -72,7 +72,7 @@ def record_person(
             # The one query path decides: a record moved or re-kinded out of the editor's
             # scope (another college, a student for HR) is refused and rolled back.
             if (
-                not people_visible_to(request.user, Cap.EDIT_PEOPLE, include_self=False)
+                not Person.objects.visible_to(request.user, Cap.EDIT_PEOPLE)
                 .filter(pk=saved.pk)
                 .exists()
             ):
@@ -133,7 +133,7 @@ def grant_role(*, request, account: User, role: str, org_unit: OrgUnit) -> Outco
     admin = request.user
     if account.pk == admin.pk:
         return Outcome(False, Refusal.SELF)
-    if not unit_within(org_unit, scope_units(admin, Cap.MANAGE_ACCOUNTS)):
+    if not unit_within(org_unit, units_for(admin, Cap.MANAGE_ACCOUNTS)):
         return Outcome(False, Refusal.OUT_OF_SCOPE)
     # A double-clicked or retried grant finds the first row (unique user/role/unit).
     assignment, created = RoleAssignment.objects.get_or_create(
@@ -153,7 +153,7 @@ def revoke_role(*, request, assignment: RoleAssignment) -> Outcome:
     admin = request.user
     if assignment.user_id == admin.pk:
         return Outcome(False, Refusal.SELF)
-    if not unit_within(assignment.org_unit, scope_units(admin, Cap.MANAGE_ACCOUNTS)):
+    if not unit_within(assignment.org_unit, units_for(admin, Cap.MANAGE_ACCOUNTS)):
         return Outcome(False, Refusal.OUT_OF_SCOPE)
     account = assignment.user
     deleted, _rows = RoleAssignment.objects.filter(pk=assignment.pk).delete()
@@ -177,7 +177,7 @@ def set_account_active(*, request, account: User, active: bool) -> Outcome:
     admin = request.user
     if account.pk == admin.pk:
         return Outcome(False, Refusal.SELF)
-    scope = scope_units(admin, Cap.MANAGE_ACCOUNTS)
+    scope = units_for(admin, Cap.MANAGE_ACCOUNTS)
     # A college's admin cannot switch off someone whose duty reaches beyond the college.
     held = RoleAssignment.objects.filter(user=account).select_related("org_unit")
     if any(not unit_within(a.org_unit, scope) for a in held):

@@ -1,37 +1,29 @@
-"""Reads of the people pages. Every one starts from the scope in campuscode.people.scopes."""
+"""Reads of the people pages. Every one starts from the access layer (people.access)."""
 
 from django.contrib.auth.models import User
 from django.db.models import Prefetch, Q, QuerySet
 
-from campuscode.people.models import OrgUnit, Person, RoleAssignment
-from campuscode.people.scopes import (
-    ROLE_CAPABILITIES,
-    ROLE_PERSON_KINDS,
+from campuscode.people.access import (
     Cap,
+    kinds_for,
     people_visible_to,
-    roles_of,
-    scope_filter,
-    scope_units,
+    scope_q,
+    units_for,
+    units_under,
 )
+from campuscode.people.models import OrgUnit, Person, RoleAssignment
 
 PAGE_SIZE = 50
 
 
 def units_in_scope(*, user, capability: str) -> QuerySet[OrgUnit]:
     """The org units inside the user's scope for `capability`, subtrees included."""
-    q = Q(pk__in=[])
-    for unit in scope_units(user, capability):
-        q |= Q(path__startswith=unit.path)
-    return OrgUnit.objects.filter(q).select_related("parent").order_by("path")
+    return units_under(user, capability)
 
 
 def kinds_in_scope(*, user, capability: str) -> list[tuple[str, str]]:
     """The person kinds the user's roles holding `capability` cover (HR: staff/temporary)."""
-    kinds: set[str] = set()
-    for role in roles_of(user):
-        if capability not in ROLE_CAPABILITIES[role]:
-            continue
-        kinds |= ROLE_PERSON_KINDS.get(role, set(Person.Kind.values))
+    kinds = kinds_for(user, capability)
     return [(value, label) for value, label in Person.Kind.choices if value in kinds]
 
 
@@ -70,10 +62,8 @@ def roles_of_account(user_id) -> list[RoleAssignment]:
 def accounts_visible_to(user, *, q: str = "") -> QuerySet[User]:
     """Accounts a system admin may manage: those of people in scope, those holding a role
     inside the scope, and (for a school-wide admin) accounts tied to nobody yet."""
-    condition = scope_filter(
-        user, Cap.MANAGE_ACCOUNTS, unit_field="person__org_unit", kind_field="person__kind"
-    )
-    units = scope_units(user, Cap.MANAGE_ACCOUNTS)
+    condition = scope_q(user, Cap.MANAGE_ACCOUNTS, unit="person__org_unit", kind="person__kind")
+    units = units_for(user, Cap.MANAGE_ACCOUNTS)
     for unit in units:
         condition |= Q(roles__org_unit__path__startswith=unit.path)
     if any(unit.parent_id is None for unit in units):

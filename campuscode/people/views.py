@@ -1,12 +1,12 @@
 """People pages: list, detail with audited reveal, add/edit, and accounts with their roles.
 
-Every read starts from the scope (campuscode.people.scopes / selectors); a person outside
+Every read starts from the access layer (campuscode.people.access / selectors); a person outside
 it is a 404, a page the user's roles lack is a 403.
 """
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,7 +15,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from campuscode.audit.services import log_action
+from campuscode.core.net import client_ip
 from campuscode.people import selectors
+from campuscode.people.access import Cap, deny_unless, get_visible_person, has_capability, requires
 from campuscode.people.exports import people_xlsx
 from campuscode.people.forms import AccountFilterForm, GrantRoleForm, PeopleFilterForm, PersonForm
 from campuscode.people.models import RoleAssignment
@@ -28,12 +30,6 @@ from campuscode.people.registry import (
     revoke_role,
     set_account_active,
 )
-from campuscode.people.scopes import Cap, get_visible_person, has_capability
-
-
-def _require(user, capability: str) -> None:
-    if not has_capability(user, capability):
-        raise PermissionDenied
 
 
 def _refusal_status(outcome: Outcome) -> int:
@@ -44,10 +40,9 @@ def _refusal_status(outcome: Outcome) -> int:
 
 
 @never_cache
-@login_required
+@requires(Cap.VIEW_PEOPLE)
 @require_GET
 def people_list(request):
-    _require(request.user, Cap.VIEW_PEOPLE)
     form = PeopleFilterForm(request.GET or None, user=request.user)
     filters = form.filters()
     people = selectors.people_list(user=request.user, **filters)
@@ -78,10 +73,9 @@ def _query_without_page(request) -> str:
     return query.urlencode()
 
 
-@login_required
+@requires(Cap.VIEW_PEOPLE)
 @require_GET
 def people_export(request):
-    _require(request.user, Cap.VIEW_PEOPLE)
     form = PeopleFilterForm(request.GET or None, user=request.user)
     filters = form.filters()
     people = selectors.people_list(user=request.user, **filters)
@@ -123,16 +117,15 @@ def _detail_context(request, person, *, revealed: bool = False) -> dict:
 @require_GET
 def person_detail(request, pk: int):
     # Anyone may open their own record; others need the scope (get_visible_person audits).
-    person = get_visible_person(request, pk)
+    person = get_visible_person(actor=request.user, pk=pk, client_ip=client_ip(request))
     return render(request, "people/detail.html", _detail_context(request, person))
 
 
 @never_cache
-@login_required
+@requires(Cap.REVEAL)
 @require_POST
 def person_reveal(request, pk: int):
     """The full phone and e-mail of one person, for a role whose duty needs them."""
-    _require(request.user, Cap.REVEAL)
     person = selectors.person_in_scope(user=request.user, capability=Cap.REVEAL, pk=pk)
     if person is None:
         raise Http404
@@ -148,18 +141,16 @@ def person_reveal(request, pk: int):
 
 
 @never_cache
-@login_required
+@requires(Cap.EDIT_PEOPLE)
 @require_http_methods(["GET", "POST"])
 def person_create(request):
-    _require(request.user, Cap.EDIT_PEOPLE)
     return _person_form(request, person=None)
 
 
 @never_cache
-@login_required
+@requires(Cap.EDIT_PEOPLE)
 @require_http_methods(["GET", "POST"])
 def person_edit(request, pk: int):
-    _require(request.user, Cap.EDIT_PEOPLE)
     person = selectors.person_in_scope(user=request.user, capability=Cap.EDIT_PEOPLE, pk=pk)
     if person is None:
         raise Http404
@@ -202,10 +193,9 @@ def _person_form(request, *, person):
 
 
 @never_cache
-@login_required
+@requires(Cap.MANAGE_ACCOUNTS)
 @require_GET
 def account_list(request):
-    _require(request.user, Cap.MANAGE_ACCOUNTS)
     form = AccountFilterForm(request.GET or None)
     q = form.cleaned_data["q"].strip() if form.is_valid() else ""
     accounts = selectors.accounts_visible_to(request.user, q=q)
@@ -223,7 +213,7 @@ def account_list(request):
 
 
 def _account_or_404(request, pk):
-    _require(request.user, Cap.MANAGE_ACCOUNTS)
+    deny_unless(request.user, Cap.MANAGE_ACCOUNTS)
     account = selectors.account_in_scope(request.user, pk)
     if account is None:
         raise Http404
@@ -302,10 +292,9 @@ def account_set_active(request, pk: int):
     return _done(request, account, outcome, message)
 
 
-@login_required
+@requires(Cap.MANAGE_ACCOUNTS)
 @require_POST
 def person_create_account(request, pk: int):
-    _require(request.user, Cap.MANAGE_ACCOUNTS)
     person = selectors.person_in_scope(user=request.user, capability=Cap.MANAGE_ACCOUNTS, pk=pk)
     if person is None:
         raise Http404

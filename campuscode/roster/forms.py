@@ -4,8 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from campuscode.core.rules import get_setting
+from campuscode.people.access import Cap, units_for
 from campuscode.people.models import OrgUnit
-from campuscode.people.scopes import Cap, scope_units
 
 
 class UploadForm(forms.Form):
@@ -16,7 +16,7 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        school_ids = {unit.school_id for unit in scope_units(user, Cap.IMPORT_PEOPLE)}
+        school_ids = {unit.school_id for unit in units_for(user, Cap.IMPORT_PEOPLE)}
         self.schools = list(OrgUnit.objects.filter(pk__in=school_ids).order_by("name"))
         if len(self.schools) > 1:
             self.fields["school"] = forms.ModelChoiceField(

@@ -2,7 +2,7 @@
 
 from django.db.models import Q, QuerySet
 
-from campuscode.people.scopes import Cap, has_capability, scope_units
+from campuscode.people.access import Cap, has_capability, units_for
 from campuscode.roster.models import ImportJob, ImportRowError
 
 
@@ -11,9 +11,7 @@ def jobs_visible_to(user) -> QuerySet[ImportJob]:
     imports of everyone at that school (the system admin, HR)."""
     if not user.is_authenticated or not has_capability(user, Cap.IMPORT_PEOPLE):
         return ImportJob.objects.none()
-    school_ids = [
-        unit.pk for unit in scope_units(user, Cap.IMPORT_PEOPLE) if unit.parent_id is None
-    ]
+    school_ids = [unit.pk for unit in units_for(user, Cap.IMPORT_PEOPLE) if unit.parent_id is None]
     return ImportJob.objects.filter(
         Q(created_by=user) | Q(school_id__in=school_ids)
     ).select_related("school")

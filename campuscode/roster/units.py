@@ -4,8 +4,8 @@ whether the importer's roles cover that unit and that kind of person."""
 from collections import defaultdict
 from dataclasses import dataclass
 
+from campuscode.people.access import ROLE_CAPABILITIES, ROLE_PERSON_KINDS, Cap
 from campuscode.people.models import OrgUnit, Person, RoleAssignment
-from campuscode.people.scopes import ROLE_CAPABILITIES, ROLE_PERSON_KINDS, Cap
 from campuscode.people.services import normalise_text
 from campuscode.roster.models import RowProblem
 
@@ -24,7 +24,7 @@ class Grant:
 
 def import_grants(user) -> list[Grant] | None:
     """The subtrees (and person kinds) `user` may import into; None means no limit (the
-    server's command line). Mirrors scopes.scope_filter for rows not yet in the database."""
+    server's command line). Mirrors access.scope_q for rows not yet in the database."""
     if user is None:
         return None
     grants = []
