@@ -127,6 +127,17 @@ def sysadmin(tree) -> User:
 
 
 @pytest.fixture
+def auditor(tree) -> User:
+    """Reads the audit log school-wide (separation of duties: not the system admin)."""
+    return tree.account("auditor", (Role.AUDITOR, tree.school))
+
+
+@pytest.fixture
+def security_admin(tree) -> User:
+    return tree.account("secadmin", (Role.SECURITY_ADMIN, tree.school))
+
+
+@pytest.fixture
 def outsider(tree) -> User:
     """Signed in, but with no person and no role: sees nothing of anyone."""
     return tree.account("outsider")

@@ -64,7 +64,7 @@ STRUCTURE = {
     },
 }
 OFFICES = {
-    "主校区": ["校医院", "保卫处", "人事处", "学生处", "信息中心", "校长办公室"],
+    "主校区": ["校医院", "保卫处", "人事处", "学生处", "信息中心", "校长办公室", "审计处"],
     "东校区": ["东校区综合办公室"],
 }
 STUDENTS_PER_CLASS = 60
@@ -78,6 +78,9 @@ ROLE_ACCOUNTS = [
     ("T1005", "刘保安", "保卫处", Role.GATE_STAFF, SCHOOL_NAME),
     ("T1006", "孙督导", "校长办公室", Role.SUPERVISION, SCHOOL_NAME),
     ("T1007", "周老师", "计算机学院", Role.TEACHER, "计算机学院"),
+    # Separation of duties: security alerts and the audit log are not the IT admin's.
+    ("T1008", "吴海峰", "信息中心", Role.SECURITY_ADMIN, SCHOOL_NAME),
+    ("T1009", "郑晓红", "审计处", Role.AUDITOR, SCHOOL_NAME),
 ]
 DEMO_STUDENT = "20250101"
 
@@ -231,9 +234,8 @@ def _build_accounts(rng: random.Random, school: OrgUnit, units: dict[str, OrgUni
             role=role,
             org_unit=units[scope],
         )
-    admin = User.objects.create(
-        username="itadmin", password=password_hash, is_staff=True, is_superuser=True
-    )
+    # The everyday system admin is no superuser: no back door around the access layer.
+    admin = User.objects.create(username="itadmin", password=password_hash)
     RoleAssignment.objects.create(user=admin, role=Role.SYSTEM_ADMIN, org_unit=school)
     log_action(
         action="core.demo.loaded",

@@ -49,10 +49,10 @@ def _seed(time_machine, adviser, sysadmin, student, other_student):
 
 
 def test_it_filters_by_who_whom_action_dates_and_address(
-    client, time_machine, adviser, sysadmin, student, other_student
+    auditor, client, time_machine, adviser, sysadmin, student, other_student
 ):
     a, b, c = _seed(time_machine, adviser, sysadmin, student, other_student)
-    sign_in(client, sysadmin)
+    sign_in(client, auditor)
 
     def shown(**params):
         return set(_shown(client.get("/audit/", params))) - {
@@ -79,24 +79,24 @@ def test_it_audits_viewing_the_log_with_its_filters(client, sysadmin, supervisor
     assert entry.data["filters"] == {"whom": "张", "start": "2026-03-01"}
 
 
-def test_it_pages_fifty_entries_at_a_time(client, sysadmin, student):
+def test_it_pages_fifty_entries_at_a_time(auditor, client, sysadmin, student):
     for i in range(120):
         log_action(action="people.profile.viewed", actor=sysadmin, subject=student, data={"i": i})
-    sign_in(client, sysadmin)
+    sign_in(client, auditor)
     first = _shown(client.get("/audit/"))
     third = _shown(client.get("/audit/", {"page": 3}))
     assert len(first) == 50 and len(third) == 21  # 120 + the first page's own entry
     assert first == sorted(first, reverse=True)
 
 
-def test_it_answers_htmx_with_the_panel_only(client, sysadmin):
-    page = sign_in(client, sysadmin).get("/audit/", HTTP_HX_REQUEST="true").content.decode()
+def test_it_answers_htmx_with_the_panel_only(auditor, client, sysadmin):
+    page = sign_in(client, auditor).get("/audit/", HTTP_HX_REQUEST="true").content.decode()
     assert 'id="audit-panel"' in page and "<html" not in page
 
 
-def test_it_is_read_only(client, sysadmin, student):
+def test_it_is_read_only(auditor, client, sysadmin, student):
     entry = log_action(action="people.profile.viewed", actor=sysadmin, subject=student)
-    sign_in(client, sysadmin)
+    sign_in(client, auditor)
     for method in ("post", "put", "patch", "delete"):
         assert getattr(client, method)("/audit/").status_code == 405
         assert getattr(client, method)("/audit/export.csv").status_code == 405
@@ -109,12 +109,12 @@ def test_it_is_read_only(client, sysadmin, student):
     assert verify_chain().ok
 
 
-def test_it_exports_the_filtered_log_as_csv(client, tree, sysadmin, student):
+def test_it_exports_the_filtered_log_as_csv(auditor, client, tree, sysadmin, student):
     trap = tree.person("=cmd|x", tree.cs_2501, number="S9")
     log_action(action="people.profile.viewed", actor=sysadmin, subject=student)
     log_action(action="people.profile.viewed", actor=sysadmin, subject=trap)
     log_action(action="core.settings.changed", actor=sysadmin)
-    response = sign_in(client, sysadmin).get("/audit/export.csv", {"action": "people."})
+    response = sign_in(client, auditor).get("/audit/export.csv", {"action": "people."})
     assert response.status_code == 200 and response["Cache-Control"] == "no-store"
     text = b"".join(response.streaming_content).decode("utf-8")
     assert text.startswith("\ufeff")
@@ -126,9 +126,9 @@ def test_it_exports_the_filtered_log_as_csv(client, tree, sysadmin, student):
     assert entry.data == {"filters": {"action": "people."}, "format": "csv"}
 
 
-def test_it_exports_the_log_as_xlsx(client, sysadmin, student):
+def test_it_exports_the_log_as_xlsx(auditor, client, sysadmin, student):
     log_action(action="people.profile.viewed", actor=sysadmin, subject=student, data={"a": "乙"})
-    response = sign_in(client, sysadmin).get("/audit/export.xlsx")
+    response = sign_in(client, auditor).get("/audit/export.xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert any(row[2] == "people.profile.viewed" and row[5] == '{"a": "乙"}' for row in rows)

@@ -111,6 +111,10 @@ def _isolation_pk(world, person) -> int:
     return world.isolations[person.pk].pk
 
 
+def _account_pk(world, person) -> int:
+    return person.user_id
+
+
 @dataclass(frozen=True)
 class PersonPage:
     """A page about one person's data: `path` has {pk}, the id `make` returns for a target.
@@ -147,6 +151,16 @@ class OwnPage:
 H = Cap
 PERSON_PAGES = [
     PersonPage("detail", "/people/{pk}/", "get", H.VIEW_PEOPLE, "people.profile.viewed"),
+    PersonPage(
+        "account",
+        "/people/accounts/{pk}/",
+        "get",
+        H.MANAGE_ACCOUNTS,
+        "people.account.viewed",
+        H.MANAGE_ACCOUNTS,
+        make=_account_pk,
+        own=False,
+    ),
     PersonPage(
         "reveal", "/people/{pk}/reveal/", "post", H.REVEAL, "people.contact.revealed", H.REVEAL
     ),
@@ -465,6 +479,50 @@ def test_it_shows_a_list_page_only_to_its_roles_and_audits_it(client, world, pag
         assert shown == expected, (role, page.name)
     for person in world.people.values():
         assert person.phone not in text  # lists show masked contacts only
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_it_shows_a_visitor_application_by_host_unit(client, world, role):
+    """Visitor applications belong to the host unit that applied (R3.3), not to a person
+    in the registry: HR decides for any unit, a department admin for their college."""
+    from campuscode.followup.models import VisitorApplication
+
+    def application(unit, name):
+        return VisitorApplication.objects.create(
+            school=world.tree.school,
+            host_unit=unit,
+            kind="visitor",
+            name=name,
+            phone="13912345678",
+            email="visitor@example.com",
+            purpose="讲座",
+            valid_from=timezone.localdate(),
+            valid_until=timezone.localdate(),
+            applied_at=timezone.now(),
+            idempotency_key=name,
+        )
+
+    apps = {
+        "cs": application(world.tree.cs, "访客甲"),
+        "hr": application(world.tree.hr_office, "访客乙"),
+    }
+    reach = {"dept_admin": {"cs"}, "hr": {"cs", "hr"}, "sysadmin": {"cs", "hr"}}
+    user = world.users[role]
+    sign_in(client, user)
+    for key, app in apps.items():
+        response = client.get(f"/followup/visitors/{app.pk}/")
+        if role not in HOLDERS[Cap.DECIDE_VISITORS]:
+            assert response.status_code == 403
+        elif key in reach[role]:
+            assert response.status_code == 200 and app.name in response.content.decode()
+            assert (
+                AuditEntry.objects.filter(
+                    action="followup.visitor.viewed", actor=user, data__application=app.pk
+                ).count()
+                == 1
+            )
+        else:
+            assert response.status_code == 404
 
 
 @pytest.mark.parametrize("page", OWN_PAGES, ids=lambda p: p.name)
