@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET
 
 from campuscode.audit.models import AuditEntry
 from campuscode.audit.services import log_action
-from campuscode.people.exports import csv_response, xlsx_response
+from campuscode.core.spreadsheets import Sheet, csv_response, xlsx_response
 from campuscode.people.scopes import Cap, has_capability, scope_filter, scope_units
 
 PAGE_SIZE = 50
@@ -152,8 +152,16 @@ def audit_export(request, fmt: str):
             ]
 
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    title = _("Audit log")
     if fmt == "csv":
-        return csv_response(filename=f"audit-{stamp}.csv", headers=headers, rows=rows())
+        return csv_response(
+            filename=f"{title}-{stamp}.csv",
+            ascii_filename=f"audit-{stamp}.csv",
+            headers=headers,
+            rows=rows(),
+        )
     return xlsx_response(
-        filename=f"audit-{stamp}.xlsx", title=_("Audit log"), headers=headers, rows=rows()
+        filename=f"{title}-{stamp}.xlsx",
+        ascii_filename=f"audit-{stamp}.xlsx",
+        sheets=[Sheet(title, headers, rows())],
     )
