@@ -20,8 +20,8 @@ from django.views.decorators.http import require_GET
 
 from campuscode.audit.models import AuditEntry
 from campuscode.audit.services import log_action
+from campuscode.core.spreadsheets import Sheet, csv_response, xlsx_response
 from campuscode.people.access import Cap, is_school_wide, requires, scope_q
-from campuscode.people.exports import csv_response, xlsx_response
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 1_000_000  # an XLSX sheet holds 1,048,576 rows
@@ -141,8 +141,16 @@ def audit_export(request, fmt: str):
             ]
 
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    title = _("Audit log")
     if fmt == "csv":
-        return csv_response(filename=f"audit-{stamp}.csv", headers=headers, rows=rows())
+        return csv_response(
+            filename=f"{title}-{stamp}.csv",
+            ascii_filename=f"audit-{stamp}.csv",
+            headers=headers,
+            rows=rows(),
+        )
     return xlsx_response(
-        filename=f"audit-{stamp}.xlsx", title=_("Audit log"), headers=headers, rows=rows()
+        filename=f"{title}-{stamp}.xlsx",
+        ascii_filename=f"audit-{stamp}.xlsx",
+        sheets=[Sheet(title, headers, rows())],
     )

@@ -1,20 +1,17 @@
 """XLSX in and out: check-in points (bulk edit) and the who-has-checked-in list."""
 
-import tempfile
 from dataclasses import dataclass, field
+from itertools import islice
 
 from django.db import transaction
-from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
 
-from campuscode.checkins.models import CheckinPoint
+from campuscode.checkins.models import CheckinPoint, Period
+from campuscode.core.spreadsheets import Sheet, UnreadableFile, open_table
 from campuscode.people.models import OrgUnit
 from campuscode.people.services import normalise_text
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_ROWS = 5000
 # Header cells accepted per column, in Chinese or English.
 POINT_COLUMNS = {
@@ -29,76 +26,48 @@ YES = {"1", "y", "yes", "true", "是", "有", "启用", "✓"}
 NO = {"0", "n", "no", "false", "否", "无", "停用", ""}
 
 
-def _safe(value):
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value  # a cell like "=HYPERLINK(...)" must not run as a formula
-    return value
-
-
-def xlsx_response(workbook: Workbook, filename: str) -> FileResponse:
-    handle = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
-    workbook.save(handle)
-    handle.seek(0)
-    response = FileResponse(handle, as_attachment=True, filename=filename, content_type=XLSX_TYPE)
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-def _sheet(title: str, headers: list[str]):
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31])
-    sheet.append(headers)
-    return workbook, sheet
-
-
-def points_workbook(points) -> Workbook:
-    workbook, sheet = _sheet(
-        _("Check-in points"),
-        ["校区", "楼宇", "名称", "类型", "启用", "有屏幕"],
-    )
-    for point in points:
-        sheet.append(
-            [
-                _safe(point.campus.name),
-                _safe(point.building),
-                _safe(point.name),
-                point.kind,
-                "是" if point.active else "否",
-                "是" if point.has_screen else "否",
-            ]
-        )
-    return workbook
-
-
-def roll_workbook(roll) -> Workbook:
-    workbook, sheet = _sheet(
-        f"{roll.day} {roll.period}",
+def points_sheet(points) -> Sheet:
+    """The points as the bulk-edit file: the same columns the import reads."""
+    rows = (
         [
-            _("Number"),
-            _("Name"),
-            _("Unit"),
-            _("Checked in"),
-            _("Time"),
-            _("Point"),
-            _("Temperature (°C)"),
-            _("Status"),
-            _("Symptoms"),
-            _("Contact history"),
-            _("Flags"),
-        ],
+            point.campus.name,
+            point.building,
+            point.name,
+            point.kind,
+            "是" if point.active else "否",
+            "是" if point.has_screen else "否",
+        ]
+        for point in points
     )
-    for row in roll.rows:
-        person, checkin = row.person, row.checkin
-        sheet.append(
-            [
-                _safe(person.number),
-                _safe(person.name),
-                _safe(person.org_unit.label),
+    return Sheet(_("Check-in points"), ["校区", "楼宇", "名称", "类型", "启用", "有屏幕"], rows)
+
+
+def roll_sheet(roll) -> Sheet:
+    """Who has checked in for one window, one row a person."""
+    headers = [
+        _("Number"),
+        _("Name"),
+        _("Unit"),
+        _("Checked in"),
+        _("Time"),
+        _("Point"),
+        _("Temperature (°C)"),
+        _("Status"),
+        _("Symptoms"),
+        _("Contact history"),
+        _("Flags"),
+    ]
+
+    def rows():
+        for row in roll.rows:
+            person, checkin = row.person, row.checkin
+            yield [
+                person.number,
+                person.name,
+                person.org_unit.label,
                 _("Yes") if checkin else (_("Excused") if row.excuse is not None else _("No")),
                 timezone.localtime(checkin.at).strftime("%Y-%m-%d %H:%M") if checkin else "",
-                _safe(checkin.point.name if checkin.point else checkin.get_via_display())
+                (checkin.point.name if checkin.point else checkin.get_via_display())
                 if checkin
                 else "",
                 float(checkin.temperature) if checkin else "",
@@ -107,8 +76,9 @@ def roll_workbook(roll) -> Workbook:
                 str(checkin.get_contact_display()) if checkin else "",
                 "; ".join(str(f.get_reason_display()) for f in row.open_flags),
             ]
-        )
-    return workbook
+
+    title = f"{roll.day} {Period(roll.period).label}"
+    return Sheet(title, headers, rows())
 
 
 @dataclass
@@ -152,10 +122,9 @@ def import_points(*, upload, school: OrgUnit, user) -> ImportResult:
         result.errors.append(_("Choose an .xlsx file."))
         return result
     try:
-        rows = list(
-            load_workbook(upload, read_only=True, data_only=True).active.iter_rows(values_only=True)
-        )
-    except Exception:  # openpyxl raises many kinds on a file that is not a workbook
+        with open_table(upload) as table:
+            rows = [cells for _number, cells in islice(table.rows, MAX_ROWS + 2)]
+    except UnreadableFile:
         result.errors.append(_("The file is not an Excel workbook (.xlsx)."))
         return result
     if not rows:
@@ -171,7 +140,7 @@ def import_points(*, upload, school: OrgUnit, user) -> ImportResult:
     if missing:
         result.errors.append(_("Missing columns: %(cols)s") % {"cols": ", ".join(missing)})
         return result
-    if len(rows) - 1 > MAX_ROWS:
+    if len(rows) - 1 > MAX_ROWS:  # read one row past the limit to know
         result.errors.append(_("At most %(n)s rows at once.") % {"n": MAX_ROWS})
         return result
     campuses = {

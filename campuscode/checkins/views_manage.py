@@ -23,6 +23,7 @@ from campuscode.checkins.tokens import poster_token, screen_token, seconds_to_ne
 from campuscode.checkins.windows import current_or_last_window
 from campuscode.codes.services import qr_svg
 from campuscode.codes.status import current_status
+from campuscode.core.spreadsheets import xlsx_response
 from campuscode.people.access import (
     Cap,
     covers,
@@ -150,8 +151,9 @@ def point_edit(request, pk: int):
 
 @requires(Cap.MANAGE_SETTINGS)
 def points_export(request):
-    return exports.xlsx_response(
-        exports.points_workbook(_managed_points(request.user)), "checkin-points.xlsx"
+    sheet = exports.points_sheet(_managed_points(request.user))
+    return xlsx_response(
+        filename=f"{sheet.title}.xlsx", ascii_filename="checkin-points.xlsx", sheets=[sheet]
     )
 
 
@@ -347,7 +349,12 @@ def roll_export(request):
         action="checkins.list.exported",
         data={"day": str(day), "period": period, "people": [row.person.pk for row in result.rows]},
     )
-    return exports.xlsx_response(exports.roll_workbook(result), f"checkins-{day}-{period}.xlsx")
+    sheet = exports.roll_sheet(result)
+    return xlsx_response(
+        filename=f"{_('Check-ins')} {sheet.title}.xlsx",
+        ascii_filename=f"checkins-{day}-{period}.xlsx",
+        sheets=[sheet],
+    )
 
 
 @login_required

@@ -361,6 +361,23 @@ SPECS: dict[str, SettingSpec] = {
             720,
         ),
         SettingSpec(
+            "followup_attachment_max_mb",
+            5,
+            _("Largest photo of a medical note (MB)"),
+            _("A phone photo is usually 2 to 5 MB."),
+            1,
+            20,
+        ),
+        # Pillow itself refuses above about 89 million pixels (a decompression bomb).
+        SettingSpec(
+            "followup_attachment_max_megapixels",
+            40,
+            _("Largest photo of a medical note (million pixels)"),
+            _("Most phones save photos of about 12 million pixels."),
+            1,
+            80,
+        ),
+        SettingSpec(
             "followup_report_max_days",
             14,
             _("Longest advance report (days)"),

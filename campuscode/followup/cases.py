@@ -5,23 +5,20 @@ told to see a doctor and reports progress until the health office closes the cas
 from datetime import datetime
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from campuscode.audit.services import log_action
 from campuscode.checkins.models import Checkin, ManualStatus, Symptom
 from campuscode.codes.tokens import Colour
 from campuscode.core.rules import get_setting
+from campuscode.followup import attachments
 from campuscode.followup.models import CaseEvent, CaseState, FollowupCase, Notification
 from campuscode.followup.services import Refusal, Result, notify
 from campuscode.people.access import Cap, covers, holders_over
 from campuscode.people.models import Person
 
 OPEN_STATES = [CaseState.OPEN, CaseState.TREATMENT, CaseState.RECOVERED]
-ATTACHMENT_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
-ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
 
 
 def on_checkin_saved(sender, instance: Checkin, created: bool, raw: bool = False, **kwargs):
@@ -147,26 +144,6 @@ def open_case(
     return case
 
 
-def check_attachment(upload) -> None:
-    """A photo of a medical note: JPEG, PNG or WebP, at most 5 MB, and really an image."""
-    if upload is None:
-        return
-    if upload.size > ATTACHMENT_MAX_BYTES:
-        raise ValidationError(_("The photo is larger than 5 MB."), code="too_large")
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(upload) as image:
-            image.verify()
-            kind = Image.MIME.get(image.format or "", "")
-    except (UnidentifiedImageError, OSError):
-        raise ValidationError(_("Send a photo (JPEG, PNG or WebP)."), code="not_image") from None
-    finally:
-        upload.seek(0)
-    if kind not in ATTACHMENT_TYPES:
-        raise ValidationError(_("Send a photo (JPEG, PNG or WebP)."), code="not_image")
-
-
 def add_progress(
     *,
     case: FollowupCase,
@@ -185,13 +162,16 @@ def add_progress(
     existing = CaseEvent.objects.filter(case=case, idempotency_key=idempotency_key)
     if idempotency_key and (first := existing.first()):
         return Result(first)
+    # Checked again here, not only by the form: the stored name and type come from the
+    # content, whoever calls this.
+    photo = attachments.stored_file(attachment) if attachment else None
     event = CaseEvent.objects.create(
         case=case,
         kind=CaseEvent.Kind.PROGRESS if own else CaseEvent.Kind.NOTE,
         at=timezone.now(),
         actor=user,
         text=text.strip()[:2000],
-        attachment=attachment or "",
+        attachment=photo or "",
         idempotency_key=idempotency_key,
     )
     log_action(

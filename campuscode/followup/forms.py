@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from campuscode.checkins.forms import NO_SYMPTOMS, CheckinForm, parse_temperature
 from campuscode.checkins.models import Period, Symptom
+from campuscode.followup.attachments import ACCEPT, check_photo
 from campuscode.followup.models import CaseState, Isolation, VisitorApplication
 from campuscode.people.services import validate_id_number
 
@@ -171,14 +172,13 @@ class ProgressForm(KeyMixin):
     attachment = forms.FileField(
         label=_("Photo of a medical note (optional)"),
         required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
     )
 
     def clean_attachment(self):
-        from campuscode.followup.cases import check_attachment
-
         upload = self.cleaned_data.get("attachment")
-        check_attachment(upload)
+        if upload:
+            check_photo(upload)
         return upload
 
 

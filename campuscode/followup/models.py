@@ -276,9 +276,15 @@ class FollowupCase(models.Model):
         return self.state != CaseState.CLOSED
 
 
+# The only suffixes a stored attachment may carry (followup.attachments names the file by
+# its verified image type; anything else would be a bug, stored as an inert .bin).
+ATTACHMENT_SUFFIXES = frozenset({"jpg", "png", "webp"})
+
+
 def _attachment_path(instance, filename: str) -> str:
-    # A random name: the original may carry the person's name; the suffix is checked.
-    suffix = filename.rsplit(".", 1)[-1].lower()[:5] if "." in filename else "bin"
+    # A random name: the original may carry the person's name.
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    suffix = suffix if suffix in ATTACHMENT_SUFFIXES else "bin"
     return f"followup/{instance.case_id}/{secrets.token_hex(12)}.{suffix}"
 
 

@@ -3,7 +3,7 @@ health report; and a follow-up case page, shared by the person and the staff fol
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -11,7 +11,9 @@ from django.views.decorators.http import require_POST
 
 from campuscode.audit.services import log_action
 from campuscode.checkins.services import Answers
+from campuscode.core.net import client_ip
 from campuscode.followup import cases, isolation, selectors, services
+from campuscode.followup.attachments import attachment_response
 from campuscode.followup.forms import (
     AdvanceReportForm,
     CaseStateForm,
@@ -23,6 +25,7 @@ from campuscode.followup.forms import (
 )
 from campuscode.followup.models import CaseEvent, FollowupCase, Notification
 from campuscode.followup.notices import notification_text
+from campuscode.people import access
 from campuscode.people.access import Cap, covers
 from campuscode.people.models import Person
 
@@ -248,19 +251,22 @@ def case_close(request, pk: int):
 
 @login_required
 def attachment(request, pk: int):
-    """A medical-note photo, only through the case's scope and audited (never a public URL)."""
-    event = get_object_or_404(CaseEvent.objects.select_related("case__person"), pk=pk)
-    if not event.attachment:
+    """A medical-note photo, only through the case's scope and audited (never a public URL):
+    the person's own case, the uploader, or staff following up the person."""
+    event = get_object_or_404(
+        CaseEvent.objects.select_related("case__person__org_unit"), pk=pk, attachment__gt=""
+    )
+    person = event.case.person
+    own = person.user_id == request.user.pk
+    uploader = event.actor_id == request.user.pk
+    if not (own or uploader or access.covers(request.user, access.Cap.FOLLOW_CASES, person)):
         raise Http404
-    case, own = _case_for(request, event.case_id)
     if not own:
         log_action(
-            request=request,
+            actor=request.user,
+            client_ip=client_ip(request),
             action="followup.attachment.viewed",
-            subject=case.person,
-            data={"case": case.pk, "event": event.pk},
+            subject=person,
+            data={"case": event.case_id, "event": event.pk},
         )
-    response = FileResponse(event.attachment.open("rb"))
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment_response(event.attachment)

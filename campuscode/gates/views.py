@@ -2,18 +2,18 @@
 and the gate page itself (a device screen that signs in with its device token)."""
 
 from datetime import datetime, time, timedelta
-from io import BytesIO
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from campuscode.audit.services import log_action
+from campuscode.core.spreadsheets import Sheet, stamp, xlsx_response
 from campuscode.gates import selectors, services
 from campuscode.gates.forms import EventSearchForm, GateForm, PlaceForm
 from campuscode.gates.models import GateAlert, Reason
@@ -103,31 +103,26 @@ def events(request):
 
 @requires(Cap.VIEW_GATES)
 def export_events(request):
-    from openpyxl import Workbook
-
     _form, filters, found = _searched_events(request)
-    rows = list(found[:EXPORT_LIMIT])
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Entries and exits"))
-    sheet.append(
-        [
-            _("Time"),
-            _("Campus"),
-            _("Place"),
-            _("Gate"),
-            _("Direction"),
-            _("Name"),
-            _("Number"),
-            _("Unit"),
-            _("Allowed"),
-            _("Reason"),
-            _("Notice"),
-            _("Source"),
-        ]
-    )
-    for event in rows:
+    events = list(found[:EXPORT_LIMIT])
+    headers = [
+        _("Time"),
+        _("Campus"),
+        _("Place"),
+        _("Gate"),
+        _("Direction"),
+        _("Name"),
+        _("Number"),
+        _("Unit"),
+        _("Allowed"),
+        _("Reason"),
+        _("Notice"),
+        _("Source"),
+    ]
+    rows = []
+    for event in events:
         person = event.person
-        sheet.append(
+        rows.append(
             [
                 timezone.localtime(event.at).strftime("%Y-%m-%d %H:%M:%S"),
                 event.place.campus.name,
@@ -143,16 +138,13 @@ def export_events(request):
                 event.get_source_display(),
             ]
         )
-    buffer = BytesIO()
-    workbook.save(buffer)
-    buffer.seek(0)
-    _audit_search(request, "gates.events.exported", filters, found, len(rows))
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return FileResponse(
-        buffer,
-        as_attachment=True,
-        filename=f"gate-events-{stamp}.xlsx",
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    _audit_search(request, "gates.events.exported", filters, found, len(events))
+    when = stamp()
+    title = _("Entries and exits")
+    return xlsx_response(
+        filename=f"{title}-{when}.xlsx",
+        ascii_filename=f"gate-events-{when}.xlsx",
+        sheets=[Sheet(title, headers, rows)],
     )
 
 

@@ -1,11 +1,9 @@
 """The XLSX template offered on the upload page: the Chinese headers school systems use,
 ID and number columns formatted as text so Excel keeps every digit."""
 
-from io import BytesIO
-
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
+
+from campuscode.core.spreadsheets import Sheet, xlsx_bytes
 
 TEMPLATE_HEADERS = [
     ("学号/工号", 14, True),
@@ -23,19 +21,11 @@ TEMPLATE_HEADERS = [
 
 
 def template_workbook() -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "名单"
-    sheet.append([header for header, _w, _t in TEMPLATE_HEADERS])
-    for position, (_header, width, as_text) in enumerate(TEMPLATE_HEADERS, 1):
-        letter = sheet.cell(row=1, column=position).column_letter
-        sheet.cell(row=1, column=position).font = Font(bold=True)
-        sheet.column_dimensions[letter].width = width
-        if as_text:
-            # Text columns: an 18-digit ID typed as a number loses its last digits in Excel.
-            sheet.column_dimensions[letter].number_format = "@"
-    notes = workbook.create_sheet(_("Notes"))
-    for line in [
+    names = [header for header, _w, _t in TEMPLATE_HEADERS]
+    widths = [width for _h, width, _t in TEMPLATE_HEADERS]
+    # Text columns: an 18-digit ID typed as a number loses its last digits in Excel.
+    text = [position for position, (_h, _w, as_text) in enumerate(TEMPLATE_HEADERS) if as_text]
+    notes = [
         _("Fill in the first sheet, one person per row; only the first sheet is read."),
         _("Required: 学号/工号, 姓名, 身份证号, 学院/部门. Students also need 班级."),
         _("人员类别: 学生, 教职工, 临时工 or 访客 (empty: 学生 when 班级 is filled, else 教职工)."),
@@ -43,9 +33,16 @@ def template_workbook() -> bytes:
         _("状态: 在校/在职, 停用 or 离校/离职. 有效期至: a date such as 2026-07-31 (visitors)."),
         _("Missing colleges, departments and classes are created; the preview lists them."),
         _("Importing the same file again changes nothing; a changed row updates that person."),
-    ]:
-        notes.append([line])
-    notes.column_dimensions["A"].width = 100
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    ]
+    return xlsx_bytes(
+        [
+            Sheet("名单", names, widths=widths, text_columns=text),
+            Sheet(
+                _("Notes"),
+                [notes[0]],
+                [[line] for line in notes[1:]],
+                widths=[100],
+                freeze_header=False,
+            ),
+        ]
+    )

@@ -5,9 +5,11 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
+from campuscode.core.spreadsheets import XLSX_TYPE, content_disposition
 from campuscode.people.access import Cap, has_capability
 from campuscode.roster.forms import UploadForm
 from campuscode.roster.models import FIELD_LABELS, ImportJob
@@ -53,11 +55,11 @@ def upload(request):
 @login_required
 def template_download(request):
     _importer(request)
-    response = HttpResponse(
-        template_workbook(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    response = HttpResponse(template_workbook(), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = content_disposition(
+        _("Roster template") + ".xlsx", "roster-template.xlsx"
     )
-    response["Content-Disposition"] = 'attachment; filename="roster-template.xlsx"'
+    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 
