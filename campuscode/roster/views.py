@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
-from campuscode.people.scopes import Cap, has_capability
+from campuscode.people.access import Cap, has_capability
 from campuscode.roster.forms import UploadForm
 from campuscode.roster.models import FIELD_LABELS, ImportJob
 from campuscode.roster.selectors import job_errors, jobs_visible_to
