@@ -19,8 +19,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from campuscode.accounts.models import ResetRefusal, SecondFactorReset, TotpRefusal
 from campuscode.audit.services import log_action
+from campuscode.people.access import Cap
+from campuscode.people.access import units_for as scope_units
 from campuscode.people.models import RoleAssignment
-from campuscode.people.scopes import Cap, scope_units
 from campuscode.people.selectors import unit_within
 
 BACKUP_CODE_COUNT = 10

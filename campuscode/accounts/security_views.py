@@ -19,7 +19,7 @@ from campuscode.accounts.forms import OneTimeCodeForm, ResetSecondFactorForm, Se
 from campuscode.accounts.models import ResetRefusal, TotpRefusal
 from campuscode.accounts.views import _next_url
 from campuscode.audit.services import log_action
-from campuscode.people.scopes import Cap, can_see_others, has_capability
+from campuscode.people.access import Cap, has_capability, reads_others
 from campuscode.people.selectors import account_in_scope
 
 # --- Two-factor and account security ---------------------------------------------------
@@ -90,7 +90,7 @@ def _security_page(
             "totp_form": totp_form or OneTimeCodeForm(),
             "manage_form": manage_form or SecondFactorForm(),
             "totp_outcome": totp_outcome,
-            "can_use_totp": can_see_others(user) or device is not None,
+            "can_use_totp": reads_others(user) or device is not None,
             "device": device,
             "backup_codes_left": selectors.backup_codes_left(user) if device else 0,
             "open_reset": None if device else selectors.open_reset(user),
@@ -124,7 +124,7 @@ def password_change(request):
 @login_required
 @require_POST
 def totp_start(request):
-    if not can_see_others(request.user):
+    if not reads_others(request.user):
         raise Http404
     if selectors.confirmed_totp(request.user) is None:
         second_factor.start_totp(user=request.user)
