@@ -231,9 +231,8 @@ def _build_accounts(rng: random.Random, school: OrgUnit, units: dict[str, OrgUni
             role=role,
             org_unit=units[scope],
         )
-    admin = User.objects.create(
-        username="itadmin", password=password_hash, is_staff=True, is_superuser=True
-    )
+    # An everyday system admin, not a superuser (separation of duties, issue #8).
+    admin = User.objects.create(username="itadmin", password=password_hash)
     RoleAssignment.objects.create(user=admin, role=Role.SYSTEM_ADMIN, org_unit=school)
     log_action(
         action="core.demo.loaded",
