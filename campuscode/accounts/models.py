@@ -62,7 +62,7 @@ class ClaimRefusal(models.TextChoices):
         _(
             "This account has been claimed already, so its password cannot be set here. "
             "Change it on the Account security page with your current password, or ask the "
-            "IT office for a password reset link."
+            "IT office to reset it."
         ),
     )
     SEND_FAILED = "send_failed", _("The e-mail could not be sent. Please try again later.")
