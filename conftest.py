@@ -48,6 +48,15 @@ def _clear_settings_cache(db):
     clear_local_cache()
 
 
+@pytest.fixture(autouse=True)
+def _one_step_sign_in(_clear_settings_cache):
+    """Tests sign in with force_login, without a second factor; the school default (staff
+    roles must set one up) is turned back on by the tests of that rule."""
+    from campuscode.core.rules import set_setting
+
+    set_setting(key="session_require_second_factor", value=False)
+
+
 class SchoolTree:
     """测试大学 → 主校区/东校区 → colleges → classes, plus offices."""
 

@@ -49,6 +49,9 @@ DATA_DIR = Path(env_str("CAMPUSCODE_DATA_DIR", str(BASE_DIR / "data"))).resolve(
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
+# Django's admin is mapped only for an emergency, for a superuser with a second factor,
+# read-only and audited (campuscode.core.admin_site).
+CAMPUSCODE_BREAK_GLASS_ADMIN = env_bool("CAMPUSCODE_BREAK_GLASS_ADMIN", False)
 SECRET_KEY_FILE = DATA_DIR / "secret_key"
 
 
@@ -69,7 +72,7 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],test
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "campuscode.core.admin_config.BreakGlassAdminConfig",  # django.contrib.admin, break-glass only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

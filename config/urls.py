@@ -16,8 +16,10 @@ urlpatterns = [
     path("followup/", include("campuscode.followup.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
-    path("django-admin/", admin.site.urls),
 ]
+
+if settings.CAMPUSCODE_BREAK_GLASS_ADMIN:  # see campuscode.core.admin_site
+    urlpatterns.append(path("django-admin/", admin.site.urls))
 
 if settings.DEBUG:
     from django.conf.urls.static import static

@@ -6,6 +6,7 @@ visitor can try the claim flow, reading the one-time code on the outbox page.
 
 from datetime import datetime
 
+from campuscode.core.rules import set_setting
 from campuscode.people.models import OrgUnit, Person
 
 
@@ -23,9 +24,11 @@ def claimable_examples(*, school: OrgUnit, limit: int = 2) -> list[Person]:
 
 
 def load_demo(*, school: OrgUnit, now: datetime) -> list[str]:
+    # Demo visitors sign in as each role with one password; a school keeps the default
+    # (staff roles must set up an authenticator app), switchable on /settings/.
+    set_setting(key="session_require_second_factor", value=False)
     lines = [
-        "Claim or reset an account: /accounts/claim/ "
-        "(one-time codes show on /accounts/outbox/, demo only)"
+        "Claim an account: /accounts/claim/ (one-time codes show on /accounts/outbox/, demo only)"
     ]
     for person in claimable_examples(school=school):
         lines.append(
@@ -33,7 +36,8 @@ def load_demo(*, school: OrgUnit, now: datetime) -> list[str]:
             f"ID last 4 {person.id_last4} ({person.org_unit.name})"
         )
     lines.append(
-        "Two-factor sign-in: staff such as T1001 turn it on at /accounts/security/ (any TOTP app)"
+        "Two-factor sign-in: off for the demo's staff roles (on by default for a school, "
+        "see /settings/); staff such as T1001 can turn it on at /accounts/security/"
     )
     lines.append(
         "  10 one-time backup codes come with it; a lost phone is reset by itadmin at "

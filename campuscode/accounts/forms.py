@@ -2,6 +2,7 @@ import re
 
 from django import forms
 from django.contrib.auth import authenticate
+from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 
@@ -153,13 +154,38 @@ class SecondFactorForm(forms.Form):
     )
 
     def clean_code(self):
-        # Backup codes are printed as '01234 56789'; people also type a dash.
-        value = re.sub(r"[\s\-]", "", normalise_text(self.cleaned_data["code"]))
-        if not re.fullmatch(r"\d{6}|\d{10}", value):
-            raise forms.ValidationError(
-                _("Enter the 6 digits from the app, or a 10-digit backup code.")
-            )
-        return value
+        return _second_factor_code(self.cleaned_data["code"])
+
+
+def _second_factor_code(raw: str) -> str:
+    # Backup codes are printed as '01234 56789'; people also type a dash.
+    value = re.sub(r"[\s\-]", "", normalise_text(raw))
+    if not re.fullmatch(r"\d{6}|\d{10}", value):
+        raise forms.ValidationError(
+            _("Enter the 6 digits from the app, or a 10-digit backup code.")
+        )
+    return value
+
+
+class ClaimResetForm(SetPasswordForm):
+    """The password step for an account claimed already: the e-mailed code alone never
+    re-passwords it (whoever changed the e-mail would get the account); its second factor
+    must be shown too."""
+
+    code = forms.CharField(
+        label=_("Code from the app, or a backup code"),
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "one-time-code",
+                "autocapitalize": "none",
+            }
+        ),
+    )
+
+    def clean_code(self):
+        return _second_factor_code(self.cleaned_data["code"])
 
 
 class ResetSecondFactorForm(forms.Form):

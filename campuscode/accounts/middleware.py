@@ -49,8 +49,9 @@ class IdleTimeoutMiddleware:
 
 
 class RequireOTPMiddleware:
-    """An account with a confirmed TOTP device must pass it before using any page; after an
-    administrator's reset it must set the app up again first.
+    """An account with a confirmed TOTP device must pass it before using any page; an account
+    whose roles read other people's data must set the app up first (the school setting
+    `session_require_second_factor`), and after an administrator's reset, again.
 
     Only the pages needed to get through (or out of) sign-in are open before that; the
     account security page is not, or a stolen password alone could change the password.

@@ -5,9 +5,17 @@ from django.utils.translation import gettext_lazy as _
 
 
 class OutboxMessage(models.Model):
-    """A copy of every e-mail the demo's mail backend 'sent', shown on the outbox page."""
+    """A copy of every e-mail the demo's mail backend 'sent', shown on the outbox page; and
+    every text message, which has no gateway yet (see notices.send_sms)."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+        SMS = "sms", _("Text message")
 
     sent_at = models.DateTimeField(auto_now_add=True)
+    channel = models.CharField(
+        _("channel"), max_length=8, choices=Channel.choices, default=Channel.EMAIL
+    )
     to = models.CharField(_("to"), max_length=500)
     subject = models.CharField(_("subject"), max_length=300)
     body = models.TextField(_("body"))
@@ -48,6 +56,14 @@ class ClaimRefusal(models.TextChoices):
     ACCOUNT_DISABLED = (
         "account_disabled",
         _("Your account has been disabled. Ask the IT office for help."),
+    )
+    ALREADY_CLAIMED = (
+        "already_claimed",
+        _(
+            "This account has been claimed already, so its password cannot be set here. "
+            "Change it on the Account security page with your current password, or ask the "
+            "IT office to reset it."
+        ),
     )
     SEND_FAILED = "send_failed", _("The e-mail could not be sent. Please try again later.")
     RESEND_TOO_SOON = (

@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef, Subquery
 
 from campuscode.accounts.models import OutboxMessage, SecondFactorReset
 from campuscode.codes.services import qr_svg
+from campuscode.core.rules import get_setting
 from campuscode.people.access import reads_others
 
 ISSUER = "Campus Code"
@@ -81,7 +82,7 @@ class Step(StrEnum):
     NONE = ""
     CODE = "code"  # enter a code from the app (or a backup code)
     SIGN_IN_AGAIN = "sign_in_again"  # signed in before an administrator's reset
-    ENROL = "enrol"  # set the app up again after that reset
+    ENROL = "enrol"  # set the app up (again, after that reset) before anything else
 
 
 def second_factor_step(request) -> Step:
@@ -106,13 +107,17 @@ def second_factor_step(request) -> Step:
         return Step.NONE
     if state["has_app"]:
         return Step.CODE
-    if state["reset_at"] is None:
-        return Step.NONE
-    # A lost phone may still hold a signed-in session: everything from before the
-    # reset ends, so only someone who knows the password can set up the new app.
-    if request.session.get(SIGNED_IN_AT, 0) < state["reset_at"].timestamp():
-        return Step.SIGN_IN_AGAIN
-    return Step.ENROL if reads_others(user) else Step.NONE
+    if state["reset_at"] is not None:
+        # A lost phone may still hold a signed-in session: everything from before the
+        # reset ends, so only someone who knows the password can set up the new app.
+        if request.session.get(SIGNED_IN_AT, 0) < state["reset_at"].timestamp():
+            return Step.SIGN_IN_AGAIN
+        return Step.ENROL if reads_others(user) else Step.NONE
+    # MLPS 2.0 / PIPL Art. 51: a role that reads other people's data signs in with two
+    # factors; the school may switch this off (the demo does, for one-step logins).
+    if reads_others(user) and get_setting("session_require_second_factor"):
+        return Step.ENROL
+    return Step.NONE
 
 
 def outbox(limit: int = 50):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
@@ -136,12 +137,31 @@ def check_identity(
     return Outcome(True, person=person)
 
 
+def is_claimed(person: Person) -> bool:
+    """An account its owner has set a password on (an account made by an administrator
+    has none until it is claimed)."""
+    return person.user is not None and (
+        person.claimed_at is not None or person.user.has_usable_password()
+    )
+
+
+def needs_second_factor(person: Person) -> bool:
+    """A claimed account is re-passworded here only with its second factor too."""
+    from campuscode.accounts.selectors import confirmed_totp
+
+    return is_claimed(person) and confirmed_totp(person.user) is not None
+
+
 def claim_blocker(person: Person, *, now: datetime) -> str:
     """The reason this (identified) person cannot claim now, or "" if they can."""
     if person.state != Person.State.ACTIVE or not person.is_valid_on(timezone.localdate(now)):
         return ClaimRefusal.NOT_ACTIVE
     if person.user is not None and not person.user.is_active:
         return ClaimRefusal.ACCOUNT_DISABLED
+    # The e-mailed code proves only the address on file, which a record editor can change:
+    # it never hands over an account that is in use, unless its second factor comes too.
+    if is_claimed(person) and not needs_second_factor(person):
+        return ClaimRefusal.ALREADY_CLAIMED
     if not person.email:
         return ClaimRefusal.NO_EMAIL
     return ""
@@ -252,14 +272,20 @@ def account_for(person: Person) -> User:
     return existing or User(username=username, email=person.email)
 
 
-def complete_claim(*, person_id: int, password: str, request=None) -> tuple[User, bool]:
-    """Create or re-password the account and link it. Returns (user, was_reset)."""
+def complete_claim(
+    *, person_id: int, password: str, request=None, second_factor_passed: bool = False
+) -> tuple[User, bool]:
+    """Create or re-password the account and link it. Returns (user, was_reset).
+
+    A claimed account is re-passworded only when the caller checked its second factor."""
     with transaction.atomic():
         person = (
             Person.objects.select_for_update(of=("self",))
-            .select_related("school")
+            .select_related("school", "user")
             .get(pk=person_id)
         )
+        if is_claimed(person) and not second_factor_passed:
+            raise PermissionDenied
         user = account_for(person)
         was_reset = user.pk is not None  # an existing account gets a new password
         user.set_password(password)
@@ -276,6 +302,6 @@ def complete_claim(*, person_id: int, password: str, request=None) -> tuple[User
             request=request,
             actor=user,
             subject=person,
-            data={"password_reset": was_reset},
+            data={"password_reset": was_reset, "second_factor": second_factor_passed},
         )
     return user, was_reset

@@ -12,8 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import get_usage
 
-from campuscode.accounts import selectors, services
-from campuscode.accounts.forms import ClaimIdentityForm, LoginForm, OneTimeCodeForm
+from campuscode.accounts import second_factor, selectors, services
+from campuscode.accounts.forms import (
+    ClaimIdentityForm,
+    ClaimResetForm,
+    LoginForm,
+    OneTimeCodeForm,
+)
 from campuscode.accounts.middleware import IDLE_SIGNED_OUT
 from campuscode.accounts.models import ClaimRefusal
 from campuscode.core.rules import get_setting
@@ -230,15 +235,28 @@ def claim_password(request):
             return redirect("codes:my_code")
         return _expired(request)
     account = services.account_for(person)
-    form = SetPasswordForm(account, data=request.POST or None)
+    needs_code = services.needs_second_factor(person)
+    form = (ClaimResetForm if needs_code else SetPasswordForm)(account, data=request.POST or None)
     form.fields["new_password1"].widget.attrs["autocomplete"] = "new-password"
     outcome = None
     if request.method == "POST" and form.is_valid():
         if reason := services.claim_blocker(person, now=timezone.now()):
             outcome = services.refused(reason)
+        elif (
+            needs_code
+            and not (
+                outcome := second_factor.check_second_factor(
+                    user=account, code=form.cleaned_data["code"]
+                )
+            ).ok
+        ):
+            pass  # the refusal is shown; django-otp's back-off counts the wrong code
         else:
             user, was_reset = services.complete_claim(
-                person_id=person.pk, password=form.cleaned_data["new_password1"], request=request
+                person_id=person.pk,
+                password=form.cleaned_data["new_password1"],
+                request=request,
+                second_factor_passed=needs_code,
             )
             request.session.pop(CLAIM, None)
             login(request, user, backend=MODEL_BACKEND)
@@ -257,6 +275,7 @@ def claim_password(request):
             "account_name": account.username,
             "is_reset": account.pk is not None,
         },
+        status=429 if outcome and outcome.reason == "throttled" else 200,
     )
 
 

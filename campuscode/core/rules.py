@@ -165,6 +165,15 @@ SPECS: dict[str, SettingSpec] = {
             720,
         ),
         SettingSpec(
+            "session_require_second_factor",
+            True,
+            _("Two-factor sign-in required for staff roles"),
+            _(
+                "Accounts whose roles read other people's data must set up an authenticator "
+                "app and enter its code at sign-in before any other page opens."
+            ),
+        ),
+        SettingSpec(
             "claim_code_minutes",
             10,
             _("Claim one-time code validity (minutes)"),

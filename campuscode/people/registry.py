@@ -17,6 +17,10 @@ from campuscode.people.models import OrgUnit, Person, RoleAssignment
 from campuscode.people.selectors import unit_within
 from campuscode.people.services import save_person
 
+# What proves an account is its owner's (the claim flow mails a code to the e-mail and asks
+# for the last 4 of the ID number): changing them on a role holder is an account takeover.
+CREDENTIAL_FIELDS = ("email", "phone", "id_number")
+
 PERSON_FIELDS = (
     "number",
     "name",
@@ -36,6 +40,13 @@ class Refusal(models.TextChoices):
     HAS_ACCOUNT = "has_account", _("This person already has an account.")
     NOT_ACTIVE = "not_active", _("This person is not active.")
     USERNAME_TAKEN = "username_taken", _("An account with this name exists already.")
+    ROLE_HOLDER = (
+        "role_holder",
+        _(
+            "This person's account holds roles beyond the accounts you manage: only a system "
+            "administrator can change their e-mail, mobile number or ID number."
+        ),
+    )
 
 
 @dataclass
@@ -83,6 +94,13 @@ def record_person(
                 changed = [name for name in PERSON_FIELDS if getattr(saved, name) != before[name]]
                 if saved.id_hash != before["id_hash"]:
                     changed.append("id_number")
+                credentials = [name for name in CREDENTIAL_FIELDS if name in changed]
+                if credentials and not may_change_credentials(
+                    actor=request.user, account_id=saved.user_id
+                ):
+                    raise _Refused(Refusal.ROLE_HOLDER)
+                if saved.user_id and {"email", "phone"} & set(credentials):
+                    _announce_on_commit(person=saved, before=before, editor=request.user)
                 if changed:
                     log_action(
                         request=request,
@@ -93,6 +111,31 @@ def record_person(
     except _Refused as refused:
         return Outcome(False, refused.reason)
     return Outcome(True, value=saved)
+
+
+def may_change_credentials(*, actor, account_id: int | None) -> bool:
+    """Whether `actor` may change the e-mail, mobile or ID number of the person whose account
+    is `account_id`. Of an account holding roles, only someone who manages accounts over
+    every unit of those roles may (HR or a college's admin may correct a student's e-mail,
+    never the health office's): otherwise the claim flow would hand them the account."""
+    if account_id is None:
+        return True
+    held = list(RoleAssignment.objects.filter(user_id=account_id).select_related("org_unit"))
+    if not held:
+        return True
+    if account_id == actor.pk:
+        return False
+    scope = units_for(actor, Cap.MANAGE_ACCOUNTS)
+    return all(unit_within(a.org_unit, scope) for a in held)
+
+
+def _announce_on_commit(*, person: Person, before: dict, editor) -> None:
+    from campuscode.accounts.notices import announce_contact_change
+
+    old = {
+        name: before[name] for name in ("email", "phone") if getattr(person, name) != before[name]
+    }
+    transaction.on_commit(lambda: announce_contact_change(person=person, old=old, editor=editor))
 
 
 def create_account(*, request, person: Person) -> Outcome:

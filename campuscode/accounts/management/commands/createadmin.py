@@ -11,7 +11,10 @@ from campuscode.people.models import OrgUnit, Role, RoleAssignment
 
 
 class Command(BaseCommand):
-    help = "Create a system admin account for a school (and the school itself if it is new)."
+    help = (
+        "Create a system admin account for a school (and the school itself if it is new). "
+        "The account holds the system admin role; it is not a Django superuser."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("username")
@@ -38,7 +41,9 @@ class Command(BaseCommand):
             password = getpass.getpass("password: ")
             if getpass.getpass("again: ") != password:
                 raise CommandError("the passwords differ")
-        user = User(username=username, email=email, is_staff=True, is_superuser=True)
+        # A system admin by role, not a Django superuser: duties come from roles, granted
+        # through the audited service (MLPS 2.0 separation of duties).
+        user = User(username=username, email=email)
         try:
             validate_password(password, user)
         except ValidationError as error:

@@ -82,7 +82,6 @@ class Command(BaseCommand):
         out(f"  My code:        {base}/code/")
         out(f"  API docs:       {base}/api/v1/docs")
         out(f"  E-mail outbox:  {base}/accounts/outbox/")
-        out(f"  Django admin:   {base}/django-admin/  (itadmin)")
         out("")
         out(f"  Logins (password for all: {demo.PASSWORD}):")
         for role, login, scope in demo.demo_logins():
