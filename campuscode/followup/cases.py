@@ -151,7 +151,7 @@ def add_progress(
     text: str,
     attachment=None,
     idempotency_key: str = "",
-    request=None,
+    client_ip: str | None = None,
 ) -> Result:
     """The person's progress report (or a note from the staff following the case)."""
     own = case.person.user_id == user.pk
@@ -175,8 +175,8 @@ def add_progress(
         idempotency_key=idempotency_key,
     )
     log_action(
-        request=request,
         actor=user,
+        client_ip=client_ip,
         action="followup.case.progress" if own else "followup.case.noted",
         subject=case.person,
         data={"case": case.pk, "event": event.pk, "attachment": bool(attachment)},
@@ -184,7 +184,9 @@ def add_progress(
     return Result(event, created=True)
 
 
-def set_state(*, case: FollowupCase, user, state: str, note: str = "", request=None) -> Result:
+def set_state(
+    *, case: FollowupCase, user, state: str, note: str = "", client_ip: str | None = None
+) -> Result:
     """Under treatment / recovered / open again; closing is `close_case`."""
     if state not in (CaseState.OPEN, CaseState.TREATMENT, CaseState.RECOVERED):
         return Result(refusal=Refusal.NOT_ALLOWED)
@@ -205,8 +207,8 @@ def set_state(*, case: FollowupCase, user, state: str, note: str = "", request=N
             text=note.strip()[:2000],
         )
     log_action(
-        request=request,
         actor=user,
+        client_ip=client_ip,
         action="followup.case.state",
         subject=case.person,
         data={"case": case.pk, "state": state},
@@ -214,7 +216,7 @@ def set_state(*, case: FollowupCase, user, state: str, note: str = "", request=N
     return Result(case)
 
 
-def close_case(*, case: FollowupCase, user, note: str, request=None) -> Result:
+def close_case(*, case: FollowupCase, user, note: str, client_ip: str | None = None) -> Result:
     """Only the health office closes a case, always with a note (R5.3)."""
     if not covers(user, Cap.MANAGE_HEALTH, case.person):
         return Result(refusal=Refusal.NOT_ALLOWED)
@@ -235,8 +237,8 @@ def close_case(*, case: FollowupCase, user, note: str, request=None) -> Result:
             text=case.close_note,
         )
     log_action(
-        request=request,
         actor=user,
+        client_ip=client_ip,
         action="followup.case.closed",
         subject=case.person,
         data={"case": case.pk, "note": case.close_note},

@@ -110,7 +110,7 @@ def place_isolation(
     reason: str,
     starts_on: date,
     ends_on: date,
-    request=None,
+    client_ip: str | None = None,
     now: datetime | None = None,
 ) -> Result:
     now = now or timezone.now()
@@ -140,8 +140,8 @@ def place_isolation(
             now=now,
         )
     log_action(
-        request=request,
         actor=user,
+        client_ip=client_ip,
         action="followup.isolation.placed",
         subject=person,
         data={
@@ -155,7 +155,7 @@ def place_isolation(
     return Result(isolation, created=True)
 
 
-def end_isolation(*, isolation: Isolation, user, note: str, request=None) -> Result:
+def end_isolation(*, isolation: Isolation, user, note: str, client_ip: str | None = None) -> Result:
     if not covers(user, Cap.MANAGE_HEALTH, isolation.person):
         return Result(refusal=Refusal.NOT_ALLOWED)
     now = timezone.now()
@@ -174,8 +174,8 @@ def end_isolation(*, isolation: Isolation, user, note: str, request=None) -> Res
             now=now,
         )
     log_action(
-        request=request,
         actor=user,
+        client_ip=client_ip,
         action="followup.isolation.ended",
         subject=isolation.person,
         data={"isolation": isolation.pk, "note": isolation.end_note},
@@ -190,7 +190,7 @@ def submit_report(
     symptoms: list[str],
     note: str = "",
     now: datetime | None = None,
-    request=None,
+    client_ip: str | None = None,
 ) -> Result:
     """The person's health report for the current report time; a second one for the same
     time (a retry, a double tap) returns the first."""
@@ -219,7 +219,8 @@ def submit_report(
         )
     if created:
         log_action(
-            request=request,
+            actor=person.user,
+            client_ip=client_ip,
             action="followup.isolation.reported",
             subject=person,
             data={"isolation": isolation.pk, "day": str(day), "slot": slot},

@@ -101,7 +101,7 @@ def file_advance_report(
     reason: str,
     idempotency_key: str,
     now: datetime | None = None,
-    request=None,
+    client_ip: str | None = None,
 ) -> Result:
     """File a report for windows that have not closed yet; it waits for approval."""
     now = now or timezone.now()
@@ -140,7 +140,8 @@ def file_advance_report(
     except IntegrityError:  # the same form sent twice at once
         return Result(AdvanceReport.objects.get(person=person, idempotency_key=idempotency_key))
     log_action(
-        request=request,
+        actor=person.user,
+        client_ip=client_ip,
         action="followup.report.filed",
         subject=person,
         data={
@@ -208,7 +209,7 @@ def request_makeup(
     reason: str,
     idempotency_key: str,
     now: datetime | None = None,
-    request=None,
+    client_ip: str | None = None,
 ) -> Result:
     now = now or timezone.now()
     if person is None:
@@ -243,7 +244,8 @@ def request_makeup(
     except IntegrityError:
         return Result(MakeupRequest.objects.get(person=person, idempotency_key=idempotency_key))
     log_action(
-        request=request,
+        actor=person.user,
+        client_ip=client_ip,
         action="followup.makeup.requested",
         subject=person,
         data={"makeup": makeup.pk, "day": str(day), "period": period},
@@ -264,7 +266,7 @@ def decide(
     approve: bool,
     note: str = "",
     now: datetime | None = None,
-    request=None,
+    client_ip: str | None = None,
 ) -> Result:
     """Approve or reject one advance report or make-up; the person is notified."""
     model = KINDS[kind]
@@ -302,8 +304,8 @@ def decide(
             now=now,
         )
     log_action(
-        request=request,
         actor=user,
+        client_ip=client_ip,
         action=f"followup.{kind}.{item.state}",
         subject=item.person,
         data={kind: item.pk, "note": item.decision_note},
@@ -338,13 +340,20 @@ class BulkResult:
 
 
 def decide_many(
-    *, items: list[tuple[str, int]], user, approve: bool, note: str = "", request=None
+    *,
+    items: list[tuple[str, int]],
+    user,
+    approve: bool,
+    note: str = "",
+    client_ip: str | None = None,
 ) -> BulkResult:
     result = BulkResult()
     for kind, pk in items:
         if kind not in KINDS:
             continue
-        outcome = decide(kind=kind, pk=pk, user=user, approve=approve, note=note, request=request)
+        outcome = decide(
+            kind=kind, pk=pk, user=user, approve=approve, note=note, client_ip=client_ip
+        )
         if outcome.ok:
             result.decided += 1
         else:
@@ -352,7 +361,7 @@ def decide_many(
     return result
 
 
-def withdraw(*, kind: str, pk: int, person: Person, request=None) -> Result:
+def withdraw(*, kind: str, pk: int, person: Person, client_ip: str | None = None) -> Result:
     model = KINDS[kind]
     with transaction.atomic():
         item = model.objects.select_for_update().filter(pk=pk, person=person).first()
@@ -363,7 +372,9 @@ def withdraw(*, kind: str, pk: int, person: Person, request=None) -> Result:
         item.state = Decision.WITHDRAWN
         item.decided_at = timezone.now()
         item.save(update_fields=["state", "decided_at"])
-    log_action(request=request, action=f"followup.{kind}.withdrawn", subject=person)
+    log_action(
+        actor=person.user, client_ip=client_ip, action=f"followup.{kind}.withdrawn", subject=person
+    )
     return Result(item)
 
 
@@ -383,7 +394,7 @@ def register_manually(
     idempotency_key: str,
     ip: str | None = None,
     now: datetime | None = None,
-    request=None,
+    client_ip: str | None = None,
 ) -> Result:
     """An adviser records a check-in for someone in their scope without a usable phone."""
     now = now or timezone.now()
@@ -447,8 +458,8 @@ def register_manually(
     except IntegrityError:
         return Result(Checkin.objects.get(person=person, idempotency_key=idempotency_key))
     log_action(
-        request=request,
         actor=user,
+        client_ip=client_ip,
         action="followup.manual.registered",
         subject=person,
         data={"checkin": checkin.pk, "day": str(day), "period": period, "place": place},

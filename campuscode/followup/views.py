@@ -69,7 +69,7 @@ def report_new(request):
             periods=data["periods"],
             reason=data["reason"],
             idempotency_key=data["key"],
-            request=request,
+            client_ip=client_ip(request),
         )
         if outcome.ok:
             messages.success(request, _("Your advance report was sent for approval."))
@@ -101,7 +101,7 @@ def makeup_new(request):
             answers=answers,
             reason=form.cleaned_data["reason"],
             idempotency_key=form.cleaned_data["key"],
-            request=request,
+            client_ip=client_ip(request),
         )
         if outcome.ok:
             messages.success(request, _("Your make-up check-in was sent for approval."))
@@ -121,7 +121,7 @@ def withdraw(request, kind: str, pk: int):
     person = _person(request)
     if person is None or kind not in services.KINDS:
         raise Http404
-    outcome = services.withdraw(kind=kind, pk=pk, person=person, request=request)
+    outcome = services.withdraw(kind=kind, pk=pk, person=person, client_ip=client_ip(request))
     if outcome.refusal == services.Refusal.NOT_ALLOWED:
         raise Http404
     return redirect("followup:mine")
@@ -140,7 +140,7 @@ def isolation_report(request):
             temperature=form.cleaned_data["temperature"],
             symptoms=form.cleaned_data["symptoms"],
             note=form.cleaned_data["note"],
-            request=request,
+            client_ip=client_ip(request),
         )
         if outcome.refusal:
             raise Http404
@@ -176,7 +176,7 @@ def case_detail(request, pk: int):
                 text=progress_form.cleaned_data["text"],
                 attachment=progress_form.cleaned_data.get("attachment"),
                 idempotency_key=progress_form.cleaned_data["key"],
-                request=request,
+                client_ip=client_ip(request),
             )
             if outcome.ok:
                 messages.success(request, _("Your report was added to the case."))
@@ -222,7 +222,7 @@ def case_state(request, pk: int):
             user=request.user,
             state=form.cleaned_data["state"],
             note=form.cleaned_data["note"],
-            request=request,
+            client_ip=client_ip(request),
         )
         if not outcome.ok:
             messages.error(request, outcome.refusal_label)
@@ -238,7 +238,10 @@ def case_close(request, pk: int):
         raise Http404
     if form.is_valid():
         outcome = cases.close_case(
-            case=case, user=request.user, note=form.cleaned_data["note"], request=request
+            case=case,
+            user=request.user,
+            note=form.cleaned_data["note"],
+            client_ip=client_ip(request),
         )
         if outcome.ok:
             messages.success(request, _("The case was closed."))

@@ -69,7 +69,7 @@ def queue(request):
                 user=request.user,
                 approve=form.cleaned_data["action"] == "approve",
                 note=form.cleaned_data["note"],
-                request=request,
+                client_ip=client_ip(request),
             )
             context = _queue_context(request)
             context["result"] = result
@@ -146,7 +146,7 @@ def manual(request):
                 idempotency_key=form.cleaned_data["key"],
                 ip=client_ip(request),
                 now=now,
-                request=request,
+                client_ip=client_ip(request),
             )
             if outcome.ok:
                 messages.success(
@@ -238,7 +238,7 @@ def dashboard(request):
                         reason=data["reason"],
                         starts_on=data["starts_on"],
                         ends_on=data["ends_on"],
-                        request=request,
+                        client_ip=client_ip(request),
                     )
                     if outcome.ok:
                         messages.success(request, _("The isolation/observation was recorded."))
@@ -257,7 +257,10 @@ def isolation_detail(request, pk: int):
     form = EndIsolationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         outcome = isolation.end_isolation(
-            isolation=row, user=request.user, note=form.cleaned_data["note"], request=request
+            isolation=row,
+            user=request.user,
+            note=form.cleaned_data["note"],
+            client_ip=client_ip(request),
         )
         if outcome.ok:
             messages.success(request, _("The isolation/observation was ended."))
@@ -313,7 +316,7 @@ def visitors_list(request):
             valid_from=data["valid_from"],
             valid_until=data["valid_until"],
             idempotency_key=data["key"],
-            request=request,
+            client_ip=client_ip(request),
         )
         if outcome.ok:
             messages.success(request, _("The application was sent for approval."))
@@ -353,7 +356,7 @@ def visitor_detail(request, pk: int):
             approve=action == "approve",
             note=request.POST.get("note", ""),
             claim_url=claim_url,
-            request=request,
+            client_ip=client_ip(request),
         )
         if outcome.ok:
             messages.success(request, _("The application was decided."))

@@ -35,7 +35,7 @@ def apply_for_code(
     valid_until: date,
     idempotency_key: str,
     now: datetime | None = None,
-    request=None,
+    client_ip: str | None = None,
 ) -> Result:
     now = now or timezone.now()
     if not covers_unit(user, Cap.DECIDE_VISITORS, host_unit):
@@ -68,8 +68,8 @@ def apply_for_code(
             VisitorApplication.objects.get(applied_by=user, idempotency_key=idempotency_key)
         )
     log_action(
-        request=request,
         actor=user,
+        client_ip=client_ip,
         action="followup.visitor.applied",
         data={"application": application.pk, "kind": kind, "host": host_unit.pk},
     )
@@ -139,7 +139,7 @@ def decide_application(
     approve: bool,
     note: str = "",
     claim_url: str = "",
-    request=None,
+    client_ip: str | None = None,
 ) -> Result:
     """Approve (create the person, send the claim link) or reject; never one's own."""
     now = timezone.now()
@@ -172,8 +172,8 @@ def decide_application(
             now=now,
         )
     log_action(
-        request=request,
         actor=user,
+        client_ip=client_ip,
         action=f"followup.visitor.{application.state}",
         subject=application.person,
         data={"application": application.pk, "note": application.decision_note},
