@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from campuscode.accounts.selectors import Step, second_factor_step
 from campuscode.core.rules import get_setting
-from campuscode.people.scopes import can_see_others
+from campuscode.people.access import reads_others
 
 LAST_SEEN = "campuscode.last_seen"
 IDLE_SIGNED_OUT = "campuscode.idle_signed_out"
@@ -32,7 +32,7 @@ class IdleTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.user.is_authenticated and can_see_others(request.user):
+        if request.user.is_authenticated and reads_others(request.user):
             now = time.time()
             last = request.session.get(LAST_SEEN)
             if last is not None and now - last > get_setting("session_idle_minutes") * 60:
