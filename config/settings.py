@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -95,6 +96,7 @@ INSTALLED_APPS = [
     "campuscode.checkins",
     "campuscode.gates",
     "campuscode.followup",
+    "campuscode.privacy",
 ]
 
 MIDDLEWARE = [
@@ -260,6 +262,19 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ACKS_LATE = True
+# Periodic jobs (django_celery_beat's scheduler copies these into its tables at start).
+CELERY_BEAT_SCHEDULE = {
+    # Retention (PIPL Art. 19): at night, when nobody checks in.
+    "privacy.purge_expired": {
+        "task": "privacy.purge_expired",
+        "schedule": crontab(hour=3, minute=30),
+    },
+    # The bulk-read alert counts the last few minutes of the audit log.
+    "privacy.check_bulk_reads": {
+        "task": "privacy.check_bulk_reads",
+        "schedule": crontab(minute="*/5"),
+    },
+}
 
 # The campus code signing keys live outside the database (R2.1).
 CODE_KEYS_DIR = Path(env_str("CAMPUSCODE_KEYS_DIR", str(DATA_DIR / "keys"))).resolve()

@@ -3,8 +3,9 @@ from django.utils.translation import gettext_lazy as _
 
 from campuscode.people.access import Cap, has_capability
 
-# (url name, label, capability or None for everyone signed in). An entry whose URL does
-# not exist yet is skipped, so an app adds its pages by adding a line here.
+# (url name, label, capability, a tuple of capabilities (any of them), or None for everyone
+# signed in). An entry whose URL does not exist yet is skipped, so an app adds its pages by
+# adding a line here.
 NAV = [
     ("core:home", _("Home"), None),
     ("codes:my_code", _("My code"), None),
@@ -25,6 +26,9 @@ NAV = [
     ("followup:dashboard", _("Health follow-up"), Cap.VIEW_HEALTH),
     ("followup:visitors", _("Visitor codes"), Cap.DECIDE_VISITORS),
     ("accounts:security", _("Account security"), None),
+    ("privacy:my_data", _("My data"), None),
+    ("privacy:requests", _("Personal data requests"), Cap.EDIT_PEOPLE),
+    ("privacy:register", _("Processing register"), (Cap.VIEW_AUDIT, Cap.MANAGE_SETTINGS)),
 ]
 
 
@@ -33,7 +37,8 @@ def navigation(request):
         return {}
     items = []
     for name, label, capability in NAV:
-        if capability and not has_capability(request.user, capability):
+        needed = capability if isinstance(capability, tuple) else (capability,)
+        if capability and not any(has_capability(request.user, cap) for cap in needed):
             continue
         try:
             url = reverse(name)

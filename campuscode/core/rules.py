@@ -129,6 +129,7 @@ SECTIONS = [
     ("followup_", _("Exceptions and follow-up")),
     ("isolation_", _("Isolation and observation")),
     ("gate_", _("Gates")),
+    ("privacy_", _("Personal data protection")),
     ("", _("Regulation")),
 ]
 
@@ -431,6 +432,49 @@ SPECS: dict[str, SettingSpec] = {
             "",
             10,
             720,
+        ),
+        # privacy (issue 8): retention and the bulk-read alert (PIPL Art. 19, 51)
+        SettingSpec(
+            "privacy_retention_days",
+            180,
+            _("Keep health records for (days)"),
+            _(
+                "Check-ins, advance reports and make-ups, closed follow-up cases with their "
+                "photos and ended isolations older than this are deleted every night. Open "
+                "cases and current isolations are kept."
+            ),
+            30,
+            3650,
+        ),
+        SettingSpec(
+            "privacy_gate_retention_days",
+            180,
+            _("Keep the person on entry/exit records for (days)"),
+            _(
+                "Older entries and exits keep place, time and outcome for statistics, "
+                "without the person."
+            ),
+            30,
+            3650,
+        ),
+        SettingSpec(
+            "privacy_alert_people",
+            200,
+            _("Bulk-read alert: number of people"),
+            _(
+                "An account that reads or exports the data of this many people within the "
+                "time below raises an alert to the security admin."
+            ),
+            10,
+            100000,
+        ),
+        SettingSpec(
+            "privacy_alert_minutes",
+            10,
+            _("Bulk-read alert: time span (minutes)"),
+            "",
+            1,
+            1440,
         ),
     ]
 }

@@ -45,6 +45,10 @@ def notification_text(note: Notification) -> str:
             if state == Decision.APPROVED
             else _("The code application for %(name)s was rejected.")
         ) % {"name": data.get("name", "")}
+    elif note.kind == "bulk_read":  # privacy.alerts.NOTIFICATION_KIND, to the security admin
+        from campuscode.privacy.alerts import bulk_read_text
+
+        return bulk_read_text(data)
     else:
         return str(note.get_kind_display())
     if data.get("note"):
