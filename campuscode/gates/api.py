@@ -5,7 +5,7 @@ the gate is taken from the token, never from the request, so a token acts for it
 gate only, and nothing here lists or reads people.
 """
 
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Literal
 
 from django.utils import timezone
@@ -15,7 +15,8 @@ from ninja.decorators import decorate_view
 from ninja.security import HttpBearer
 from pydantic import field_validator
 
-from campuscode.gates import selectors, services
+from campuscode.core.net import client_ip
+from campuscode.gates import selectors, services, uploads
 from campuscode.gates.models import Gate, GateEvent, Notice, Reason
 
 NONCE_PATTERN = r"^[A-Za-z0-9._:-]{1,64}$"
@@ -71,9 +72,20 @@ class HeartbeatOut(Schema):
 
 class OfflineEventIn(Schema):
     nonce: str = Field(..., pattern=NONCE_PATTERN)
-    token: str = Field("", max_length=400)
+    token: str = Field(
+        "",
+        max_length=400,
+        description="The scanned code exactly as read. An allowed event without a genuine "
+        "code, valid at `at`, is stored as refused (`unverified`) and never counts.",
+    )
+    person_id: int | None = Field(
+        None,
+        ge=1,
+        le=2**63 - 1,
+        description="The person the gate took the code for; must be the code's own.",
+    )
     direction: Literal["in", "out"]
-    at: datetime
+    at: datetime = Field(description="When the gate decided, by its clock.")
     allowed: bool
     reason: ReasonCode
     notice: NoticeCode = ""
@@ -81,16 +93,15 @@ class OfflineEventIn(Schema):
 
     @field_validator("at")
     @classmethod
-    def at_is_plausible(cls, value: datetime) -> datetime:
+    def at_is_a_moment(cls, value: datetime) -> datetime:
+        # Whether the time is plausible is the server's check of each event
+        # (uploads.check_offline_event): one bad clock must not refuse a whole batch.
         if timezone.is_naive(value):
             value = timezone.make_aware(value)
-        now = timezone.now()
         try:
-            if not (now - timedelta(days=60) <= value <= now + timedelta(hours=1)):
-                raise ValueError("time must lie in the last 60 days")
+            return value.astimezone(UTC)
         except OverflowError:
             raise ValueError("time out of range") from None
-        return value
 
 
 class UploadIn(Schema):
@@ -100,6 +111,7 @@ class UploadIn(Schema):
 class UploadOut(Schema):
     stored: int
     duplicates: int
+    unverified: int = Field(description="Of the stored: events the server could not confirm.")
 
 
 class GateInfo(Schema):
@@ -114,20 +126,57 @@ class KeyOut(Schema):
     public_key: str
 
 
+class SnapshotRules(Schema):
+    opens_at: str | None = Field(description="HH:MM, school time; with closes_at: no entry outside")
+    closes_at: str | None
+    curfew_starts: str | None = Field(description="HH:MM: entries from then are flagged")
+    curfew_ends: str | None
+    red_policy: Literal["allow", "notice", "refuse"] = Field(
+        description="What to do with a code that carries red itself"
+    )
+    yellow_policy: Literal["allow", "notice", "refuse"]
+
+
 class SnapshotOut(Schema):
-    version: int
+    version: int = Field(description="2")
     generated_at: datetime
     generated_ts: int
-    max_age_seconds: int
-    degraded_allowed: bool
+    max_age_seconds: int = Field(description="After this the gate refuses everyone (`stale`)")
+    degraded_allowed: bool = Field(description="...or admits valid codes flagged, if true")
     code_lifetime_seconds: int
     time_zone: str
     gate: GateInfo
-    rules: dict
+    rules: SnapshotRules
     keys: list[KeyOut]
-    people: dict[str, list] = Field(
-        description="person id → [kind, unit path, state, colour, valid from, valid until, label]"
+    people: dict[str, tuple[Literal["", "yellow", "red"], date | None, date | None, str]] = Field(
+        description="Only the people this place admits: person id → [the colour to treat "
+        "them as at least ('' for none), valid from, valid until, masked name such as 张*伟]"
     )
+
+
+SNAPSHOT_DESCRIPTION = """What this gate needs to decide alone while the network is down, and nothing more.
+
+**What a gate holds**: the public keys that verify campus codes; its place's opening
+hours, curfew and colour policies; and one row for each person **this place admits**:
+the person's id, the colour the gate must treat them as at least (empty for almost
+everyone; `yellow` or `red` only where the place admits such a person with a notice to
+the staff), the first and last valid day if the person has any, and a masked name
+(`张*伟`) to show on the screen.
+
+**What it does not hold**: full names, numbers, classes or units, person kinds, standing,
+health colours, and nobody the place refuses whatever code they show (suspended, left,
+past their dates, not admitted at this place, refused for their health status). An
+offline gate refuses an unlisted code as `not_on_list`.
+
+**For how long**: the gate page (IndexedDB) and `campuscode gate` (its snapshot file)
+keep one snapshot and replace it at every pull, about once a minute while online; a
+gate drops an older snapshot format on start. A snapshot older than `max_age_seconds`
+(the school setting of the maximum snapshot age) makes the gate refuse everyone as
+`stale`, unless the school allows degraded mode.
+
+Every pull writes one audit entry (`gates.snapshot.pulled`: gate, place, number of
+people).
+"""
 
 
 class ErrorOut(Schema):
@@ -180,12 +229,15 @@ def heartbeat(request, payload: HeartbeatIn):
 @router.get(
     "/snapshot",
     response={200: SnapshotOut, 401: ErrorOut},
-    summary="What this gate needs to decide offline: keys, its place's rules, people facts",
+    summary="What this gate needs to decide offline: keys, its place's rules, who it admits",
+    description=SNAPSHOT_DESCRIPTION,
 )
-@decorate_view(gzip_page)  # ~70 bytes a person, fetched every minute by every gate
+@decorate_view(gzip_page)  # ~40 bytes a person, fetched every minute by every gate
 def snapshot(request):
     body = selectors.build_snapshot(gate=request.gate)
-    services.mark_synced(gate=request.gate)
+    services.record_snapshot_pull(
+        gate=request.gate, count=len(body["people"]), client_ip=client_ip(request)
+    )
     return body
 
 
@@ -193,8 +245,13 @@ def snapshot(request):
     "/events",
     response={200: UploadOut, 401: ErrorOut},
     summary="Upload events decided offline; each nonce is stored once",
+    description="The server re-checks every allowed event: the code's signature and key, "
+    "its validity at `at`, that `at` is plausible (at most 5 minutes ahead of the "
+    "server, at most 60 days old) and that the code is `person_id`'s. An event that fails "
+    "is stored refused with reason `unverified` and never counts as a passage. A refusal "
+    "is stored as the gate decided it.",
 )
 def upload(request, payload: UploadIn):
-    return services.upload_offline_events(
+    return uploads.upload_offline_events(
         gate=request.gate, events=[event.dict() for event in payload.events]
     )

@@ -12,6 +12,7 @@ from datetime import date, datetime, time
 from campuscode.gates.models import ColourPolicy, Direction, Notice, Place, Reason
 
 SEVERITY = {"green": 0, "yellow": 1, "red": 2}
+COLOURS = ("green", "yellow", "red")
 
 
 def parse_hhmm(value) -> time | None:
@@ -86,10 +87,19 @@ class PlaceRules:
             "yellow_policy": self.yellow_policy,
         }
 
+    def offline_dict(self) -> dict:
+        """What a gate needs besides its list: hours, curfew and colour policies. Who the
+        place admits (kinds, units, visitors) is the list itself (selectors.build_snapshot)."""
+        return {
+            key: value
+            for key, value in self.as_dict().items()
+            if key not in ("kind", "allowed_kinds", "allowed_unit_paths", "visitor_ids")
+        }
+
     @classmethod
     def from_dict(cls, data: dict) -> "PlaceRules":
         return cls(
-            kind=data["kind"],
+            kind=data.get("kind", ""),
             allowed_kinds=tuple(data.get("allowed_kinds") or ()),
             allowed_unit_paths=tuple(data.get("allowed_unit_paths") or ()),
             visitor_ids=frozenset(data.get("visitor_ids") or ()),
@@ -130,6 +140,37 @@ def worse_colour(a: str | None, b: str | None) -> str:
     return a if SEVERITY.get(a, 0) >= SEVERITY.get(b, 0) else b
 
 
+def colour_outcome(rules: PlaceRules, colour: str) -> tuple[str | None, str]:
+    """(refusal reason or None, notice) for a person of `colour` at this place."""
+    for name, policy, reason in (
+        ("red", rules.red_policy, Reason.RED_STATUS),
+        ("yellow", rules.yellow_policy, Reason.YELLOW_STATUS),
+    ):
+        if colour == name:
+            if policy == ColourPolicy.REFUSE:
+                return reason, Notice.NONE
+            if policy == ColourPolicy.NOTICE:
+                return None, Notice(name)
+    return None, Notice.NONE
+
+
+def colour_floor(rules: PlaceRules, status_colour: str) -> str | None:
+    """What an offline gate must know of a person's health status: the least severe
+    colour that, taken with whatever colour a code carries, decides exactly as the
+    status does here; None when the place refuses them whatever code they show.
+
+    With the usual policies (red refused, yellow noticed) that is "" for green, "yellow"
+    for yellow (the notice the gate shows) and None for red; a colour the place allows
+    without a notice is not sent at all."""
+    outcomes = [colour_outcome(rules, worse_colour(code, status_colour)) for code in COLOURS]
+    if all(refusal for refusal, _notice in outcomes):
+        return None
+    for floor in COLOURS:
+        if [colour_outcome(rules, worse_colour(code, floor)) for code in COLOURS] == outcomes:
+            return "" if floor == "green" else floor
+    return status_colour  # pragma: no cover (the status itself always qualifies)
+
+
 def evaluate(
     *, rules: PlaceRules, person: PersonFacts, direction: str, local: datetime
 ) -> Decision:
@@ -166,16 +207,9 @@ def evaluate(
         hours = (rules.opens_at, rules.closes_at)
         if all(hours) and not in_window(local.time(), *hours):
             return Decision(False, Reason.OUTSIDE_HOURS)
-    notice = Notice.NONE
-    for colour, policy, reason in (
-        ("red", rules.red_policy, Reason.RED_STATUS),
-        ("yellow", rules.yellow_policy, Reason.YELLOW_STATUS),
-    ):
-        if person.colour == colour:
-            if policy == ColourPolicy.REFUSE:
-                return Decision(False, reason)
-            if policy == ColourPolicy.NOTICE:
-                notice = Notice(colour)
+    refusal, notice = colour_outcome(rules, person.colour)
+    if refusal:
+        return Decision(False, refusal)
     if (
         entering
         and not notice

@@ -9,6 +9,7 @@ import hashlib
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from campuscode.people.models import OrgUnit, Person, ScopedQuerySet
 
@@ -31,6 +32,26 @@ class Reason(models.TextChoices):
     YELLOW_STATUS = "yellow_status", _("Yellow code")
     DUPLICATE = "duplicate", _("Code already used here")
     STALE = "stale", _("Gate data too old (offline too long)")
+    # Offline only: the gate's list holds just the people this place admits.
+    NOT_ON_LIST = "not_on_list", _("Not on this gate's offline list")
+    # Uploaded by an offline gate as allowed, but the server could not confirm it
+    # (GateEvent.unverified says why): it never counts as a passage.
+    UNVERIFIED = "unverified", _("Offline record could not be verified")
+
+
+class Unverified(models.TextChoices):
+    """Why the server could not confirm an event an offline gate uploaded (R2.2)."""
+
+    NONE = "", pgettext_lazy("offline record", "Verified")
+    NO_TOKEN = "no_token", _("No code uploaded with the record")
+    BAD_TOKEN = "bad_token", _("Code not genuine (malformed, forged or unknown key)")
+    KEY_RETIRED = "key_retired", _("Code signed by a key retired before that time")
+    BEFORE_ISSUE = "before_issue", _("Claimed time lies before the code was issued")
+    EXPIRED_THEN = "expired_then", _("Code had expired at the claimed time")
+    FUTURE = "future", _("Claimed time lies in the future")
+    TOO_OLD = "too_old", _("Claimed time lies before the upload window")
+    OTHER_PERSON = "other_person", _("Code belongs to another person")
+    UNKNOWN_PERSON = "unknown_person", _("Person not in the registry")
 
 
 class Notice(models.TextChoices):
@@ -190,6 +211,18 @@ class GateEvent(models.Model):
     # The device's idempotency key: a retry with the same nonce is the same event.
     nonce = models.CharField(max_length=64)
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.ONLINE)
+    # Set only on an uploaded event the server could not confirm; it is then stored as
+    # refused (`unverified`), with what the device claimed kept in `claim`. The column
+    # has a database default: the online scan's hand-written INSERT leaves it out.
+    unverified = models.CharField(
+        _("unverified because"),
+        max_length=16,
+        choices=Unverified.choices,
+        blank=True,
+        default=Unverified.NONE,
+        db_default=Unverified.NONE,
+    )
+    claim = models.JSONField(_("claimed by the device"), null=True, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
 
     objects = GateEventQuerySet.as_manager()

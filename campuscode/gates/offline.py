@@ -3,6 +3,8 @@
 Used by the `campuscode gate` command; the gate page does the same in JavaScript
 (static/gates/kiosk.js). The signature is checked (codes.tokens.check_signature)
 before anything in the token is read; the place's rules are the server's (decide.py).
+The snapshot lists only the people the place admits (selectors.build_snapshot), so for
+them the answer is the server's; anyone else is refused as `not_on_list`.
 """
 
 import base64
@@ -18,6 +20,12 @@ from campuscode.codes.tokens import Reason as CodeReason
 from campuscode.codes.tokens import check_age, check_signature
 from campuscode.gates.decide import Decision, PersonFacts, PlaceRules, evaluate, worse_colour
 from campuscode.gates.models import Notice, Reason
+
+SNAPSHOT_VERSION = 2
+
+
+class OldSnapshot(ValueError):
+    """A snapshot in a format this verifier does not read (an older server's)."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,8 @@ def _date(value: str | None) -> date | None:
 
 class OfflineVerifier:
     def __init__(self, snapshot: dict):
+        if snapshot.get("version") != SNAPSHOT_VERSION:
+            raise OldSnapshot(f"snapshot version {snapshot.get('version')!r}")
         self.snapshot = snapshot
         self.public_keys = {
             key["kid"]: Ed25519PublicKey.from_public_bytes(
@@ -44,6 +54,7 @@ class OfflineVerifier:
             )
             for key in snapshot["keys"]
         }
+        # Hours, curfew and colour policies; who may enter at all is the list itself.
         self.rules = PlaceRules.from_dict(snapshot["rules"])
         self.zone = ZoneInfo(snapshot["time_zone"])
         self.generated_ts = snapshot["generated_ts"]
@@ -54,7 +65,6 @@ class OfflineVerifier:
         # Fingerprints of codes already let through here, per direction: the offline
         # twin of the server's duplicate check.
         self.used: set[tuple[str, str]] = set()
-        self._facts: dict[tuple[int, str], tuple[PersonFacts, str]] = {}
         self._decisions: dict[tuple[int, str, str], tuple[int, Decision]] = {}
 
     def age(self, now: float | None = None) -> float:
@@ -63,34 +73,7 @@ class OfflineVerifier:
     def is_stale(self, now: float | None = None) -> bool:
         return self.age(now) > self.max_age
 
-    def facts(self, person_id: int, token_colour: str) -> tuple[PersonFacts, str]:
-        # Built once per person and colour: the snapshot does not change under a verifier.
-        key = (person_id, token_colour)
-        if (cached := self._facts.get(key)) is None:
-            cached = self._facts[key] = self._build_facts(person_id, token_colour)
-        return cached
-
-    def _build_facts(self, person_id: int, token_colour: str) -> tuple[PersonFacts, str]:
-        row = self.people.get(str(person_id))
-        if row is None:
-            # Registered after the snapshot: the signature vouches for the code, the
-            # place's restrictions (if any) cannot be proven and refuse.
-            return PersonFacts(person_id, known=False, colour=token_colour), ""
-        kind, unit_path, state, colour, valid_from, valid_until, label = row
-        return (
-            PersonFacts(
-                person_id,
-                kind=kind,
-                unit_path=unit_path,
-                state=state,
-                colour=worse_colour(token_colour, colour),
-                valid_from=_date(valid_from),
-                valid_until=_date(valid_until),
-            ),
-            label,
-        )
-
-    def _evaluate(self, facts: PersonFacts, key: tuple, direction: str, now: float) -> Decision:
+    def _evaluate(self, row: list, key: tuple, direction: str, now: float) -> Decision:
         # The rules are whole minutes (HH:MM) and days, so within one minute the same
         # person, colour and direction get the same answer: it is kept for that minute
         # (the signature and the duplicate check still run for every scan).
@@ -100,7 +83,17 @@ class OfflineVerifier:
         if cached is not None and cached[0] == minute:
             return cached[1]
         local = datetime.fromtimestamp(minute * 60, self.zone)
-        decision = evaluate(rules=self.rules, person=facts, direction=direction, local=local)
+        person_id, token_colour = key
+        floor, valid_from, valid_until, _label = row
+        valid_from, valid_until = _date(valid_from), _date(valid_until)
+        today = local.date()
+        # The server refuses anyone outside their valid dates (a visitor's pass, a
+        # temporary worker's contract) before the place's rules: so does the gate.
+        if (valid_from and today < valid_from) or (valid_until and today > valid_until):
+            decision = Decision(False, Reason.VISITOR_INVALID)
+        else:
+            facts = PersonFacts(person_id, colour=worse_colour(token_colour, floor))
+            decision = evaluate(rules=self.rules, person=facts, direction=direction, local=local)
         self._decisions[cache_key] = (minute, decision)
         return decision
 
@@ -113,12 +106,17 @@ class OfflineVerifier:
         person_id = claims.person_id
         if check_age(claims, lifetime=self.lifetime, now=now) != CodeReason.OK:
             return OfflineDecision(False, Reason.EXPIRED, person_id=person_id)
-        key = (person_id, claims.colour)
-        facts, label = self.facts(*key)
+        row = self.people.get(str(person_id))
+        label = row[3] if row else ""
         stale = now - self.generated_ts > self.max_age
         if stale and not self.degraded_allowed:
-            return OfflineDecision(False, Reason.STALE, "", person_id, label, facts.colour)
-        decision = self._evaluate(facts, key, direction, now)
+            return OfflineDecision(False, Reason.STALE, "", person_id, label, claims.colour)
+        if row is None:
+            # Not admitted here, refused whatever code they show, or registered after
+            # this list was made: the gate cannot tell which, and refuses.
+            return OfflineDecision(False, Reason.NOT_ON_LIST, "", person_id, "", claims.colour)
+        colour = worse_colour(claims.colour, row[0])
+        decision = self._evaluate(row, (person_id, claims.colour), direction, now)
         fingerprint = hashlib.sha256(token.encode()).hexdigest()[:16]
         if decision.allowed:
             if (fingerprint, direction) in self.used:
@@ -133,6 +131,6 @@ class OfflineVerifier:
             decision.notice,
             person_id,
             label,
-            facts.colour,
+            colour,
             fingerprint,
         )

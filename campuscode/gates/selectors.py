@@ -1,7 +1,7 @@
 """Reads of the gate side, always through the reader's scope (R6.6)."""
 
 import base64
-from datetime import datetime
+from datetime import date, datetime
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
@@ -9,14 +9,15 @@ from django.utils import timezone
 
 from campuscode.codes import keys as keystore
 from campuscode.codes.status import current_status, maybe_not_green
-from campuscode.codes.tokens import Colour
 from campuscode.core.rules import get_setting
+from campuscode.gates.decide import colour_floor
 from campuscode.gates.models import Gate, GateAlert, GateEvent, Place
-from campuscode.gates.services import display_label, rules_for
+from campuscode.gates.services import rules_for
 from campuscode.people.access import Cap, scope_q
-from campuscode.people.models import Person
+from campuscode.people.models import Person, mask_name
 
-SNAPSHOT_VERSION = 1
+# 2: the list of admitted people with their decisions' inputs (1 held the whole school).
+SNAPSHOT_VERSION = 2
 
 
 def places_for(user, capability: str = Cap.VIEW_GATES) -> QuerySet[Place]:
@@ -108,32 +109,56 @@ def public_keys() -> list[dict]:
     ]
 
 
-def build_snapshot(*, gate: Gate, now: datetime | None = None) -> dict:
-    """Everything an offline gate needs to decide alone, and nothing more.
+def admitted_people(place: Place, *, today: date) -> QuerySet[Person]:
+    """The people `place` may let in (decide.evaluate's standing, validity and admission
+    checks as one query): active, not past their last valid day, and either a visitor
+    approved for this place or, for everyone else, of an admitted kind and unit."""
+    rules = rules_for(place)
+    others = ~Q(kind=Person.Kind.VISITOR)
+    if rules.allowed_kinds:
+        others &= Q(kind__in=rules.allowed_kinds)
+    if rules.allowed_unit_paths:
+        units = Q()
+        for path in rules.allowed_unit_paths:
+            units |= Q(org_unit__path__startswith=path)
+        others &= units
+    visitors = Q(kind=Person.Kind.VISITOR, pk__in=rules.visitor_ids)
+    return (
+        Person.objects.filter(school_id=place.campus.school_id, state=Person.State.ACTIVE)
+        .exclude(valid_until__lt=today)
+        .filter(others | visitors)
+    )
 
-    People appear as compact rows with a masked label: kind, unit path, standing,
-    current colour and validity dates, which is what the place's rules read. The
-    device never receives full names, numbers, phones or health details.
+
+def build_snapshot(*, gate: Gate, now: datetime | None = None) -> dict:
+    """What an offline gate holds (R2.2, PIPL Art. 6: no more than its place needs).
+
+    One row per person this place admits: the colour the gate must treat them as at
+    least (decide.colour_floor: "" for nearly everyone, "yellow" where the place admits
+    a yellow code with a notice), their validity dates if they have any, and a masked
+    name to show on the screen. Nobody the place refuses whatever code they show is
+    listed (suspended, left, past their dates, not admitted here, refused by colour): an
+    offline gate refuses an unlisted code as `not_on_list`. No full names, numbers,
+    classes, kinds, states or health colours leave the server.
     """
     now = now or timezone.now()
     place = gate.place
     rules = rules_for(place)
-    school_id = place.campus.school_id
+    today = timezone.localdate(now)
     people = {}
     # Only people a status provider could call yellow or red are asked (one pass per
     # provider, not three queries per person); everyone else is green.
-    candidates = maybe_not_green(school_id)
-    for person in Person.objects.filter(school_id=school_id).select_related("org_unit"):
+    candidates = maybe_not_green(place.campus.school_id)
+    for person in admitted_people(place, today=today).order_by("pk"):
         asked = candidates is None or person.pk in candidates
-        colour = current_status(person).colour if asked else Colour.GREEN
+        floor = colour_floor(rules, current_status(person).colour) if asked else ""
+        if floor is None:
+            continue
         people[str(person.pk)] = [
-            person.kind,
-            person.org_unit.path,
-            person.state,
-            str(colour),
+            floor,
             person.valid_from.isoformat() if person.valid_from else None,
             person.valid_until.isoformat() if person.valid_until else None,
-            display_label(person),
+            mask_name(person.name),
         ]
     return {
         "version": SNAPSHOT_VERSION,
@@ -149,7 +174,7 @@ def build_snapshot(*, gate: Gate, now: datetime | None = None) -> dict:
             "place": place.name,
             "campus": place.campus.name,
         },
-        "rules": rules.as_dict(),
+        "rules": rules.offline_dict(),
         "keys": public_keys(),
         "people": people,
     }

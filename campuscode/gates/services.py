@@ -344,7 +344,7 @@ def _insert_scan(event: GateEvent, code_issued_at: int | None) -> None:
     since = event.at if code_issued_at is None else datetime.fromtimestamp(code_issued_at, UTC)
     since -= CLOCK_SLACK
     if not connection.features.can_return_columns_from_insert:  # pragma: no cover
-        _insert_scan_orm(event, since)
+        insert_scan_orm(event, since)
         return
     event.received_at = timezone.now()
     ops = connection.ops
@@ -398,7 +398,9 @@ def _insert_scan_sql(vendor: str) -> str:
     )
 
 
-def _insert_scan_orm(event: GateEvent, since: datetime) -> None:
+def insert_scan_orm(event: GateEvent, since: datetime) -> None:
+    """`_insert_scan` in two ORM statements: for databases without RETURNING, and for
+    uploads (uploads.py), where a few queries more per event cost nothing."""
     if event.allowed and (
         GateEvent.objects.filter(
             person_id=event.person_id,
@@ -413,50 +415,17 @@ def _insert_scan_orm(event: GateEvent, since: datetime) -> None:
     event.save()
 
 
-def upload_offline_events(*, gate: Gate, events: list[dict]) -> dict:
-    """Store the events an offline gate decided, once each (by nonce), as it decided them.
-
-    The token is checked against the public keys again only to learn whose code it was;
-    the gate's decision stands, since the person did or did not pass at that moment.
-    """
-    ring = keystore.load_keyring()
-    public = ring.public_keys
-    stored = duplicates = 0
-    nonces = [e["nonce"] for e in events]
-    known = set(
-        GateEvent.objects.filter(gate=gate, nonce__in=nonces).values_list("nonce", flat=True)
+def record_snapshot_pull(
+    *, gate: Gate, count: int, client_ip: str | None = None, now: datetime | None = None
+) -> None:
+    """A gate fetched its snapshot: the time is shown on the device list, and the pull is
+    audited (personal data left the server), one row per pull."""
+    Gate.objects.filter(pk=gate.pk).update(last_sync_at=now or timezone.now())
+    log_action(
+        action="gates.snapshot.pulled",
+        client_ip=client_ip,
+        data={"gate": gate.pk, "place": gate.place_id, "count": count},
     )
-    for item in events:
-        if item["nonce"] in known:
-            duplicates += 1
-            continue
-        person = None
-        token = item.get("token") or ""
-        _reason, claims = check_signature(token, public)
-        if claims is not None:
-            person = Person.objects.filter(pk=claims.person_id).first()
-        try:
-            with transaction.atomic():
-                GateEvent.objects.create(
-                    gate=gate,
-                    place_id=gate.place_id,
-                    direction=item["direction"],
-                    person=person,
-                    at=item["at"],
-                    allowed=item["allowed"],
-                    reason=item["reason"],
-                    notice=item.get("notice") or "",
-                    colour=item.get("colour") or "",
-                    token_fp=token_fingerprint(token) if claims else "",
-                    nonce=item["nonce"],
-                    source=GateEvent.Source.OFFLINE,
-                )
-        except IntegrityError:
-            duplicates += 1
-            continue
-        known.add(item["nonce"])
-        stored += 1
-    return {"stored": stored, "duplicates": duplicates}
 
 
 # --- heartbeats and alerts ---------------------------------------------------------------
@@ -519,7 +488,3 @@ def resolve_alert(*, alert: GateAlert, user, request=None) -> None:
     log_action(
         action="gates.alert.resolved", request=request, data={"alert": alert.pk, "kind": alert.kind}
     )
-
-
-def mark_synced(*, gate: Gate, now: datetime | None = None) -> None:
-    Gate.objects.filter(pk=gate.pk).update(last_sync_at=now or timezone.now())

@@ -1,9 +1,11 @@
 /* Campus Code gate page: a keyboard-wedge scanner types a code and Enter; the page asks
  * the device API and, when the network is down, decides from the gate's snapshot with
  * WebCrypto Ed25519 and the same rules as campuscode/gates/decide.py (same order).
- * The snapshot and the events decided offline are kept in IndexedDB (a snapshot lists
- * every person of the school: megabytes, beyond what localStorage holds or writes
- * without blocking the page); queued events are uploaded once, by nonce. */
+ * The snapshot lists only the people this gate's place admits (selectors.build_snapshot):
+ * for them the answer is the server's, anyone else is refused as "not_on_list". It and
+ * the events decided offline are kept in IndexedDB (a large school's list is megabytes,
+ * beyond what localStorage holds or writes without blocking the page); queued events
+ * go up once each, by nonce, with the code read, which the server verifies again. */
 (function () {
   "use strict";
   var root = document.getElementById("gate");
@@ -19,6 +21,9 @@
   // Where pages before the IndexedDB store kept their data: moved once, then removed.
   var OLD = { snapshot: "cc.gate.snapshot", synced: "cc.gate.synced", queue: "cc.gate.queue" };
   var DB_NAME = "cc-gate", DB_VERSION = 1;
+  // The snapshot format this page reads; an older one (the whole school with health
+  // colours) is dropped from the device, not kept until the next sync replaces it.
+  var SNAPSHOT_VERSION = 2;
   var ONLINE_TIMEOUT_MS = 2500;
   var SYNC_EVERY_MS = 60000;
   var UPLOAD_BATCH = 500;
@@ -136,7 +141,7 @@
     if (!oldSnapshot && !oldQueue.length) return Promise.resolve(forgetOld());
     return transact(["state", "queue"], "readwrite", function (tx) {
       var state = tx.objectStore("state"), queued = tx.objectStore("queue");
-      if (oldSnapshot && oldSnapshot.people) {
+      if (oldSnapshot && oldSnapshot.people && oldSnapshot.version === SNAPSHOT_VERSION) {
         state.get("snapshot").onsuccess = function (e) {
           var have = e.target.result;
           if (!have || have.data.generated_ts < oldSnapshot.generated_ts)
@@ -177,8 +182,14 @@
 
   // --- the snapshot ----------------------------------------------------------------------
   async function loadSnapshot(data) {
-    snapshot = data;
     publicKeys = {};
+    if (data && data.version !== SNAPSHOT_VERSION) {
+      data = null;
+      syncedAt = 0;
+      if (db) persist("snapshot", transact(["state"], "readwrite", function (tx) { tx.objectStore("state").delete("snapshot"); }));
+      try { localStorage.removeItem(OLD.snapshot); } catch (e) { /* none */ }
+    }
+    snapshot = data;
     if (!data) return;
     $("gate-name").textContent = data.gate.name;
     $("gate-place").textContent = data.gate.campus + " · " + data.gate.place;
@@ -212,25 +223,15 @@
     return { date: parts.year + "-" + parts.month + "-" + parts.day, minutes: (+parts.hour % 24) * 60 + (+parts.minute) };
   }
 
+  // Who may enter at all is the list itself; a listed person's dates, the hours, the
+  // colour policy and the curfew, in decide.py's order (offline.py does the same).
   function evaluate(rules, p, dir, local) {
-    if (p.state === "suspended") return { allowed: false, reason: "suspended" };
-    if (p.state === "left") return { allowed: false, reason: "left" };
-    var outside = (p.valid_from && local.date < p.valid_from) || (p.valid_until && local.date > p.valid_until);
-    if (p.kind === "visitor" && outside) return { allowed: false, reason: "visitor_invalid" };
+    if ((p.valid_from && local.date < p.valid_from) || (p.valid_until && local.date > p.valid_until))
+      return { allowed: false, reason: "visitor_invalid" };
     var entering = dir === "in";
-    if (entering) {
-      var restricted = rules.allowed_kinds.length || rules.allowed_unit_paths.length;
-      if (p.kind === "visitor") {
-        if (rules.visitor_ids.indexOf(p.id) < 0) return { allowed: false, reason: "not_allowed" };
-      } else if (restricted) {
-        if (!p.known) return { allowed: false, reason: "not_allowed" };
-        if (rules.allowed_kinds.length && rules.allowed_kinds.indexOf(p.kind) < 0) return { allowed: false, reason: "not_allowed" };
-        if (rules.allowed_unit_paths.length && !rules.allowed_unit_paths.some(function (u) { return p.unit_path.indexOf(u) === 0; }))
-          return { allowed: false, reason: "not_allowed" };
-      }
-      if (rules.opens_at && rules.closes_at && !inWindow(local.minutes, minutes(rules.opens_at), minutes(rules.closes_at)))
-        return { allowed: false, reason: "outside_hours" };
-    }
+    if (entering && rules.opens_at && rules.closes_at &&
+        !inWindow(local.minutes, minutes(rules.opens_at), minutes(rules.closes_at)))
+      return { allowed: false, reason: "outside_hours" };
     var notice = "";
     var policies = [["red", rules.red_policy, "red_status"], ["yellow", rules.yellow_policy, "yellow_status"]];
     for (var i = 0; i < policies.length; i++) {
@@ -271,13 +272,13 @@
     if (version !== 1 || colourCode > 2) return refuse("malformed");
     var nowSec = nowMs / 1000;
     if (issued > nowSec + 30 || nowSec - issued > snapshot.code_lifetime_seconds) return refuse("expired", { person_id: personId });
+    // A row: [the colour to treat the person as at least, valid from, valid until, masked name].
     var row = snapshot.people[String(personId)];
-    var facts = row ? { id: personId, known: true, kind: row[0], unit_path: row[1], state: row[2],
-                        colour: worse(colours[colourCode], row[3]), valid_from: row[4], valid_until: row[5] }
-                    : { id: personId, known: false, kind: "", unit_path: "", state: "active", colour: colours[colourCode] };
-    var common = { person_id: personId, label: row ? row[6] : "", colour: facts.colour };
+    var common = { person_id: personId, label: row ? row[3] : "", colour: worse(colours[colourCode], row ? row[0] : "") };
     var stale = isStale(nowSec);
     if (stale && !snapshot.degraded_allowed) return refuse("stale", common);
+    if (!row) return refuse("not_on_list", common);
+    var facts = { colour: common.colour, valid_from: row[1], valid_until: row[2] };
     var decision = evaluate(snapshot.rules, facts, dir, localParts(nowMs, snapshot.time_zone));
     var fp = await sha256hex16(code);
     if (decision.allowed) {
@@ -391,7 +392,10 @@
     }
     var result = await decideOffline(code, direction, at.getTime());
     show(result, true);
-    var item = { nonce: id, token: code.length <= 400 ? code : "", direction: direction, at: at.toISOString(),
+    // The code read goes up with the event: the server verifies it again before an
+    // allowed passage counts.
+    var item = { nonce: id, token: code.length <= 400 ? code : "", person_id: result.person_id || null,
+                 direction: direction, at: at.toISOString(),
                  allowed: result.allowed, reason: result.reason, notice: result.notice || "", colour: result.colour || "" };
     pending.push(item);
     showQueued();

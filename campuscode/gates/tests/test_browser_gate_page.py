@@ -61,6 +61,9 @@ def test_it_answers_a_wedge_scanner_online_and_offline_then_syncs(
     page.wait_for_function("document.getElementById('queued').textContent === '0'")
     assert GateEvent.objects.filter(source="offline").count() == 2
     assert GateEvent.objects.count() == 3
+    # The page sent each code with its event: the server confirmed the offline passage.
+    passed = GateEvent.objects.get(source="offline", allowed=True)
+    assert (passed.person, passed.unverified) == (other_student, "")
 
 
 def test_a_page_without_a_device_token_says_so(phone_page):

@@ -9,10 +9,9 @@ import pytest
 from django.utils import timezone
 
 from campuscode.gates.models import GateEvent
-from campuscode.gates.services import display_label
 from campuscode.gates.tests.conftest import code_for
 from campuscode.gates.tests.test_browser_gate_page import scan, settled
-from campuscode.people.models import Person
+from campuscode.people.models import Person, mask_name
 from conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -82,7 +81,8 @@ def test_it_keeps_a_whole_school_in_indexeddb_and_decides_from_it_after_an_offli
 
     page.goto(f"/gates/kiosk/#token={device_token}")
     page.wait_for_selector("#gate[data-synced=true]")
-    assert page.evaluate(SAVED_PEOPLE) == {"people": MANY, "queued": 0}
+    # Everyone this gate admits; the suspended student is not on its list.
+    assert page.evaluate(SAVED_PEOPLE) == {"people": MANY - 1, "queued": 0}
     # Only the token and the direction are left in localStorage: a few dozen bytes.
     assert page.evaluate("Object.keys(localStorage).sort()") == [
         "cc.gate.direction",
@@ -98,23 +98,25 @@ def test_it_keeps_a_whole_school_in_indexeddb_and_decides_from_it_after_an_offli
 
     scan(page, code_for(last))
     page.wait_for_selector("#gate[data-state=allow][data-source=offline]")
-    assert display_label(last) in page.inner_text("#answer")
+    assert mask_name(last.name) in page.inner_text("#answer")
     settled(page)
     screenshot(page, "gates-kiosk-20000-offline-allow")
 
     scan(page, code_for(suspended))
     page.wait_for_selector("#gate[data-state=refuse][data-source=offline]")
-    assert page.get_attribute("#gate", "data-reason") == "suspended"
+    assert page.get_attribute("#gate", "data-reason") == "not_on_list"
     assert page.inner_text("#queued") == "2"
-    assert page.evaluate(SAVED_PEOPLE) == {"people": MANY, "queued": 2}
+    assert page.evaluate(SAVED_PEOPLE) == {"people": MANY - 1, "queued": 2}
     assert GateEvent.objects.count() == 0
 
     page.context.set_offline(False)
     page.wait_for_function("document.getElementById('queued').textContent === '0'")
     stored = GateEvent.objects.filter(source="offline")
     assert sorted(stored.values_list("person_id", "allowed", "reason")) == sorted(
-        [(last.pk, True, "ok"), (suspended.pk, False, "suspended")]
+        [(last.pk, True, "ok"), (suspended.pk, False, "not_on_list")]
     )
+    # The page sent the code it read: the server confirmed the passage.
+    assert not stored.exclude(unverified="").exists()
     assert page.evaluate(SAVED_PEOPLE)["queued"] == 0
 
 
@@ -160,7 +162,7 @@ def test_an_older_pages_localstorage_snapshot_and_queue_move_to_indexeddb(
 
     scan(page, code_for(student))
     page.wait_for_selector("#gate[data-state=allow][data-source=offline]")
-    assert "张*伟 · 计科2501班" in page.inner_text("#answer")
+    assert "张*伟" in page.inner_text("#answer") and "计科" not in page.inner_text("#answer")
     assert page.inner_text("#queued") == "2"
 
     page.unroute("**/api/v1/gates/**")
@@ -169,6 +171,35 @@ def test_an_older_pages_localstorage_snapshot_and_queue_move_to_indexeddb(
     page.wait_for_function("document.getElementById('queued').textContent === '0'")
     assert GateEvent.objects.filter(nonce="old-page-1", person=other_student).exists()
     assert GateEvent.objects.filter(source="offline").count() == 2
+
+
+def test_an_older_pages_snapshot_of_the_whole_school_is_dropped_not_used(
+    desktop_page, device_token, student
+):
+    page = desktop_page
+    # What a page before the gate list kept: every person with class, standing and colour.
+    whole_school = {
+        "version": 1,
+        "generated_ts": 2_000_000_000,
+        "keys": [],
+        "people": {str(student.pk): ["student", "/1/", "active", "green", None, None, "张*伟"]},
+    }
+    page.goto("/gates/kiosk/sw.js")
+    page.evaluate(
+        """([token, snapshot]) => {
+          localStorage.setItem("cc.gate.token", token);
+          localStorage.setItem("cc.gate.snapshot", snapshot);
+        }""",
+        [device_token, json.dumps(whole_school)],
+    )
+    page.route("**/api/v1/gates/**", lambda route: route.abort("internetdisconnected"))
+    page.goto("/gates/kiosk/")
+    page.wait_for_selector("#gate[data-ready=true]")
+    assert page.evaluate("localStorage.getItem('cc.gate.snapshot')") is None
+    assert page.evaluate(SAVED_PEOPLE) == {"people": 0, "queued": 0}
+    scan(page, code_for(student))
+    page.wait_for_selector("#gate[data-state=refuse][data-source=offline]")
+    assert page.get_attribute("#gate", "data-reason") == "stale"
 
 
 def test_a_full_disk_is_said_on_screen_and_the_gate_still_decides_from_memory(
@@ -188,7 +219,7 @@ def test_a_full_disk_is_said_on_screen_and_the_gate_still_decides_from_memory(
     page.context.set_offline(True)
     scan(page, code_for(people[-1]))
     page.wait_for_selector("#gate[data-state=allow][data-source=offline]")
-    assert display_label(people[-1]) in page.inner_text("#answer")
+    assert mask_name(people[-1].name) in page.inner_text("#answer")
     settled(page)
     screenshot(page, "gates-kiosk-storage-full")
 

@@ -49,6 +49,10 @@ def files(tmp_path):
     return {"snapshot_file": str(tmp_path / "snap.json"), "queue_file": str(tmp_path / "q.jsonl")}
 
 
+def queued_events(files) -> list[dict]:
+    return [json.loads(line) for line in Path(files["queue_file"]).read_text().splitlines()]
+
+
 def gate_cmd(monkeypatch, action, lines=(), **options):
     monkeypatch.setattr("sys.stdin", io.StringIO("".join(f"{line}\n" for line in lines)))
     out, err = io.StringIO(), io.StringIO()
@@ -80,13 +84,16 @@ def test_it_works_through_an_outage_and_uploads_once(
         [code_for(other_student), code_for(student, Colour.RED), code_for(suspended), bad],
         **options,
     )
+    # The gate's list holds only people this gate admits, by masked name: a suspended
+    # student is not on it at all.
     assert offline == [
-        "ALLOW ok 李* · 英语2501班 (offline)",
-        "REFUSE red_status 张*伟 · 计科2501班 (offline)",
-        "REFUSE suspended 停*生 · 计科2501班 (offline)",
+        "ALLOW ok 李* (offline)",
+        "REFUSE red_status 张*伟 (offline)",
+        "REFUSE not_on_list (offline)",
         "REFUSE bad_signature (offline)",
     ]
-    queued = [json.loads(line) for line in Path(files["queue_file"]).read_text().splitlines()]
+    assert all(event["token"] for event in queued_events(files))
+    queued = queued_events(files)
     assert len(queued) == 4 and GateEvent.objects.count() == 1
 
     # Back on the same address: the queue goes up once, by nonce.
@@ -96,12 +103,27 @@ def test_it_works_through_an_outage_and_uploads_once(
         assert GateEvent.objects.filter(source="offline").count() == 4
         assert Path(files["queue_file"]).read_text() == ""
         again = GateClient(server.url, device_token).upload(queued)
-        assert again == {"stored": 0, "duplicates": 4}
+        assert again == {"stored": 0, "duplicates": 4, "unverified": 0}
     finally:
         server.stop()
     reasons = sorted(GateEvent.objects.filter(source="offline").values_list("reason", flat=True))
-    assert reasons == ["bad_signature", "ok", "red_status", "suspended"]
-    assert GateEvent.objects.get(source="offline", reason="ok").person == other_student
+    assert reasons == ["bad_signature", "not_on_list", "ok", "red_status"]
+    allowed = GateEvent.objects.get(source="offline", reason="ok")
+    assert (allowed.person, allowed.allowed, allowed.unverified) == (other_student, True, "")
+    assert not GateEvent.objects.exclude(unverified="").exists()
+
+
+def test_an_older_snapshot_with_the_whole_school_is_removed_not_used(
+    monkeypatch, files, device_token, student
+):
+    old = {"version": 1, "people": {str(student.pk): ["student", "/1/", "active", "green"]}}
+    Path(files["snapshot_file"]).write_text(json.dumps(old))
+    options = {"token": device_token, **files}
+    assert gate_cmd(monkeypatch, "status", **options) == ["no snapshot"]
+    assert not Path(files["snapshot_file"]).exists()
+    assert gate_cmd(monkeypatch, "run", [code_for(student)], offline=True, **options) == [
+        "REFUSE stale (offline)"
+    ]
 
 
 def test_it_refuses_as_stale_after_the_maximum_age(
@@ -116,11 +138,11 @@ def test_it_refuses_as_stale_after_the_maximum_age(
         server.stop()
     time_machine.shift(239 * 60)
     assert gate_cmd(monkeypatch, "run", [code_for(student)], **options) == [
-        "ALLOW ok 张*伟 · 计科2501班 (offline)"
+        "ALLOW ok 张*伟 (offline)"
     ]
     time_machine.shift(2 * 60)  # past the 240-minute default
     assert gate_cmd(monkeypatch, "run", [code_for(student)], **options) == [
-        "REFUSE stale 张*伟 · 计科2501班 (offline)"
+        "REFUSE stale 张*伟 (offline)"
     ]
     status = gate_cmd(monkeypatch, "status", **options)
     assert "STALE" in status[0] and "degraded mode not allowed" in status[0]
@@ -141,7 +163,7 @@ def test_a_school_that_allows_degraded_mode_admits_valid_codes_flagged(
         server.stop()
     time_machine.shift(5 * 3600)
     assert gate_cmd(monkeypatch, "run", [code_for(student)], **options) == [
-        "ALLOW ok [degraded] 张*伟 · 计科2501班 (offline)"
+        "ALLOW ok [degraded] 张*伟 (offline)"
     ]
 
 

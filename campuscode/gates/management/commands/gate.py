@@ -20,7 +20,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from campuscode.gates.client import GateClient, Offline, Refused
-from campuscode.gates.offline import OfflineVerifier
+from campuscode.gates.offline import OfflineVerifier, OldSnapshot
 
 
 def _write_json(path: Path, data) -> None:
@@ -67,8 +67,15 @@ class Command(BaseCommand):
 
     # --- snapshot and queue ------------------------------------------------------------
     def load_snapshot(self) -> None:
-        if self.snapshot_path.exists():
+        if not self.snapshot_path.exists():
+            return
+        try:
             self.verifier = OfflineVerifier(json.loads(self.snapshot_path.read_text()))
+        except OldSnapshot:
+            # An older server's snapshot listed the whole school with health colours:
+            # it is not kept. Until the next sync the gate refuses offline as `stale`.
+            self.snapshot_path.unlink()
+            self.stderr.write("an old snapshot format was removed; sync to fetch a new one")
 
     def queued(self) -> list[dict]:
         if not self.queue_path.exists():
@@ -85,11 +92,11 @@ class Command(BaseCommand):
         events = self.queued()
         if not events or self.client is None:
             return None
-        result = {"stored": 0, "duplicates": 0}
+        result = {"stored": 0, "duplicates": 0, "unverified": 0}
         for start in range(0, len(events), 500):
             answer = self.client.upload(events[start : start + 500])
-            result["stored"] += answer["stored"]
-            result["duplicates"] += answer["duplicates"]
+            for key in result:
+                result[key] += answer.get(key, 0)
         # The server keeps each nonce once, so a crash between the upload and this
         # truncation only means the next upload counts them as duplicates.
         self.queue_path.write_text("")
@@ -114,7 +121,8 @@ class Command(BaseCommand):
         self.stderr.write(
             f"synced: {len(snapshot['people'])} people, {len(snapshot['keys'])} keys"
             + (
-                f", uploaded {uploaded['stored']} (+{uploaded['duplicates']} known)"
+                f", uploaded {uploaded['stored']} (+{uploaded['duplicates']} known"
+                f", {uploaded['unverified']} not confirmed by the server)"
                 if uploaded
                 else ""
             )
@@ -164,7 +172,7 @@ class Command(BaseCommand):
                     raise CommandError("the server refused this gate's token") from None
                 return self._line(False, "malformed", "", "")
         if self.verifier is None:  # never synced: nothing to decide with
-            self.enqueue(self._event(nonce, code, direction, at, False, "stale", "", ""))
+            self.enqueue(self._event(nonce, code, direction, at, None, False, "stale", "", ""))
             return self._line(False, "stale", "", "", offline=True)
         decision = self.verifier.decide(code, direction, now=at)
         self.enqueue(
@@ -173,6 +181,7 @@ class Command(BaseCommand):
                 code,
                 direction,
                 at,
+                decision.person_id,
                 decision.allowed,
                 decision.reason,
                 decision.notice,
@@ -184,10 +193,13 @@ class Command(BaseCommand):
         )
 
     @staticmethod
-    def _event(nonce, code, direction, at, allowed, reason, notice, colour) -> dict:
+    def _event(nonce, code, direction, at, person_id, allowed, reason, notice, colour) -> dict:
+        # The code goes up with the event: the server re-verifies it before an allowed
+        # passage counts (uploads.check_offline_event).
         return {
             "nonce": nonce,
             "token": code if len(code) <= 400 else "",
+            "person_id": person_id,
             "direction": direction,
             "at": datetime.fromtimestamp(at, UTC).isoformat(),
             "allowed": allowed,
