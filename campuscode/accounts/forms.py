@@ -196,3 +196,15 @@ class ResetSecondFactorForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": _("Say why the reset is needed.")},
     )
+
+
+class ResetPasswordForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=300,
+        help_text=_(
+            "For example: password forgotten, identity checked in person at the IT office."
+        ),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Say why the reset is needed.")},
+    )

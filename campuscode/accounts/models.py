@@ -103,6 +103,34 @@ class ResetRefusal(models.TextChoices):
     NOT_ENROLLED = "not_enrolled", _("This account has no two-factor sign-in to reset.")
 
 
+class PasswordResetRefusal(models.TextChoices):
+    """Why an administrator's password reset was refused."""
+
+    SELF = "self", _("You cannot reset your own password; change it on the Account security page.")
+    OUT_OF_SCOPE = (
+        "out_of_scope",
+        _("This account holds a role beyond the units you manage."),
+    )
+    NO_PERSON = (
+        "no_person",
+        _(
+            "This account belongs to no person record, so nobody could claim it again. "
+            "Reset its password on the server with the changepassword command."
+        ),
+    )
+    NO_EMAIL = (
+        "no_email",
+        _(
+            "There is no e-mail address on file for this person, so they could not claim "
+            "the account again. Add one to their record first."
+        ),
+    )
+    NOT_CLAIMED = (
+        "not_claimed",
+        _("This account has no password yet: the person sets one by claiming it."),
+    )
+
+
 class SecondFactorReset(models.Model):
     """An administrator turned someone's two-factor sign-in off (a lost phone).
 

@@ -1,6 +1,6 @@
 """Messages to an account's owner about changes made to it by someone else.
 
-A change of e-mail or mobile number is announced to the OLD address and number: if the
+A password reset is announced at the e-mail address and mobile number on file. A change of e-mail or mobile number is announced to the OLD address and number: if the
 change was an attempt to take the account over, its owner hears of it where the attacker
 cannot read it.
 """
@@ -56,3 +56,32 @@ def announce_contact_change(*, person: Person, old: dict[str, str], editor) -> N
             log.warning("contact-change notice for person %s could not be mailed", person.pk)
     if old.get("phone"):
         send_sms(to=old["phone"], body=text)
+
+
+def announce_password_reset(*, person: Person, admin) -> None:
+    """Tell the person, at the e-mail address and mobile number on file, that an
+    administrator reset their password and how to get back in (claiming again)."""
+    text = _(
+        "The password of your Campus Code account %(account)s was reset by %(admin)s on "
+        '%(when)s. To sign in again, open the sign-in page, choose "Claim your campus '
+        'code" and follow the steps: your number, name, the last 4 characters of your ID '
+        "number and a one-time code sent to the e-mail address on file. If you did not "
+        "ask for this, contact the IT office at once."
+    ) % {
+        "account": person.number,
+        "admin": admin.get_username(),
+        "when": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
+    }
+    if person.email:
+        try:
+            send_mail(
+                subject=_("Campus Code: your password was reset"),
+                message=text,
+                from_email=None,
+                recipient_list=[person.email],
+            )
+        except (OSError, smtplib.SMTPException):
+            # The reset stands (it is audited); a mail server down must not undo it.
+            log.warning("password-reset notice for person %s could not be mailed", person.pk)
+    if person.phone:
+        send_sms(to=person.phone, body=text)

@@ -1,5 +1,6 @@
 """Account security: the password, two-factor sign-in (app and backup codes), the code
-prompt after the password, and an administrator's reset of someone's second factor."""
+prompt after the password, and an administrator's reset of someone's second factor or
+password."""
 
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
@@ -14,11 +15,17 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp import login as otp_login
 
-from campuscode.accounts import lockout, second_factor, selectors
-from campuscode.accounts.forms import OneTimeCodeForm, ResetSecondFactorForm, SecondFactorForm
-from campuscode.accounts.models import ResetRefusal, TotpRefusal
+from campuscode.accounts import lockout, second_factor, selectors, services
+from campuscode.accounts.forms import (
+    OneTimeCodeForm,
+    ResetPasswordForm,
+    ResetSecondFactorForm,
+    SecondFactorForm,
+)
+from campuscode.accounts.models import PasswordResetRefusal, ResetRefusal, TotpRefusal
 from campuscode.accounts.views import _next_url
 from campuscode.audit.services import log_action
+from campuscode.core.net import client_ip
 from campuscode.people.access import Cap, has_capability, reads_others
 from campuscode.people.selectors import account_in_scope
 
@@ -252,6 +259,67 @@ def second_factor_reset(request, pk: int):
             "device": selectors.confirmed_totp(account),
             "backup_codes_left": selectors.backup_codes_left(account),
             "open_reset": selectors.open_reset(account),
+            "is_self": account.pk == request.user.pk,
+        },
+        status=status,
+    )
+
+
+# --- An administrator resets someone's password ----------------------------------------
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def password_reset(request, pk: int):
+    """For someone who forgot their password: the IT office checks who they are, then
+    resets it here; the person claims the account again with a code sent to their e-mail."""
+    if not has_capability(request.user, Cap.MANAGE_ACCOUNTS):
+        raise PermissionDenied
+    account = account_in_scope(request.user, pk)
+    if account is None:
+        raise Http404
+    person = getattr(account, "person", None)
+    form = ResetPasswordForm(data=request.POST or None)
+    outcome = None
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            outcome = services.reset_password(
+                actor=request.user,
+                client_ip=client_ip(request),
+                account=account,
+                reason=form.cleaned_data["reason"],
+            )
+            if outcome.ok:
+                messages.success(
+                    request,
+                    _(
+                        "The password was reset and the person's open sessions have ended. "
+                        "They were told at their e-mail address and mobile number on file, "
+                        "and sign in again by claiming their account."
+                    ),
+                )
+                return redirect("people:account", pk=account.pk)
+            forbidden = {PasswordResetRefusal.SELF, PasswordResetRefusal.OUT_OF_SCOPE}
+            status = 403 if outcome.reason in forbidden else 409
+        else:
+            status = 400
+    else:
+        log_action(
+            request=request,
+            action="accounts.password_reset.viewed",
+            subject=person,
+            data={"account": account.get_username()},
+        )
+    return render(
+        request,
+        "accounts/password_reset.html",
+        {
+            "account": account,
+            "person": person,
+            "form": form,
+            "outcome": outcome,
             "is_self": account.pk == request.user.pk,
         },
         status=status,

@@ -1,4 +1,5 @@
-"""Claiming an account (R3.4). Two-factor sign-in lives in `second_factor.py`.
+"""Claiming an account (R3.4), and an administrator's password reset that sends the
+person back to it. Two-factor sign-in lives in `second_factor.py`.
 
 A claim has three steps: prove who you are (number + name + last 4 of the ID number),
 prove you read the e-mail on file (a one-time code), set a password. Every refusal is
@@ -20,10 +21,18 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from campuscode.accounts.forms import person_username
-from campuscode.accounts.models import ClaimChallenge, ClaimGuard, ClaimRefusal
+from campuscode.accounts.models import (
+    ClaimChallenge,
+    ClaimGuard,
+    ClaimRefusal,
+    PasswordResetRefusal,
+)
+from campuscode.accounts.notices import announce_password_reset
 from campuscode.audit.services import log_action
 from campuscode.core.rules import get_setting
 from campuscode.people.models import OrgUnit, Person
+from campuscode.people.registry import may_change_credentials
+from campuscode.people.selectors import accounts_visible_to
 from campuscode.people.services import id_matches, normalise_name, normalise_text
 
 CODE_SALT = "campuscode.accounts.claim-code"
@@ -305,3 +314,64 @@ def complete_claim(
             data={"password_reset": was_reset, "second_factor": second_factor_passed},
         )
     return user, was_reset
+
+
+# --- An administrator's password reset (a forgotten password) --------------------------
+
+
+@dataclass(frozen=True)
+class PasswordResetOutcome:
+    ok: bool
+    reason: str = ""
+
+    @property
+    def reason_label(self) -> str:
+        return str(PasswordResetRefusal(self.reason).label) if self.reason else ""
+
+
+def reset_password(
+    *, actor: User, client_ip: str | None, account: User, reason: str
+) -> PasswordResetOutcome:
+    """Make `account`'s password unusable and its claim undone, so that its owner claims it
+    again (number, name, last 4 of the ID number and a code sent to the e-mail on file).
+
+    No password passes through the administrator. The password hash changes, so every
+    session of the account ends (Django checks the hash on each request). Its second factor
+    stays: after claiming again the person still signs in with the app.
+    """
+    if account.pk == actor.pk:
+        return PasswordResetOutcome(False, PasswordResetRefusal.SELF)
+    # The reset hands the account to whoever reads the e-mail on file: the same rule as
+    # changing that e-mail (a college's admin never resets the health office's account).
+    if not accounts_visible_to(actor).filter(pk=account.pk).exists() or not (
+        may_change_credentials(actor=actor, account_id=account.pk)
+    ):
+        return PasswordResetOutcome(False, PasswordResetRefusal.OUT_OF_SCOPE)
+    with transaction.atomic():
+        person = (
+            Person.objects.select_for_update(of=("self",))
+            .select_related("user")
+            .filter(user=account)
+            .first()
+        )
+        if person is None:
+            return PasswordResetOutcome(False, PasswordResetRefusal.NO_PERSON)
+        if not person.email:
+            return PasswordResetOutcome(False, PasswordResetRefusal.NO_EMAIL)
+        if not is_claimed(person):  # a retried request, or never claimed: nothing to undo
+            return PasswordResetOutcome(False, PasswordResetRefusal.NOT_CLAIMED)
+        user = person.user
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+        person.claimed_at = None
+        person.save(update_fields=["claimed_at", "updated_at"])
+        ClaimChallenge.objects.filter(person=person, retired=False).update(retired=True)
+        log_action(
+            action="accounts.password.reset",
+            actor=actor,
+            client_ip=client_ip,
+            subject=person,
+            data={"account": user.get_username(), "reason": reason},
+        )
+        transaction.on_commit(lambda: announce_password_reset(person=person, admin=actor))
+    return PasswordResetOutcome(True)

@@ -27,5 +27,10 @@ urlpatterns = [
         security_views.second_factor_reset,
         name="second_factor_reset",
     ),
+    path(
+        "password/<int:pk>/reset/",
+        security_views.password_reset,
+        name="password_reset",
+    ),
     path("outbox/", views.outbox, name="outbox"),
 ]

@@ -80,6 +80,13 @@ class RowProblem(models.TextChoices):
         "duplicate_conflict",
         _("The same number is on row %(row)s with different details."),
     )
+    ROLE_HOLDER_CONTACT = (
+        "role_holder_contact",
+        _(
+            "This person's account holds a role: only the IT office (a system administrator "
+            "over every unit of that role) may change their e-mail, mobile number or ID number."
+        ),
+    )
 
 
 class ImportJobQuerySet(models.QuerySet):

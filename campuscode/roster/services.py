@@ -18,8 +18,10 @@ from django.db.models import TextChoices
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from campuscode.accounts.notices import announce_contact_change
 from campuscode.audit.services import log_action
-from campuscode.people.models import OrgUnit, Person
+from campuscode.people.models import OrgUnit, Person, RoleAssignment
+from campuscode.people.registry import may_change_credentials
 from campuscode.roster import reading
 from campuscode.roster.models import (
     FileProblem,
@@ -187,6 +189,7 @@ class _ChunkChecker:
         self.school = job.school
         self.grants = import_grants(job.created_by)
         self.resolver = UnitResolver(job.school)
+        self.contact_guard = _ContactGuard(job.created_by)
 
     def check(self, rows: list[ParsedRow]) -> None:
         if not rows:
@@ -198,9 +201,10 @@ class _ChunkChecker:
         existing = {
             p["number"]: p
             for p in Person.objects.filter(school=self.school, number__in=numbers).values(
-                "number", "org_unit__path", *UPDATE_FIELDS
+                "number", "org_unit__path", "user_id", *UPDATE_FIELDS
             )
         }
+        self.contact_guard.load(p["user_id"] for p in existing.values())
         owners = dict(
             Person.objects.filter(school=self.school)
             .holding_id(*hashes)
@@ -286,7 +290,11 @@ class _ChunkChecker:
         unit_id = row.target.unit_id
         if person is None:
             return StagedRow.Action.NEW
-        if unit_id is None or changes(person, row, unit_id):
+        changed = changes(person, row, unit_id)
+        if column := self.contact_guard.refused_column(person["user_id"], changed):
+            row.problem(column, RowProblem.ROLE_HOLDER_CONTACT)
+            return ""
+        if unit_id is None or changed:
             return StagedRow.Action.UPDATE
         return StagedRow.Action.SAME
 
@@ -420,6 +428,46 @@ def changes(person: dict, row, unit_id: int) -> dict:
     return {name: value for name, value in wanted.items() if person[name] != value}
 
 
+# What proves an account is its owner's (the claim flow's e-mailed code and ID number's
+# last 4): a roster must not change it on a role holder's record unless the importer could
+# on the person page (people.registry.record_person), or importing is a way round it.
+CREDENTIAL_CHANGES = {"email": "email", "phone": "phone", "id_hash": "id_number"}
+
+
+class _ContactGuard:
+    """Answers, for rows of one chunk, whether the importer may change how the account of
+    a role holder is proven. One query per chunk for who holds a role; the full rule
+    (`may_change_credentials`) only for the few role holders whose details change."""
+
+    def __init__(self, actor):
+        self.actor = actor  # None: the server's command line, which has no limit
+        self.role_holders: set[int] = set()
+        self.allowed: dict[int, bool] = {}
+
+    def load(self, user_ids) -> None:
+        ids = {uid for uid in user_ids if uid}
+        self.role_holders = (
+            set(
+                RoleAssignment.objects.filter(user_id__in=ids)
+                .values_list("user_id", flat=True)
+                .distinct()
+            )
+            if ids and self.actor is not None
+            else set()
+        )
+
+    def refused_column(self, user_id: int | None, changed: dict) -> str:
+        """The column to flag when `changed` touches a role holder's proof, else ""."""
+        if user_id not in self.role_holders:
+            return ""
+        columns = [column for name, column in CREDENTIAL_CHANGES.items() if name in changed]
+        if not columns:
+            return ""
+        if user_id not in self.allowed:
+            self.allowed[user_id] = may_change_credentials(actor=self.actor, account_id=user_id)
+        return "" if self.allowed[user_id] else columns[0]
+
+
 # --- Commit --------------------------------------------------------------------------
 
 
@@ -511,9 +559,11 @@ def _commit_chunk(job: ImportJob, batch: list, resolver: UnitResolver) -> None:
             log.info("roster import %s: people changed during a chunk; writing it again", job.pk)
 
 
-# Where the unit and the kind stand in the rows `_write_chunk` reads: (pk, number, *UPDATE_FIELDS).
+# Where the unit, the kind and the account stand in the rows `_write_chunk` reads:
+# (pk, number, *UPDATE_FIELDS, user_id).
 UNIT_COLUMN = 2 + UPDATE_FIELDS.index("org_unit_id")
 KIND_COLUMN = 2 + UPDATE_FIELDS.index("kind")
+USER_COLUMN = 2 + len(UPDATE_FIELDS)
 
 
 def _write_chunk(job: ImportJob, batch: list, resolver: UnitResolver) -> None:
@@ -524,8 +574,12 @@ def _write_chunk(job: ImportJob, batch: list, resolver: UnitResolver) -> None:
         row[1]: row
         for row in Person.objects.select_for_update()
         .filter(school=job.school, number__in=numbers)
-        .values_list("pk", "number", *UPDATE_FIELDS)
+        .values_list("pk", "number", *UPDATE_FIELDS, "user_id")
     }
+    # A role granted since the preview counts too.
+    contact_guard = _ContactGuard(job.created_by)
+    contact_guard.load(row[USER_COLUMN] for row in existing.values())
+    announce = []
     owners = dict(
         Person.objects.filter(school=job.school)
         .holding_id(*(s.id_hash for s in batch if s.id_hash))
@@ -589,13 +643,38 @@ def _write_chunk(job: ImportJob, batch: list, resolver: UnitResolver) -> None:
                 }
             )
             continue
-        current = dict(zip(UPDATE_FIELDS, person[2:], strict=True))
-        if changed := changes(current, staged, target.unit_id):
+        current = dict(zip(UPDATE_FIELDS, person[2:USER_COLUMN], strict=True))
+        changed = changes(current, staged, target.unit_id)
+        if column := contact_guard.refused_column(person[USER_COLUMN], changed):
+            ImportRowError.objects.create(
+                job=job, row=staged.row, field=column, code=RowProblem.ROLE_HOLDER_CONTACT
+            )
+            job.bad += 1
+            continue
+        if changed:
             updates.append((person[0], {**current, **changed}))
+            if person[USER_COLUMN] in contact_guard.role_holders:
+                old = {name: current[name] for name in ("email", "phone") if name in changed}
+                if old:
+                    announce.append((person[0], old))
     _insert_people(creates)
     _update_people(updates, now)
+    if announce:
+        _announce_on_commit(announce, editor=job.created_by)
     job.written_new += len(creates)
     job.written_updated += len(updates)
+
+
+def _announce_on_commit(changed: list[tuple[int, dict]], *, editor) -> None:
+    """A role holder's new e-mail or mobile number is announced at the old ones, as an
+    edit on the person page is (accounts.notices), once the chunk is written."""
+
+    def send():
+        people = Person.objects.in_bulk([pk for pk, _old in changed])
+        for pk, old in changed:
+            announce_contact_change(person=people[pk], old=old, editor=editor)
+
+    transaction.on_commit(send)
 
 
 # The people of a chunk go in with one bulk INSERT for the new ones (`_insert_rows`) and

@@ -58,6 +58,8 @@ NO_PERSONAL_DATA = {
     "people:revoke",  # POST: redirect
     "people:set_active",  # POST: redirect
     "accounts:second_factor_reset",  # the account's name; the reset itself is audited
+    "accounts:password_reset",  # the account's name and masked e-mail; viewing and the
+    # reset are both audited (accounts/tests/test_password_reset.py)
     "accounts:outbox",  # demo only: off unless the outbox mail backend is configured
     "roster:upload",  # the upload form and the importer's own jobs
     "roster:template",
