@@ -129,6 +129,7 @@ SECTIONS = [
     ("followup_", _("Exceptions and follow-up")),
     ("isolation_", _("Isolation and observation")),
     ("gate_", _("Gates")),
+    ("audit_", _("Audit log")),
     ("", _("Regulation")),
 ]
 
@@ -405,6 +406,14 @@ SPECS: dict[str, SettingSpec] = {
             "",
             10,
             720,
+        ),
+        SettingSpec(
+            "audit_retention_months",
+            6,
+            _("Keep the audit log for (months)"),
+            _("Older entries are removed by a daily job; the law asks for at least 6 months."),
+            6,
+            120,
         ),
     ]
 }
