@@ -96,13 +96,17 @@ def _read(path: Path) -> Document:
     return document
 
 
-def load(kind: str | None = None) -> list[Document]:
-    """Every document in the folder, oldest first; invalid ones have valid=False."""
+def load(kind: str | None = None, *, newest: int | None = None) -> list[Document]:
+    """Every document in the folder (of `kind`, by its file name; only the `newest` few
+    if given, for the audit page), oldest first; invalid ones have valid=False."""
     folder = anchor_dir()
     if not folder.is_dir():
         return []
+    paths = sorted(folder.glob(f"{kind}-*.json" if kind else "*.json"))
+    if newest is not None:
+        paths = paths[-newest:]
     documents = []
-    for path in sorted(folder.glob("*.json")):
+    for path in paths:
         document = _read(path)
         if kind is None or not document.valid or document.kind == kind:
             documents.append(document)

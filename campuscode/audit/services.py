@@ -197,7 +197,7 @@ class AnchorStatus:
 def anchor_statuses(limit: int = 5) -> list[AnchorStatus]:
     """The newest anchors with a quick check each (signature, and the pinned row's hash);
     the audit page shows them. The whole chain is checked by `verify-audit`."""
-    documents = anchors.load(anchors.ANCHOR)[-limit:][::-1]
+    documents = anchors.load(anchors.ANCHOR, newest=limit)[::-1]
     wanted = {d.row_id for d in documents if d.valid}
     hashes = dict(AuditEntry.objects.filter(pk__in=wanted).values_list("pk", "hash"))
     oldest = AuditEntry.objects.order_by("pk").values_list("pk", flat=True).first() or 0
