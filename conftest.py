@@ -29,13 +29,19 @@ def tamper(token: str, index: int = -20) -> str:
 
 @pytest.fixture(autouse=True)
 def _isolated_keys(settings, tmp_path):
-    """Every test signs with keys of its own, in a temporary folder."""
+    """Every test signs with keys of its own (and its own audit-chain key and anchor
+    folder), in a temporary folder."""
+    from campuscode.audit import keys as audit_keys
     from campuscode.codes import keys
 
     settings.CODE_KEYS_DIR = tmp_path / "keys"
+    settings.AUDIT_KEY_FILE = None
+    settings.ANCHOR_DIR = tmp_path / "anchors"
     keys._cache.update(mtime=None, ring=None)
+    audit_keys.forget()
     yield
     keys._cache.update(mtime=None, ring=None)
+    audit_keys.forget()
 
 
 @pytest.fixture(autouse=True)

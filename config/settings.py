@@ -274,10 +274,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "privacy.check_bulk_reads",
         "schedule": crontab(minute="*/5"),
     },
+    "audit.anchor": {"task": "audit.anchor", "schedule": 3600.0},
+    "audit.purge": {"task": "audit.purge", "schedule": crontab(hour=3, minute=10)},
 }
 
 # The campus code signing keys live outside the database (R2.1).
 CODE_KEYS_DIR = Path(env_str("CAMPUSCODE_KEYS_DIR", str(DATA_DIR / "keys"))).resolve()
+# The audit-chain key (HMAC of the audit log and of each check-in), outside the
+# database like the signing keys; blank: "audit-chain.key" in CODE_KEYS_DIR, resolved
+# when used (campuscode.audit.keys).
+AUDIT_KEY_FILE = env_str("CAMPUSCODE_AUDIT_KEY_FILE", "") or None
+# Signed anchors of the audit chain's head and purge checkpoints, outside the database;
+# the backup / off-site copy takes this folder (campuscode.audit.anchors).
+ANCHOR_DIR = Path(env_str("CAMPUSCODE_ANCHOR_DIR", str(DATA_DIR / "anchors"))).resolve()
 # The keyed hash of national ID numbers; changing it breaks matching of stored hashes.
 ID_HASH_KEY = env_str("CAMPUSCODE_ID_HASH_KEY", "") or SECRET_KEY
 

@@ -19,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from campuscode.audit.models import AuditEntry
-from campuscode.audit.services import log_action
+from campuscode.audit.services import anchor_statuses, log_action
 from campuscode.core.spreadsheets import Sheet, csv_response, xlsx_response
 from campuscode.people.access import Cap, is_school_wide, requires, scope_q
 
@@ -111,6 +111,9 @@ def audit_list(request):
         "query": query.urlencode(),
         "actions": actions,
     }
+    if not request.htmx:
+        # The newest signed anchors of the chain's head, each checked against its row.
+        context["anchors"] = anchor_statuses()
     template = "audit/list_panel.html" if request.htmx else "audit/list.html"
     return render(request, template, context)
 

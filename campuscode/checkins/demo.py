@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from campuscode.checkins.health import evaluate
+from campuscode.checkins.mac import checkin_mac
 from campuscode.checkins.models import (
     CampusAssignment,
     Checkin,
@@ -73,7 +74,7 @@ def _campus_of(person: Person, campus_paths: dict[str, int]) -> int | None:
 COLUMNS = [
     "person_id", "point_id", "at", "day", "period", "temperature", "symptoms",
     "symptom_detail", "contact", "contact_at", "contact_place", "contact_manner",
-    "colour", "reason", "via", "device", "ip", "idempotency_key",
+    "colour", "reason", "via", "device", "ip", "idempotency_key", "mac",
 ]  # fmt: skip
 
 
@@ -88,6 +89,17 @@ def _insert(rows: list[dict]) -> None:
 
     def values(row):
         contact_at = row.get("contact_at")
+        # Signed like every check-in the application writes (checkins.mac), over the
+        # values exactly as stored.
+        mac = checkin_mac(
+            {
+                **row,
+                "symptom_detail": "",
+                "contact_at": contact_at,
+                "contact_place": row.get("contact_place", ""),
+                "contact_manner": row.get("contact_manner", ""),
+            }
+        )
         return (
             row["person_id"], row["point_id"], ops.adapt_datetimefield_value(row["at"]),
             ops.adapt_datefield_value(row["day"]), row["period"],
@@ -95,7 +107,7 @@ def _insert(rows: list[dict]) -> None:
             "", row["contact"],
             ops.adapt_datetimefield_value(contact_at) if contact_at else None,
             row.get("contact_place", ""), row.get("contact_manner", ""), row["colour"],
-            row["reason"], row["via"], row["device"], row["ip"], row["idempotency_key"],
+            row["reason"], row["via"], row["device"], row["ip"], row["idempotency_key"], mac,
         )  # fmt: skip
 
     with transaction.atomic(), connection.cursor() as cursor:

@@ -11,6 +11,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from campuscode.audit.keys import AuditKeyMissing
+from campuscode.checkins.mac import FIELDS as MAC_FIELDS
+from campuscode.checkins.mac import checkin_mac
 from campuscode.codes.tokens import Colour
 from campuscode.people.models import OrgUnit, Person, ScopedQuerySet
 
@@ -206,6 +209,10 @@ class Checkin(models.Model):
     superseded_by = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # HMAC of the identifying and declared fields under the out-of-database audit key,
+    # set on every save (checkins.mac); blank or wrong on a row written behind the
+    # application's back, which `campuscode verify-records` reports.
+    mac = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = CheckinQuerySet.as_manager()
 
@@ -235,6 +242,28 @@ class Checkin(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} {self.day} {self.period} {self.temperature}"
+
+    def save(self, *args, **kwargs):
+        # Every write through the application signs the row; a raw INSERT or UPDATE
+        # does not, which is how verify-records tells them apart.
+        self.mac = self.compute_mac()
+        if (fields := kwargs.get("update_fields")) is not None:
+            kwargs["update_fields"] = {*fields, "mac"}
+        super().save(*args, **kwargs)
+
+    def compute_mac(self, *, create_key: bool = True) -> str:
+        return checkin_mac(
+            {name: getattr(self, name) for name in MAC_FIELDS}, create_key=create_key
+        )
+
+    @property
+    def mac_ok(self) -> bool:
+        """Whether the row still carries the MAC the application gave it (for the lists;
+        verify-records also checks superseded rows' successors)."""
+        try:
+            return bool(self.mac) and self.mac == self.compute_mac(create_key=False)
+        except (AuditKeyMissing, ValueError):  # no key, or a value no form could send
+            return False
 
     @property
     def symptom_labels(self) -> list[str]:

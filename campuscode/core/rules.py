@@ -130,6 +130,7 @@ SECTIONS = [
     ("isolation_", _("Isolation and observation")),
     ("gate_", _("Gates")),
     ("privacy_", _("Personal data protection")),
+    ("audit_", _("Audit log")),
     ("", _("Regulation")),
 ]
 
@@ -475,6 +476,14 @@ SPECS: dict[str, SettingSpec] = {
             "",
             1,
             1440,
+        ),
+        SettingSpec(
+            "audit_retention_months",
+            6,
+            _("Keep the audit log for (months)"),
+            _("Older entries are removed by a daily job; the law asks for at least 6 months."),
+            6,
+            120,
         ),
     ]
 }

@@ -18,21 +18,20 @@ What happens to each kind, and why:
 - open requests (pending reports and make-ups) stay until they are decided.
 
 Check-ins are deleted, never updated: the check-in table's integrity check refuses any
-change outside an explicit purge, which `allow_purge()` marks.
+change outside an explicit purge, which `audit.services.purge_allowed()` marks.
 """
 
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from math import ceil
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from campuscode.audit.services import log_action
+from campuscode.audit.services import log_action, purge_allowed
 from campuscode.checkins.models import Checkin, ManualStatus, Reminder
 from campuscode.core.rules import get_setting
 from campuscode.followup.models import (
@@ -51,19 +50,6 @@ from campuscode.privacy.models import RetentionRun
 log = logging.getLogger(__name__)
 
 BATCH = 1000
-
-
-@contextmanager
-def allow_purge(conn=connection) -> Iterator[None]:
-    """A transaction in which deleting check-ins is allowed. On PostgreSQL the check-in
-    table's trigger refuses UPDATE/DELETE unless `campuscode.purge` is on; SET LOCAL keeps
-    that to this transaction only. Elsewhere (SQLite, or before the trigger exists) it is
-    a plain transaction."""
-    with transaction.atomic(using=conn.alias):
-        if conn.vendor == "postgresql":
-            with conn.cursor() as cursor:
-                cursor.execute("SET LOCAL campuscode.purge = 'on'")
-        yield
 
 
 def health_retention_days() -> int:
@@ -199,7 +185,7 @@ def _apply(step: Step, ids: list[int], counts: dict[str, int]) -> None:
     if step.kind == "followup_cases":
         for event in CaseEvent.objects.filter(case_id__in=ids).exclude(attachment=""):
             files.append((event.attachment.storage, event.attachment.name))
-    with allow_purge():
+    with transaction.atomic(), purge_allowed():
         _total, per_model = model.objects.filter(pk__in=ids).delete()
     counts[step.kind] += per_model.get(model._meta.label, 0)
     for label, name in step.related.items():

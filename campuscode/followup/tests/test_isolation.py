@@ -136,7 +136,9 @@ def test_only_the_health_office_places_or_ends_an_isolation(
     pk = Isolation.objects.get().pk
     for user in (adviser, dept_admin, student.user):
         sign_in(client, user)
-        assert client.post(f"/followup/isolations/{pk}/", {"note": "x"}).status_code == 403  # the page is the health office's
+        assert (
+            client.post(f"/followup/isolations/{pk}/", {"note": "x"}).status_code == 403
+        )  # the page is the health office's
     assert Isolation.objects.get().ended_at is None
 
 
