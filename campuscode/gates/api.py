@@ -10,22 +10,35 @@ from typing import Literal
 
 from django.utils import timezone
 from django.views.decorators.gzip import gzip_page
+from django_ratelimit.core import get_usage
 from ninja import Field, Router, Schema
 from ninja.decorators import decorate_view
+from ninja.errors import Throttled
 from ninja.security import HttpBearer
 from pydantic import field_validator
 
+from campuscode.core.net import ratelimit_rate
 from campuscode.gates import selectors, services
 from campuscode.gates.models import Gate, GateEvent, Notice, Reason
 
 NONCE_PATTERN = r"^[A-Za-z0-9._:-]{1,64}$"
 
 
+BAD_TOKENS = dict(group="gates.bad_token", key="ip", rate=ratelimit_rate("gate_bad_token"))
+
+
 class DeviceToken(HttpBearer):
     def authenticate(self, request, token: str) -> Gate | None:
+        # An address that sent too many wrong tokens this minute gets 429 before any
+        # lookup: guessing tokens (or a misconfigured device hammering) costs no query.
+        tried = get_usage(request, **BAD_TOKENS)
+        if tried and tried["count"] >= tried["limit"]:
+            raise Throttled(wait=tried["time_left"])
         gate = services.authenticate_device(token)
-        if gate is not None:
-            request.gate = gate
+        if gate is None:
+            get_usage(request, **BAD_TOKENS, increment=True)
+            return None
+        request.gate = gate
         return gate
 
 
