@@ -58,4 +58,6 @@ def school_settings(request):
 
 def too_many_requests(request, exception=None):
     """django-ratelimit's answer (RATELIMIT_VIEW) when an address posts too often."""
-    return render(request, "429.html", status=429, headers={"Retry-After": "60"})
+    response = render(request, "429.html", status=429)
+    response["Retry-After"] = "60"
+    return response
