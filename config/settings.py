@@ -275,7 +275,7 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- Rate limits (django-ratelimit, per client address; answered with HTTP 429) ------------
-RATELIMIT_IP_META_KEY = "campuscode.core.net.client_ip"
+RATELIMIT_IP_META_KEY = "campuscode.core.net.ratelimit_ip"
 RATELIMIT_VIEW = "campuscode.core.views.too_many_requests"
 RATELIMITS = {
     # Every form a visitor can post without being signed in (sign-in, claim steps).

@@ -68,6 +68,12 @@ def client_ip(request) -> str | None:
     return ip or peer
 
 
+def ratelimit_ip(request) -> str:
+    """django-ratelimit's `key="ip"` (RATELIMIT_IP_META_KEY): the client's address, or one
+    shared stand-in when there is none (a request over a Unix socket has no REMOTE_ADDR)."""
+    return client_ip(request) or "0.0.0.0"
+
+
 def ratelimit_rate(name: str):
     """A django-ratelimit `rate` callable reading RATELIMITS[name] at request time."""
 
