@@ -48,7 +48,23 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "System check identified no issues" in result.stdout
+    assert "System check identified no issues" in result.stdout + result.stderr
+
+
+def test_check_deploy_warns_of_a_data_folder_open_to_other_users(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir(mode=0o755)
+    data.chmod(0o755)
+    result = subprocess.run(
+        [sys.executable, "-m", "config.cli", "check", "--deploy"],
+        env=production_env(data),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    output = result.stdout + result.stderr
+    assert "campuscode.W001" in output and str(data) in output
 
 
 def test_behind_a_trusted_proxy_the_forwarded_scheme_is_read(tmp_path):
