@@ -41,10 +41,10 @@ def test_bad_tokens_get_429_past_the_limit_with_no_lookup(device_token):
     assert heartbeat(Client(REMOTE_ADDR="172.16.7.8"), device_token).status_code == 200
 
 
-def test_good_tokens_are_not_counted_and_pay_nothing_for_the_limit(settings, device_token):
+def test_good_tokens_are_not_counted_and_pay_nothing_for_the_limit(device_token):
     gate = Client(REMOTE_ADDR="172.16.7.8")
     for _ in range(5):
         with CaptureQueriesContext(connection) as queries:
             assert heartbeat(gate, device_token).status_code == 200
-        cache_table = settings.CACHES["default"].get("LOCATION", "")
-        assert not [q for q in queries if cache_table and cache_table in q["sql"]]
+        # django-ratelimit's counters are the cache keys starting "rl:".
+        assert not [q for q in queries if "rl:" in q["sql"]]
