@@ -4,6 +4,7 @@ Each variable is listed in `.env.example`. The small typed helpers below fail lo
 value they cannot read, so a typo in production stops the start instead of hiding.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -44,10 +45,36 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
 
+def env_networks(name: str, default: str) -> list[str]:
+    """A comma list of addresses or CIDR networks, each checked here."""
+    items = env_list(name, default)
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must list addresses or networks (10.0.0.5, 10.0.0.0/24), not {item!r}"
+            ) from None
+    return items
+
+
+def env_rate(name: str, default: str) -> str:
+    """A django-ratelimit rate such as 20/m (per second, minute, hour or day)."""
+    raw = env_str(name, default).strip() or default
+    count, _, period = raw.partition("/")
+    if not count.isdigit() or period.lstrip("0123456789") not in {"s", "m", "h", "d"}:
+        raise ImproperlyConfigured(f"{name} must be a rate such as 20/m, not {raw!r}")
+    return raw
+
+
+# Files and folders this process creates are for its own user only: the SQLite file and
+# its -wal/-shm companions, signing keys, uploads, broker folders (0600/0700).
+os.umask(0o077)
+
 # Everything the installation writes (SQLite file, signing keys, uploads, broker
 # queue folders) lives under one folder the IT admin backs up.
 DATA_DIR = Path(env_str("CAMPUSCODE_DATA_DIR", str(BASE_DIR / "data"))).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+DATA_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 # Django's admin is mapped only for an emergency, for a superuser with a second factor,
@@ -63,8 +90,10 @@ def _secret_key() -> str:
     if not SECRET_KEY_FILE.exists():
         import secrets
 
-        SECRET_KEY_FILE.write_text(secrets.token_urlsafe(50))
-        SECRET_KEY_FILE.chmod(0o600)
+        # Created 0600 from the first byte, not chmod-ed after the write.
+        fd = os.open(SECRET_KEY_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(50))
     return SECRET_KEY_FILE.read_text().strip()
 
 
@@ -85,6 +114,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",  # one-time backup codes beside TOTP
     "axes",
+    "csp",
     "django_celery_beat",
     "ninja",
     "campuscode.core",
@@ -100,6 +130,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "campuscode.core.net.ForwardedHeadersMiddleware",  # first: drops forged forwarded headers
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -113,7 +144,9 @@ MIDDLEWARE = [
     "campuscode.accounts.middleware.RequireOTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
     "axes.middleware.AxesMiddleware",
     "campuscode.followup.middleware.FollowupNoticesMiddleware",
 ]
@@ -142,7 +175,15 @@ TEMPLATES = [
 # SQLite in WAL mode is the embedded default; production sets DATABASE_URL.
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'campuscode.sqlite3'}")
 DATABASES = {
-    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))
+    "default": dj_database_url.parse(
+        DATABASE_URL,
+        # PostgreSQL: keep a connection for a minute instead of one per request; SQLite
+        # opens a file, which costs nothing to redo.
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 0 if DATABASE_URL.startswith("sqlite") else 60),
+        # A kept connection is tested before each request reuses it, so a database restart
+        # costs a reconnect, not an error page on every worker thread.
+        conn_health_checks=True,
+    )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
@@ -188,12 +229,65 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# The client's address, also behind the reverse proxy (campuscode/core/net.py).
+AXES_CLIENT_IP_CALLABLE = "campuscode.core.net.client_ip"
+
+# --- Behind a reverse proxy ---------------------------------------------------------------
+# Addresses or networks of the proxies in front of the application (the address gunicorn
+# sees them connect from, e.g. 127.0.0.1 for nginx on the same machine). Only from these
+# are X-Forwarded-For and X-Forwarded-Proto believed; empty = believe no one.
+CAMPUSCODE_TRUSTED_PROXIES = env_networks("CAMPUSCODE_TRUSTED_PROXIES", "")
+# How many proxies each request passes (each appends to X-Forwarded-For).
+CAMPUSCODE_PROXY_COUNT = env_int("CAMPUSCODE_PROXY_COUNT", 1)
+if CAMPUSCODE_PROXY_COUNT < 1:
+    raise ImproperlyConfigured("CAMPUSCODE_PROXY_COUNT must be 1 or more")
+if CAMPUSCODE_TRUSTED_PROXIES:
+    # campuscode.core.net.ForwardedHeadersMiddleware removes this header from anyone else.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- HTTPS --------------------------------------------------------------------------------
+# One switch for production: redirect to HTTPS, HSTS, cookies sent over HTTPS only.
+HTTPS = env_bool("CAMPUSCODE_HTTPS", False)
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 365 * 24 * 3600) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]  # a chosen "no"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", False)
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_AGE = 14 * 24 * 3600
+
+# Content-Security-Policy (django-csp): scripts, styles and images from this site only;
+# no inline script or style, no framing. QR codes and charts are inline SVG markup.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# --- Rate limits (django-ratelimit, per client address; answered with HTTP 429) ------------
+RATELIMIT_IP_META_KEY = "campuscode.core.net.ratelimit_ip"
+RATELIMIT_VIEW = "campuscode.core.views.too_many_requests"
+RATELIMITS = {
+    # Every form a visitor can post without being signed in (sign-in, claim steps).
+    "public_form": env_rate("CAMPUSCODE_RATE_PUBLIC_FORMS", "30/m"),
+    # Wrong device tokens at the gate API: past this, no token is even looked up.
+    "gate_bad_token": env_rate("CAMPUSCODE_RATE_GATE_BAD_TOKENS", "20/m"),
+}
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
@@ -207,6 +301,8 @@ STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = DATA_DIR / "media"
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -292,12 +388,20 @@ ID_HASH_KEY = env_str("CAMPUSCODE_ID_HASH_KEY", "") or SECRET_KEY
 
 NINJA_PAGINATION_PER_PAGE = 100
 
+# Logs carry no personal data: Django logs a request's path, never its query string (where
+# search terms go), our own code logs record numbers only, and e-mails (claim codes) are
+# printed only by the demo's outbox backend. A refused request (403 and other 4xx) is one
+# line: it is expected, and its traceback would bury the errors that matter.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"one_line_refusals": {"()": "campuscode.core.logs.OneLineRefusals"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "django.request": {"filters": ["one_line_refusals"]},
+    },
 }
 
 if env_bool("DJANGO_FAST_PASSWORDS", False):

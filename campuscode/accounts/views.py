@@ -11,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import get_usage
+from django_ratelimit.decorators import ratelimit
 
 from campuscode.accounts import second_factor, selectors, services
 from campuscode.accounts.forms import (
@@ -21,12 +22,19 @@ from campuscode.accounts.forms import (
 )
 from campuscode.accounts.middleware import IDLE_SIGNED_OUT
 from campuscode.accounts.models import ClaimRefusal
+from campuscode.core.net import ratelimit_rate
 from campuscode.core.rules import get_setting
 from campuscode.people.models import Person
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 CLAIM = "accounts.claim"  # session key of the claim in progress: the only state trusted
 CLAIM_SECONDS = 3600
+
+# Every form posted without a signed-in account shares one budget per client address;
+# past it, HTTP 429 (settings.RATELIMITS, RATELIMIT_VIEW).
+public_form = ratelimit(
+    group="public_form", key="ip", rate=ratelimit_rate("public_form"), method="POST", block=True
+)
 
 
 def _next_url(request) -> str:
@@ -41,6 +49,7 @@ def _next_url(request) -> str:
 # --- Sign-in ---------------------------------------------------------------------------
 
 
+@public_form
 def login_view(request):
     if request.session.pop(IDLE_SIGNED_OUT, False):
         messages.info(request, _("You were signed out after a period of inactivity."))
@@ -113,6 +122,7 @@ def _expired(request):
     return redirect("accounts:claim")
 
 
+@public_form
 def claim_start(request):
     """Step 1: number + name + last 4 of the ID number."""
     form = ClaimIdentityForm(data=request.POST or None)
@@ -167,6 +177,7 @@ def _code_page(request, person, *, form=None, outcome=None):
     )
 
 
+@public_form
 def claim_code(request):
     """Step 2: the 6-digit code from the e-mail."""
     state = _claim_state(request)
@@ -199,6 +210,7 @@ def claim_code(request):
 
 
 @require_POST
+@public_form
 def claim_resend(request):
     state = _claim_state(request)
     person = _claim_person(state) if state else None
@@ -225,6 +237,7 @@ def claim_resend(request):
     return _code_page(request, person, outcome=outcome)
 
 
+@public_form
 def claim_password(request):
     """Step 3: a password; then the account exists, is linked and signed in."""
     state = _claim_state(request)

@@ -52,3 +52,10 @@ def school_settings(request):
         )
     context = {"sections": sections.items(), "error_count": len(errors)}
     return render(request, "core/settings.html", context, status=400 if errors else 200)
+
+
+def too_many_requests(request, exception=None):
+    """django-ratelimit's answer (RATELIMIT_VIEW) when an address posts too often."""
+    response = render(request, "429.html", status=429)
+    response["Retry-After"] = "60"
+    return response

@@ -5,28 +5,51 @@ the gate is taken from the token, never from the request, so a token acts for it
 gate only, and nothing here lists or reads people.
 """
 
+import time
 from datetime import UTC, date, datetime
 from typing import Literal
 
 from django.utils import timezone
 from django.views.decorators.gzip import gzip_page
+from django_ratelimit.core import get_usage
 from ninja import Field, Router, Schema
 from ninja.decorators import decorate_view
+from ninja.errors import Throttled
 from ninja.security import HttpBearer
 from pydantic import field_validator
 
-from campuscode.core.net import client_ip
+from campuscode.core.net import client_ip, ratelimit_ip, ratelimit_rate
 from campuscode.gates import selectors, services, uploads
 from campuscode.gates.models import Gate, GateEvent, Notice, Reason
 
 NONCE_PATTERN = r"^[A-Za-z0-9._:-]{1,64}$"
 
 
+BAD_TOKENS = dict(group="gates.bad_token", key="ip", rate=ratelimit_rate("gate_bad_token"))
+# Addresses that sent this process a wrong token lately. Only their requests read the shared
+# counter before the lookup, so a gate with a good token pays nothing for the limit.
+_suspects: dict[str, float] = {}
+SUSPECT_SECONDS = 3600
+
+
 class DeviceToken(HttpBearer):
     def authenticate(self, request, token: str) -> Gate | None:
+        address = ratelimit_ip(request)
+        now = time.monotonic()
+        if _suspects.get(address, 0) > now:
+            # Too many wrong tokens from this address this minute: 429 before any lookup,
+            # so guessing tokens (or a misconfigured device hammering) costs no query.
+            tried = get_usage(request, **BAD_TOKENS)
+            if tried and tried["count"] >= tried["limit"]:
+                raise Throttled(wait=tried["time_left"])
         gate = services.authenticate_device(token)
-        if gate is not None:
-            request.gate = gate
+        if gate is None:
+            get_usage(request, **BAD_TOKENS, increment=True)
+            if len(_suspects) > 10_000:
+                _suspects.clear()
+            _suspects[address] = now + SUSPECT_SECONDS
+            return None
+        request.gate = gate
         return gate
 
 

@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def settled(page) -> None:
     """The answer's colour change (a short CSS transition) has finished: for screenshots."""
-    page.wait_for_function("document.getAnimations().length === 0")
+    page.wait_for_function("() => document.getAnimations().length === 0")
 
 
 def scan(page, token: str) -> None:
@@ -58,7 +58,7 @@ def test_it_answers_a_wedge_scanner_online_and_offline_then_syncs(
     assert GateEvent.objects.count() == 1
 
     page.context.set_offline(False)
-    page.wait_for_function("document.getElementById('queued').textContent === '0'")
+    page.wait_for_function("() => document.getElementById('queued').textContent === '0'")
     assert GateEvent.objects.filter(source="offline").count() == 2
     assert GateEvent.objects.count() == 3
     # The page sent each code with its event: the server confirmed the offline passage.

@@ -28,7 +28,7 @@ def test_an_adviser_finds_a_student_on_a_phone_and_reveals_the_phone(
     page.goto("/people/")
     page.fill("input[name=q]", "欧阳")
     page.click("form.filters button")
-    page.wait_for_function("document.querySelectorAll('tr[data-person]').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('tr[data-person]').length === 1")
     assert page.locator(f'tr[data-person="{target.pk}"]').count() == 1
     assert "q=" in page.url  # htmx pushed the filter into the address
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
@@ -57,7 +57,7 @@ def test_a_supervisor_filters_the_audit_log_on_a_desktop(desktop_page, live_serv
     page.fill("input[name=whom]", student.number)
     page.fill("input[name=action]", "people.contact")
     page.click("form.filters button")
-    page.wait_for_function("document.querySelectorAll('tr[data-entry]').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('tr[data-entry]').length === 1")
     assert "people.contact.revealed" in page.inner_text("tr[data-entry]")
     assert "action=people.contact" in page.url
     screenshot(page, "audit-log-desktop")
