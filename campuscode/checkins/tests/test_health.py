@@ -126,7 +126,7 @@ def test_only_the_health_office_sets_a_status(
         )
     for user in (sysadmin, outsider):  # the IT admin has no health capability
         sign_in(client, user)
-        assert client.get(f"/checkins/people/{student.pk}/").status_code == 404
+        assert client.get(f"/checkins/people/{student.pk}/").status_code == 403
     assert not ManualStatus.objects.exists()
 
 

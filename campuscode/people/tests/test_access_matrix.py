@@ -253,6 +253,13 @@ LIST_PAGES = [
     ListPage("audit csv", "/audit/export.csv", H.VIEW_AUDIT, "audit.log.exported"),
     ListPage("audit xlsx", "/audit/export.xlsx", H.VIEW_AUDIT, "audit.log.exported"),
     ListPage("accounts", "/people/accounts/", H.MANAGE_ACCOUNTS, "people.accounts.viewed"),
+    ListPage(
+        "personal data requests",
+        "/privacy/requests/",
+        H.EDIT_PEOPLE,
+        "privacy.requests.viewed",
+        H.EDIT_PEOPLE,
+    ),
 ]
 
 OWN_PAGES = [OwnPage("my code", "/code/"), OwnPage("my code panel", "/code/panel/")]
@@ -268,6 +275,7 @@ class World:
         from campuscode.followup.models import AdvanceReport, CaseEvent, FollowupCase, Isolation
         from campuscode.gates.models import GateEvent, Place
         from campuscode.gates.services import register_gate
+        from campuscode.privacy.models import DataRequest
 
         self.tree = tree
         security = tree.unit(tree.main_campus, "office", "保卫处")
@@ -362,6 +370,13 @@ class World:
                 nonce=f"n{n}",
             )
             CampusAssignment.objects.create(person=person, campus=tree.east_campus)
+            DataRequest.objects.create(
+                person=person,
+                kind="correction",
+                text="手机号有误",
+                created_at=now,
+                idempotency_key=f"d{n}",
+            )
 
     def expected(self, role: str, capability: str) -> set[str]:
         return SCOPES[capability].get(role, set())
@@ -437,6 +452,7 @@ def test_it_shows_a_person_page_only_inside_the_scope(client, world, page, role)
     for key in TARGETS:
         target = world.people[key]
         response = _call(client, page.method, page.path.format(pk=page.make(world, target)))
+        body = _body(response).decode("utf-8", "replace")
         is_self = target.user_id == user.pk
         if key in reachable:
             assert response.status_code == 200, (role, page.name, key)
@@ -445,7 +461,7 @@ def test_it_shows_a_person_page_only_inside_the_scope(client, world, page, role)
         else:
             assert response.status_code == (403 if lacks_page else 404), (role, page.name, key)
             assert not AuditEntry.objects.filter(actor=user, subject=target).exists()
-            assert target.phone not in _body(response).decode("utf-8", "replace")
+            assert target.phone not in body
 
 
 @pytest.mark.parametrize("page", PERSON_PAGES, ids=lambda p: p.name)

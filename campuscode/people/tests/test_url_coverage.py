@@ -31,6 +31,9 @@ OWN_DATA = {
     "followup:makeup_new",
     "followup:withdraw",
     "followup:isolation_report",
+    "privacy:my_data",
+    "privacy:my_data_xlsx",
+    "privacy:my_data_json",
     "accounts:otp_verify",
     "accounts:security",
     "accounts:password_change",
@@ -58,6 +61,9 @@ NO_PERSONAL_DATA = {
     "people:revoke",  # POST: redirect
     "people:set_active",  # POST: redirect
     "accounts:second_factor_reset",  # the account's name; the reset itself is audited
+    "privacy:handle",  # POST: answers one request, audited
+    "privacy:register",  # what is collected, why, who sees it, how long: no one's data
+    "privacy:register_xlsx",
     "accounts:password_reset",  # the account's name and masked e-mail; viewing and the
     # reset are both audited (accounts/tests/test_password_reset.py)
     "accounts:outbox",  # demo only: off unless the outbox mail backend is configured
