@@ -351,7 +351,7 @@ def roll_export(request):
     )
     sheet = exports.roll_sheet(result)
     return xlsx_response(
-        filename=f"{_('Check-ins')} {sheet.title}.xlsx",
+        filename=_("Check-ins %(sheet)s.xlsx") % {"sheet": sheet.title},
         ascii_filename=f"checkins-{day}-{period}.xlsx",
         sheets=[sheet],
     )

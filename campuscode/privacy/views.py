@@ -68,7 +68,7 @@ def my_data_download(request, fmt: str):
         data={"format": fmt, "rows": {s.key: s.count for s in sections}},
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    filename = f"{_('my-data')}-{stamp}.{fmt}"
+    filename = _("my-data-%(stamp)s.%(format)s") % {"stamp": stamp, "format": fmt}
     if fmt == "json":
         label = str(person) if person else request.user.get_username()
         return exports.my_data_json(sections, filename=filename, person_label=label)
@@ -142,7 +142,7 @@ def processing_register_xlsx(request):
     log_action(request=request, action="privacy.register.exported")
     stamp = timezone.localtime().strftime("%Y%m%d")
     return exports.xlsx_response(
-        filename=f"{_('processing-register')}-{stamp}.xlsx",
+        filename=_("processing-register-%(stamp)s.xlsx") % {"stamp": stamp},
         sheets=[
             (
                 _("Processing register"),
