@@ -278,13 +278,13 @@ def _supersede(*, person: Person, window: Window, now: datetime) -> int:
     ).update(superseded_at=now)
 
 
-def explain_flag(*, flag: Flag, user, explanation: str, request=None) -> Flag:
+def explain_flag(*, flag: Flag, user, explanation: str, client_ip: str | None = None) -> Flag:
     flag.explained_by = user
     flag.explained_at = timezone.now()
     flag.explanation = explanation.strip()[:300]
     flag.save(update_fields=["explained_by", "explained_at", "explanation"])
     log_action(
-        request=request,
+        client_ip=client_ip,
         actor=user,
         action="checkins.flag.explained",
         subject=flag.checkin.person,
@@ -293,7 +293,9 @@ def explain_flag(*, flag: Flag, user, explanation: str, request=None) -> Flag:
     return flag
 
 
-def set_manual_status(*, person: Person, colour: str, reason: str, user, request=None):
+def set_manual_status(
+    *, person: Person, colour: str, reason: str, user, client_ip: str | None = None
+):
     """The health office sets a status by hand (audited); it replaces any earlier one."""
     now = timezone.now()
     with transaction.atomic():
@@ -304,7 +306,7 @@ def set_manual_status(*, person: Person, colour: str, reason: str, user, request
             person=person, colour=colour, reason=reason.strip(), set_by=user, set_at=now
         )
     log_action(
-        request=request,
+        client_ip=client_ip,
         actor=user,
         action="checkins.status.set",
         subject=person,
@@ -313,12 +315,12 @@ def set_manual_status(*, person: Person, colour: str, reason: str, user, request
     return status
 
 
-def clear_manual_status(*, person: Person, user, reason: str, request=None) -> int:
+def clear_manual_status(*, person: Person, user, reason: str, client_ip: str | None = None) -> int:
     cleared = ManualStatus.objects.filter(person=person, cleared_at__isnull=True).update(
         cleared_at=timezone.now(), cleared_by=user
     )
     log_action(
-        request=request,
+        client_ip=client_ip,
         actor=user,
         action="checkins.status.cleared",
         subject=person,
@@ -327,14 +329,16 @@ def clear_manual_status(*, person: Person, user, reason: str, request=None) -> i
     return cleared
 
 
-def save_point(*, point: CheckinPoint | None = None, user=None, request=None, **fields):
+def save_point(
+    *, point: CheckinPoint | None = None, user=None, client_ip: str | None = None, **fields
+):
     point = point or CheckinPoint()
     for name, value in fields.items():
         setattr(point, name, value)
     point.full_clean()
     point.save()
     log_action(
-        request=request,
+        client_ip=client_ip,
         actor=user,
         action="checkins.point.saved",
         data={"point": point.pk, "name": str(point)},
@@ -342,13 +346,15 @@ def save_point(*, point: CheckinPoint | None = None, user=None, request=None, **
     return point
 
 
-def withdraw_posters(*, point: CheckinPoint, user=None, request=None) -> CheckinPoint:
+def withdraw_posters(
+    *, point: CheckinPoint, user=None, client_ip: str | None = None
+) -> CheckinPoint:
     """Printed posters of the point stop working (a poster was photographed and shared)."""
     CheckinPoint.objects.filter(pk=point.pk).update(poster_version=point.poster_version + 1)
     point.refresh_from_db()
     cached.forget_point(CheckinPoint, point)  # update() sends no signal
     log_action(
-        request=request,
+        client_ip=client_ip,
         actor=user,
         action="checkins.point.posters_withdrawn",
         data={"point": point.pk},
@@ -356,12 +362,12 @@ def withdraw_posters(*, point: CheckinPoint, user=None, request=None) -> Checkin
     return point
 
 
-def publish_notice(*, school, user, request=None, **fields) -> WindowNotice:
+def publish_notice(*, school, user, client_ip: str | None = None, **fields) -> WindowNotice:
     notice = WindowNotice(school=school, created_by=user, **fields)
     notice.full_clean()
     notice.save()
     log_action(
-        request=request,
+        client_ip=client_ip,
         actor=user,
         action="checkins.notice.published",
         data={
@@ -375,12 +381,14 @@ def publish_notice(*, school, user, request=None, **fields) -> WindowNotice:
     return notice
 
 
-def assign_campus(*, person: Person, campus, user, request=None) -> CampusAssignment:
+def assign_campus(
+    *, person: Person, campus, user, client_ip: str | None = None
+) -> CampusAssignment:
     assignment, _created = CampusAssignment.objects.get_or_create(
         person=person, campus=campus, defaults={"created_by": user}
     )
     log_action(
-        request=request,
+        client_ip=client_ip,
         actor=user,
         action="checkins.campus.assigned",
         subject=person,
@@ -389,12 +397,12 @@ def assign_campus(*, person: Person, campus, user, request=None) -> CampusAssign
     return assignment
 
 
-def unassign_campus(*, assignment: CampusAssignment, user, request=None) -> None:
+def unassign_campus(*, assignment: CampusAssignment, user, client_ip: str | None = None) -> None:
     person = assignment.person
     campus_id = assignment.campus_id
     assignment.delete()
     log_action(
-        request=request,
+        client_ip=client_ip,
         actor=user,
         action="checkins.campus.unassigned",
         subject=person,

@@ -23,6 +23,7 @@ from campuscode.checkins.tokens import poster_token, screen_token, seconds_to_ne
 from campuscode.checkins.windows import current_or_last_window
 from campuscode.codes.services import qr_svg
 from campuscode.codes.status import current_status
+from campuscode.core.net import client_ip
 from campuscode.core.spreadsheets import xlsx_response
 from campuscode.people.access import (
     Cap,
@@ -115,7 +116,7 @@ def points(request):
     school = _school_of(request.user)
     form = PointForm(request.POST or None, school=school)
     if request.method == "POST" and form.is_valid():
-        services.save_point(user=request.user, request=request, **form.cleaned_data)
+        services.save_point(user=request.user, client_ip=client_ip(request), **form.cleaned_data)
         messages.success(request, _("The check-in point was saved."))
         return redirect("checkins:points")
     rows = _managed_points(request.user).order_by("campus__path", "building", "name")
@@ -133,12 +134,14 @@ def point_edit(request, pk: int):
     form = PointForm(request.POST or None, instance=point, school=_school_of(request.user))
     if request.method == "POST":
         if "withdraw_posters" in request.POST:
-            services.withdraw_posters(point=point, user=request.user, request=request)
+            services.withdraw_posters(point=point, user=request.user, client_ip=client_ip(request))
             messages.success(request, _("Printed posters of this point no longer work."))
             return redirect("checkins:point_edit", pk=point.pk)
         if form.is_valid():
             fields = {k: v for k, v in form.cleaned_data.items()}
-            services.save_point(point=point, user=request.user, request=request, **fields)
+            services.save_point(
+                point=point, user=request.user, client_ip=client_ip(request), **fields
+            )
             messages.success(request, _("The check-in point was saved."))
             return redirect("checkins:points")
     kiosk_url = request.build_absolute_uri(
@@ -199,7 +202,7 @@ def notices(request):
             services.publish_notice(
                 school=_school_of(request.user),
                 user=request.user,
-                request=request,
+                client_ip=client_ip(request),
                 **form.cleaned_data,
             )
             messages.success(request, _("The notice was published."))
@@ -370,7 +373,7 @@ def flag_explain(request, pk: int):
             flag=flag,
             user=request.user,
             explanation=form.cleaned_data["explanation"],
-            request=request,
+            client_ip=client_ip(request),
         )
     if request.htmx:
         return render(request, "checkins/flag_panel.html", {"flag": flag})
@@ -396,7 +399,7 @@ def person_history(request, pk: int):
                     person=person,
                     user=request.user,
                     reason=form.cleaned_data["reason"],
-                    request=request,
+                    client_ip=client_ip(request),
                 )
             else:
                 services.set_manual_status(
@@ -404,7 +407,7 @@ def person_history(request, pk: int):
                     colour=form.cleaned_data["colour"],
                     reason=form.cleaned_data["reason"],
                     user=request.user,
-                    request=request,
+                    client_ip=client_ip(request),
                 )
             messages.success(request, _("The health status was saved."))
             return redirect("checkins:person", pk=person.pk)
@@ -438,7 +441,9 @@ def campuses(request):
                 CampusAssignment.objects.visible_to(request.user, Cap.EDIT_PEOPLE),
                 pk=remove,
             )
-            services.unassign_campus(assignment=assignment, user=request.user, request=request)
+            services.unassign_campus(
+                assignment=assignment, user=request.user, client_ip=client_ip(request)
+            )
             return redirect("checkins:campuses")
         number = request.POST.get("number", "").strip()
         person = editable.filter(number=number).first()
@@ -446,7 +451,9 @@ def campuses(request):
         if person is None or campus is None:
             error = _("No such person in your scope, or no such campus.")
         else:
-            services.assign_campus(person=person, campus=campus, user=request.user, request=request)
+            services.assign_campus(
+                person=person, campus=campus, user=request.user, client_ip=client_ip(request)
+            )
             return redirect("checkins:campuses")
     rows = list(
         CampusAssignment.objects.visible_to(request.user, Cap.EDIT_PEOPLE).select_related(

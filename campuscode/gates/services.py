@@ -49,7 +49,9 @@ def display_label(person: Person | None) -> str:
 # --- devices -----------------------------------------------------------------------------
 
 
-def register_gate(*, place: Place, name: str, user=None, request=None) -> tuple[Gate, str]:
+def register_gate(
+    *, place: Place, name: str, user=None, client_ip: str | None = None
+) -> tuple[Gate, str]:
     """A new device at `place`; the token is returned once and only its hash is kept."""
     token = new_device_token()
     gate = Gate.objects.create(
@@ -61,14 +63,14 @@ def register_gate(*, place: Place, name: str, user=None, request=None) -> tuple[
     )
     log_action(
         action="gates.device.registered",
-        request=request,
+        client_ip=client_ip,
         actor=user,
         data={"gate": gate.pk, "place": place.pk, "name": name},
     )
     return gate, token
 
 
-def rotate_gate_token(*, gate: Gate, user=None, request=None) -> str:
+def rotate_gate_token(*, gate: Gate, user=None, client_ip: str | None = None) -> str:
     """A new token for `gate`; the old one stops working with this write."""
     token = new_device_token()
     gate.token_hash = hash_device_token(token)
@@ -76,14 +78,18 @@ def rotate_gate_token(*, gate: Gate, user=None, request=None) -> str:
     gate.token_issued_at = timezone.now()
     gate.revoked_at = None
     gate.save(update_fields=["token_hash", "token_hint", "token_issued_at", "revoked_at"])
-    log_action(action="gates.device.rotated", request=request, actor=user, data={"gate": gate.pk})
+    log_action(
+        action="gates.device.rotated", client_ip=client_ip, actor=user, data={"gate": gate.pk}
+    )
     return token
 
 
-def revoke_gate(*, gate: Gate, user=None, request=None) -> None:
+def revoke_gate(*, gate: Gate, user=None, client_ip: str | None = None) -> None:
     gate.revoked_at = timezone.now()
     gate.save(update_fields=["revoked_at"])
-    log_action(action="gates.device.revoked", request=request, actor=user, data={"gate": gate.pk})
+    log_action(
+        action="gates.device.revoked", client_ip=client_ip, actor=user, data={"gate": gate.pk}
+    )
 
 
 _GATE_ROW = RowReader(Gate)
@@ -481,10 +487,13 @@ def check_silent_gates(*, now: datetime | None = None) -> int:
     return raised
 
 
-def resolve_alert(*, alert: GateAlert, user, request=None) -> None:
+def resolve_alert(*, alert: GateAlert, user, client_ip: str | None = None) -> None:
     alert.resolved_at = timezone.now()
     alert.resolved_by = user
     alert.save(update_fields=["resolved_at", "resolved_by"])
     log_action(
-        action="gates.alert.resolved", request=request, data={"alert": alert.pk, "kind": alert.kind}
+        actor=user,
+        action="gates.alert.resolved",
+        client_ip=client_ip,
+        data={"alert": alert.pk, "kind": alert.kind},
     )

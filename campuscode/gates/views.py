@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from campuscode.audit.services import log_action
+from campuscode.core.net import client_ip
 from campuscode.core.spreadsheets import Sheet, stamp, xlsx_response
 from campuscode.gates import selectors, services
 from campuscode.gates.forms import EventSearchForm, GateForm, PlaceForm
@@ -195,7 +196,7 @@ def device_new(request):
         place=form.cleaned_data["place"],
         name=form.cleaned_data["name"],
         user=request.user,
-        request=request,
+        client_ip=client_ip(request),
     )
     return _token_shown_once(request, gate, token)
 
@@ -204,7 +205,7 @@ def device_new(request):
 @require_POST
 def device_rotate(request, pk):
     gate = _managed_gate(request, pk)
-    token = services.rotate_gate_token(gate=gate, user=request.user, request=request)
+    token = services.rotate_gate_token(gate=gate, user=request.user, client_ip=client_ip(request))
     return _token_shown_once(request, gate, token)
 
 
@@ -212,7 +213,7 @@ def device_rotate(request, pk):
 @require_POST
 def device_revoke(request, pk):
     gate = _managed_gate(request, pk)
-    services.revoke_gate(gate=gate, user=request.user, request=request)
+    services.revoke_gate(gate=gate, user=request.user, client_ip=client_ip(request))
     return redirect("gates:devices")
 
 
@@ -224,7 +225,7 @@ def alert_resolve(request, pk):
         pk=pk,
         resolved_at__isnull=True,
     )
-    services.resolve_alert(alert=alert, user=request.user, request=request)
+    services.resolve_alert(alert=alert, user=request.user, client_ip=client_ip(request))
     if request.htmx:
         return HttpResponse("")
     return redirect(request.POST.get("next") or "gates:live")

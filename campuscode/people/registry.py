@@ -62,7 +62,12 @@ class _Refused(Exception):
 
 
 def record_person(
-    *, request, person: Person | None = None, id_number: str = "", **fields
+    *,
+    actor,
+    client_ip: str | None = None,
+    person: Person | None = None,
+    id_number: str = "",
+    **fields,
 ) -> Outcome:
     """Create (`person` None) or change one person within the editor's scope.
 
@@ -82,28 +87,27 @@ def record_person(
             saved = save_person(person=person, school=school, id_number=id_number, **fields)
             # The one query path decides: a record moved or re-kinded out of the editor's
             # scope (another college, a student for HR) is refused and rolled back.
-            if (
-                not Person.objects.visible_to(request.user, Cap.EDIT_PEOPLE)
-                .filter(pk=saved.pk)
-                .exists()
-            ):
+            if not Person.objects.visible_to(actor, Cap.EDIT_PEOPLE).filter(pk=saved.pk).exists():
                 raise _Refused(Refusal.OUT_OF_SCOPE)
             if not before:
-                log_action(request=request, action="people.person.created", subject=saved)
+                log_action(
+                    actor=actor, client_ip=client_ip, action="people.person.created", subject=saved
+                )
             else:
                 changed = [name for name in PERSON_FIELDS if getattr(saved, name) != before[name]]
                 if saved.id_hash != before["id_hash"]:
                     changed.append("id_number")
                 credentials = [name for name in CREDENTIAL_FIELDS if name in changed]
                 if credentials and not may_change_credentials(
-                    actor=request.user, account_id=saved.user_id
+                    actor=actor, account_id=saved.user_id
                 ):
                     raise _Refused(Refusal.ROLE_HOLDER)
                 if saved.user_id and {"email", "phone"} & set(credentials):
-                    _announce_on_commit(person=saved, before=before, editor=request.user)
+                    _announce_on_commit(person=saved, before=before, editor=actor)
                 if changed:
                     log_action(
-                        request=request,
+                        actor=actor,
+                        client_ip=client_ip,
                         action="people.person.changed",
                         subject=saved,
                         data={"changed": changed},
@@ -138,7 +142,7 @@ def _announce_on_commit(*, person: Person, before: dict, editor) -> None:
     transaction.on_commit(lambda: announce_contact_change(person=person, old=old, editor=editor))
 
 
-def create_account(*, request, person: Person) -> Outcome:
+def create_account(*, actor, client_ip: str | None = None, person: Person) -> Outcome:
     """An account for a person who has none, with no usable password: the person sets one
     through the claim flow (R3.4), so no password ever passes through an admin."""
     with transaction.atomic():
@@ -160,7 +164,8 @@ def create_account(*, request, person: Person) -> Outcome:
         person.user = account
         person.save(update_fields=["user", "updated_at"])
         log_action(
-            request=request,
+            actor=actor,
+            client_ip=client_ip,
             action="people.account.created",
             subject=person,
             data={"account": username},
@@ -172,8 +177,10 @@ def _person_of(account: User) -> Person | None:
     return Person.objects.filter(user=account).first()
 
 
-def grant_role(*, request, account: User, role: str, org_unit: OrgUnit) -> Outcome:
-    admin = request.user
+def grant_role(
+    *, actor, client_ip: str | None = None, account: User, role: str, org_unit: OrgUnit
+) -> Outcome:
+    admin = actor
     if account.pk == admin.pk:
         return Outcome(False, Refusal.SELF)
     if not unit_within(org_unit, units_for(admin, Cap.MANAGE_ACCOUNTS)):
@@ -184,7 +191,8 @@ def grant_role(*, request, account: User, role: str, org_unit: OrgUnit) -> Outco
     )
     if created:
         log_action(
-            request=request,
+            actor=actor,
+            client_ip=client_ip,
             action="people.role.granted",
             subject=_person_of(account),
             data={"account": account.username, "role": role, "unit": org_unit.name},
@@ -192,8 +200,8 @@ def grant_role(*, request, account: User, role: str, org_unit: OrgUnit) -> Outco
     return Outcome(True, value=assignment)
 
 
-def revoke_role(*, request, assignment: RoleAssignment) -> Outcome:
-    admin = request.user
+def revoke_role(*, actor, client_ip: str | None = None, assignment: RoleAssignment) -> Outcome:
+    admin = actor
     if assignment.user_id == admin.pk:
         return Outcome(False, Refusal.SELF)
     if not unit_within(assignment.org_unit, units_for(admin, Cap.MANAGE_ACCOUNTS)):
@@ -202,7 +210,8 @@ def revoke_role(*, request, assignment: RoleAssignment) -> Outcome:
     deleted, _rows = RoleAssignment.objects.filter(pk=assignment.pk).delete()
     if deleted:
         log_action(
-            request=request,
+            actor=actor,
+            client_ip=client_ip,
             action="people.role.revoked",
             subject=_person_of(account),
             data={
@@ -214,10 +223,12 @@ def revoke_role(*, request, assignment: RoleAssignment) -> Outcome:
     return Outcome(True)
 
 
-def set_account_active(*, request, account: User, active: bool) -> Outcome:
+def set_account_active(
+    *, actor, client_ip: str | None = None, account: User, active: bool
+) -> Outcome:
     """Deactivate (or reactivate) an account; its sessions stop working at once, because
     Django's backend refuses inactive users on every request."""
-    admin = request.user
+    admin = actor
     if account.pk == admin.pk:
         return Outcome(False, Refusal.SELF)
     scope = units_for(admin, Cap.MANAGE_ACCOUNTS)
@@ -229,7 +240,8 @@ def set_account_active(*, request, account: User, active: bool) -> Outcome:
         User.objects.filter(pk=account.pk).update(is_active=active)
         account.is_active = active
         log_action(
-            request=request,
+            actor=actor,
+            client_ip=client_ip,
             action="people.account.activated" if active else "people.account.deactivated",
             subject=_person_of(account),
             data={"account": account.username},

@@ -167,7 +167,8 @@ def _person_form(request, *, person):
         if form.is_valid():
             try:
                 outcome = record_person(
-                    request=request,
+                    actor=request.user,
+                    client_ip=client_ip(request),
                     person=person,
                     id_number=form.cleaned_data["id_number"],
                     **form.person_fields(),
@@ -263,7 +264,8 @@ def account_grant(request, pk: int):
             request, "people/account.html", _account_context(request, account, form), status=400
         )
     outcome = grant_role(
-        request=request,
+        actor=request.user,
+        client_ip=client_ip(request),
         account=account,
         role=form.cleaned_data["role"],
         org_unit=form.cleaned_data["org_unit"],
@@ -278,7 +280,7 @@ def account_revoke(request, pk: int, assignment_pk: int):
     assignment = get_object_or_404(
         RoleAssignment.objects.select_related("org_unit", "user"), pk=assignment_pk, user=account
     )
-    outcome = revoke_role(request=request, assignment=assignment)
+    outcome = revoke_role(actor=request.user, client_ip=client_ip(request), assignment=assignment)
     return _done(request, account, outcome, _("The role was revoked."))
 
 
@@ -287,7 +289,9 @@ def account_revoke(request, pk: int, assignment_pk: int):
 def account_set_active(request, pk: int):
     account = _account_or_404(request, pk)
     active = request.POST.get("active") == "1"
-    outcome = set_account_active(request=request, account=account, active=active)
+    outcome = set_account_active(
+        actor=request.user, client_ip=client_ip(request), account=account, active=active
+    )
     message = _("The account was reactivated.") if active else _("The account was deactivated.")
     return _done(request, account, outcome, message)
 
@@ -298,7 +302,7 @@ def person_create_account(request, pk: int):
     person = selectors.person_in_scope(user=request.user, capability=Cap.MANAGE_ACCOUNTS, pk=pk)
     if person is None:
         raise Http404
-    outcome = create_account(request=request, person=person)
+    outcome = create_account(actor=request.user, client_ip=client_ip(request), person=person)
     if not outcome.ok:
         context = _detail_context(request, person) | {"reason": outcome.reason}
         return render(request, "people/detail.html", context, status=_refusal_status(outcome))
