@@ -68,7 +68,7 @@ def snapshot_json(page, device_token: str) -> str:
 def wait_until_cached_for_offline(page) -> None:
     # The service worker is active and holds the page: a restart without network opens it.
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    page.wait_for_function("caches.match(location.pathname).then((hit) => !!hit)")
+    page.wait_for_function("() => caches.match(location.pathname).then((hit) => !!hit)")
 
 
 def test_it_keeps_a_whole_school_in_indexeddb_and_decides_from_it_after_an_offline_restart(
@@ -110,7 +110,7 @@ def test_it_keeps_a_whole_school_in_indexeddb_and_decides_from_it_after_an_offli
     assert GateEvent.objects.count() == 0
 
     page.context.set_offline(False)
-    page.wait_for_function("document.getElementById('queued').textContent === '0'")
+    page.wait_for_function("() => document.getElementById('queued').textContent === '0'")
     stored = GateEvent.objects.filter(source="offline")
     assert sorted(stored.values_list("person_id", "allowed", "reason")) == sorted(
         [(last.pk, True, "ok"), (suspended.pk, False, "not_on_list")]
@@ -168,7 +168,7 @@ def test_an_older_pages_localstorage_snapshot_and_queue_move_to_indexeddb(
     page.unroute("**/api/v1/gates/**")
     page.context.set_offline(True)  # the network comes back: the browser says "online"
     page.context.set_offline(False)
-    page.wait_for_function("document.getElementById('queued').textContent === '0'")
+    page.wait_for_function("() => document.getElementById('queued').textContent === '0'")
     assert GateEvent.objects.filter(nonce="old-page-1", person=other_student).exists()
     assert GateEvent.objects.filter(source="offline").count() == 2
 
