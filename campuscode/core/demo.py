@@ -29,6 +29,7 @@ APP_LOADERS = [
     "campuscode.checkins",
     "campuscode.gates",
     "campuscode.followup",
+    "campuscode.privacy",
 ]
 
 SURNAMES = (
