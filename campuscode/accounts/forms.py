@@ -137,21 +137,21 @@ class OneTimeCodeForm(forms.Form):
         return value
 
 
+def _second_factor_field(*, autofocus: bool) -> forms.CharField:
+    attrs = {"inputmode": "numeric", "autocomplete": "one-time-code", "autocapitalize": "none"}
+    if autofocus:
+        attrs["autofocus"] = True
+    return forms.CharField(
+        label=_("Code from the app, or a backup code"),
+        max_length=32,
+        widget=forms.TextInput(attrs=attrs),
+    )
+
+
 class SecondFactorForm(forms.Form):
     """A code from the authenticator app (6 digits) or a backup code (10 digits)."""
 
-    code = forms.CharField(
-        label=_("Code from the app, or a backup code"),
-        max_length=32,
-        widget=forms.TextInput(
-            attrs={
-                "inputmode": "numeric",
-                "autocomplete": "one-time-code",
-                "autocapitalize": "none",
-                "autofocus": True,
-            }
-        ),
-    )
+    code = _second_factor_field(autofocus=True)
 
     def clean_code(self):
         return _second_factor_code(self.cleaned_data["code"])
@@ -172,17 +172,7 @@ class ClaimResetForm(SetPasswordForm):
     re-passwords it (whoever changed the e-mail would get the account); its second factor
     must be shown too."""
 
-    code = forms.CharField(
-        label=_("Code from the app, or a backup code"),
-        max_length=32,
-        widget=forms.TextInput(
-            attrs={
-                "inputmode": "numeric",
-                "autocomplete": "one-time-code",
-                "autocapitalize": "none",
-            }
-        ),
-    )
+    code = _second_factor_field(autofocus=False)
 
     def clean_code(self):
         return _second_factor_code(self.cleaned_data["code"])
