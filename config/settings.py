@@ -168,6 +168,7 @@ TEMPLATES = [
                 "campuscode.core.context_processors.navigation",
                 "campuscode.checkins.context_processors.reminders",
             ],
+            "builtins": ["campuscode.people.templatetags.people_tags"],
         },
     },
 ]

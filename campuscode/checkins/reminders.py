@@ -4,6 +4,7 @@ Idempotent: one Reminder row per person and window (a unique constraint), so the
 may run every few minutes, or twice at once, without anyone getting two messages.
 """
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -92,3 +93,72 @@ def _mail(reminders: list[Reminder]) -> None:
         Reminder.objects.filter(pk__in=[r.pk for r in reminders if r.person.email]).update(
             emailed=True
         )
+
+
+@dataclass(frozen=True)
+class RemindOutcome:
+    sent: int = 0  # reminded now
+    earlier: int = 0  # already reminded for this window (by the job or an earlier press)
+    open: bool = True  # False: the window is not open, nobody can check in for it now
+
+
+def remind_missing(
+    *,
+    actor,
+    day,
+    period: str,
+    unit: OrgUnit | None = None,
+    now: datetime | None = None,
+    client_ip: str | None = None,
+) -> RemindOutcome:
+    """一键提醒: remind now everyone in the actor's scope (and unit) who has not checked in
+    for a window that is open. One Reminder row per person and window (the unique
+    constraint) is the rate limit: a second press, or the scheduled job afterwards,
+    never reminds anyone twice for the same window."""
+    from campuscode.audit.services import log_action
+    from campuscode.checkins.selectors import Show, roll
+    from campuscode.checkins.windows import windows_on
+
+    now = now or timezone.now()
+    rows = roll(user=actor, day=day, period=period, unit=unit, show=Show.MISSING).rows
+    missing = [r.person for r in rows if r.checkin is None and r.excuse is None]
+    windows: dict = {}
+    due = []
+    for person in missing:
+        key = (person.school_id, person.kind)
+        if key not in windows:
+            windows[key] = next(
+                (
+                    w
+                    for w in windows_on(day, kind=person.kind, school_id=person.school_id)
+                    if w.period == period
+                ),
+                None,
+            )
+        window = windows[key]
+        if window is not None and window.start <= now < window.end:
+            due.append((person, window))
+    if missing and not due:
+        return RemindOutcome(open=False)
+    made: list[Reminder] = []
+    for person, window in due:
+        closes = timezone.localtime(window.end).strftime("%H:%M")
+        reminder, created = Reminder.objects.get_or_create(
+            person=person, day=day, period=period, defaults={"closes": closes}
+        )
+        if created:
+            made.append(reminder)
+    _mail(made)
+    log_action(
+        actor=actor,
+        client_ip=client_ip,
+        action="checkins.reminders.sent",
+        data={
+            "day": str(day),
+            "period": period,
+            "unit": unit.pk if unit else None,
+            "people": [r.person_id for r in made],
+            "count": len(made),
+        },
+    )
+    return RemindOutcome(sent=len(made), earlier=len(due) - len(made))

@@ -19,6 +19,7 @@ urlpatterns = [
     path("notices/", views_manage.notices, name="notices"),
     path("lists/", views_manage.roll, name="roll"),
     path("lists/export.xlsx", views_manage.roll_export, name="roll_export"),
+    path("lists/remind/", views_manage.roll_remind, name="roll_remind"),
     path("flags/<int:pk>/explain/", views_manage.flag_explain, name="flag_explain"),
     path("people/<int:pk>/", views_manage.person_history, name="person"),
     path("campuses/", views_manage.campuses, name="campuses"),

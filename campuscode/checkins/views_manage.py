@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from campuscode.audit.services import log_action
@@ -287,11 +288,45 @@ def roll(request):
         "periods": Period.choices,
         "shows": selectors.Show.CHOICES,
         "query": request.GET.urlencode(),
+        # 代为登记 on each row without a check-in, for those who register for others (R4.6);
+        # the registration page checks the window and the person again.
+        "may_register": has_capability(request.user, Cap.APPROVE_REQUESTS)
+        and day <= timezone.localdate(),
+        "may_remind": day == timezone.localdate() and result.total.missing > 0,
     }
     if not request.htmx:
         context["trend"] = _trend_chart(request.user, day=day, unit=unit)
     template = "checkins/roll_table.html" if request.htmx else "checkins/roll.html"
     return render(request, template, context)
+
+
+@requires(Cap.VIEW_HEALTH)
+@require_POST
+def roll_remind(request):
+    """一键提醒: remind everyone on the list who has not checked in for the open window."""
+    from campuscode.checkins.reminders import remind_missing
+
+    day, period, unit, _units, _show, _search = _roll_params(request)
+    outcome = remind_missing(
+        actor=request.user, day=day, period=period, unit=unit, client_ip=client_ip(request)
+    )
+    if not outcome.open:
+        messages.error(request, _("This window is not open: nobody can check in for it now."))
+    elif outcome.sent:
+        messages.success(
+            request,
+            ngettext(
+                "A reminder was sent to %(n)s person.",
+                "A reminder was sent to %(n)s people.",
+                outcome.sent,
+            )
+            % {"n": outcome.sent},
+        )
+    else:
+        messages.info(
+            request, _("Everyone not checked in has already been reminded for this window.")
+        )
+    return redirect(f"{reverse('checkins:roll')}?{request.GET.urlencode()}")
 
 
 def _trend_chart(user, *, day, unit) -> dict:

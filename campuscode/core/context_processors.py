@@ -23,6 +23,7 @@ NAV = [
     ("checkins:campuses", _("Staff on several campuses"), Cap.EDIT_PEOPLE),
     ("followup:mine", _("My reports and cases"), None),
     ("followup:queue", _("Approvals"), Cap.VIEW_HEALTH),
+    ("followup:manual", _("Manual registration"), Cap.APPROVE_REQUESTS),
     ("followup:dashboard", _("Health follow-up"), Cap.VIEW_HEALTH),
     ("followup:visitors", _("Visitor codes"), Cap.DECIDE_VISITORS),
     ("accounts:security", _("Account security"), None),

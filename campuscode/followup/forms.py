@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from campuscode.checkins.forms import NO_SYMPTOMS, CheckinForm, parse_temperature
 from campuscode.checkins.models import Period, Symptom
 from campuscode.followup.attachments import ACCEPT, check_photo
-from campuscode.followup.models import CaseState, Isolation, VisitorApplication
+from campuscode.followup.models import AdvanceReport, CaseState, Isolation, VisitorApplication
 from campuscode.people.services import validate_id_number
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -22,7 +22,13 @@ class KeyMixin(forms.Form):
     key = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
 
+PHONE_RE = r"^\+?[0-9][0-9 \-]{4,18}[0-9]$"
+
+
 class AdvanceReportForm(KeyMixin):
+    kind = forms.ChoiceField(
+        label=_("Type"), choices=AdvanceReport.Kind.choices, widget=forms.RadioSelect
+    )
     first_day = forms.DateField(label=_("First day"), widget=DATE)
     last_day = forms.DateField(label=_("Last day"), widget=DATE)
     periods = forms.MultipleChoiceField(
@@ -34,6 +40,29 @@ class AdvanceReportForm(KeyMixin):
     reason = forms.CharField(
         label=_("Reason"), max_length=300, widget=forms.Textarea(attrs={"rows": 2})
     )
+    destination = forms.CharField(
+        label=_("Where you will be"),
+        max_length=200,
+        help_text=_("A city, a hospital, the place of the event."),
+    )
+    phone = forms.RegexField(
+        label=_("Contact phone while away"),
+        regex=PHONE_RE,
+        max_length=20,
+        error_messages={"invalid": _("Enter a phone number of digits, e.g. 13812345678.")},
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    attachment = forms.FileField(
+        label=_("Proof (optional): a photo of a doctor's note or an invitation"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
+    )
+
+    def clean_attachment(self):
+        upload = self.cleaned_data.get("attachment")
+        if upload:
+            check_photo(upload)
+        return upload
 
 
 def window_choice(day: date, period: str) -> str:
@@ -118,6 +147,20 @@ class DecideForm(forms.Form):
     items = forms.MultipleChoiceField(choices=(), required=True)
     action = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject"))])
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
+    # A rejection is shown first for confirmation; the confirming form sends this.
+    confirm = forms.BooleanField(required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "reject" and not (data.get("note") or "").strip():
+            self.add_error(
+                "note",
+                ValidationError(
+                    _("Give a reason for the rejection: the person will see it."),
+                    code="no_reason",
+                ),
+            )
+        return data
 
     def __init__(self, *args, items=(), **kwargs):
         super().__init__(*args, **kwargs)

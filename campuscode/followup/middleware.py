@@ -1,8 +1,22 @@
 """In-app notices of this app (decisions, waiting approvals, an isolation report due),
 added to `request.notices`, which the navigation shows on the next full page."""
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import ngettext
+
+
+class Notice(str):
+    """A notice's text, and where it leads (the banner is a link when `url` is set).
+
+    A str, so every reader of `request.notices` that expects text keeps working."""
+
+    url = ""
+
+    def __new__(cls, text: str, url: str = ""):
+        notice = super().__new__(cls, text)
+        notice.url = url
+        return notice
 
 
 class FollowupNoticesMiddleware:
@@ -42,7 +56,7 @@ class FollowupNoticesMiddleware:
         notices = []
         unseen = selectors.unseen_notifications(user)
         if unseen:
-            notices += [notification_text(n) for n in unseen]
+            notices += [Notice(notification_text(n), n.url) for n in unseen]
             Notification.objects.filter(pk__in=[n.pk for n in unseen]).update(
                 seen_at=timezone.now()
             )
@@ -51,19 +65,20 @@ class FollowupNoticesMiddleware:
         ):
             count = selectors.pending_count(user)
             if count:
-                notices.append(
-                    ngettext(
-                        "%(n)s request is waiting for your approval (Menu → Approvals).",
-                        "%(n)s requests are waiting for your approval (Menu → Approvals).",
-                        count,
-                    )
-                    % {"n": count}
-                )
+                text = ngettext(
+                    "%(n)s request is waiting for your approval: open the approvals.",
+                    "%(n)s requests are waiting for your approval: open the approvals.",
+                    count,
+                ) % {"n": count}
+                notices.append(Notice(text, reverse("followup:queue")))
         person = Person.objects.filter(user=user).only("pk").first()
         if person is not None and reports_due_now(person):
             from django.utils.translation import gettext
 
             notices.append(
-                gettext("Send your isolation health report now (Menu → My reports and cases).")
+                Notice(
+                    gettext("Send your isolation health report now: open the report form."),
+                    reverse("followup:mine") + "#isolation",
+                )
             )
         return notices

@@ -48,6 +48,9 @@ class Decision(models.TextChoices):
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+    # Closed by an approver because nothing is left to decide (the person checked in after
+    # all): neither an approval nor a rejection of what they sent.
+    CLOSED = "closed", _("Closed: no longer needed")
 
 
 class DecisionFields(models.Model):
@@ -70,16 +73,46 @@ class DecisionFields(models.Model):
         return self.state == Decision.PENDING
 
 
+# The only suffixes a stored attachment may carry (followup.attachments names the file by
+# its verified image type; anything else would be a bug, stored as an inert .bin).
+ATTACHMENT_SUFFIXES = frozenset({"jpg", "png", "webp"})
+
+
+def _report_attachment_path(instance, filename: str) -> str:
+    # As for case photos: a random name with the verified type's extension only.
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    suffix = suffix if suffix in ATTACHMENT_SUFFIXES else "bin"
+    return f"followup/reports/{instance.person_id}/{secrets.token_hex(12)}.{suffix}"
+
+
 class AdvanceReport(DecisionFields):
-    """报备: "I cannot check in in these windows", filed before they close (R4.2)."""
+    """报备: "I cannot check in in these windows", filed before they close (R4.2).
+
+    When the absence ends early the person reports back (销假): `returned_at` and
+    `returned_by` say when and by whom, and the windows after it are no longer excused.
+    Set once, never changed (the audit log has the same)."""
+
+    class Kind(models.TextChoices):
+        PERSONAL = "personal", _("Personal leave")
+        SICK = "sick", _("Sick leave")
+        OFFICIAL = "official", _("Official business")
+        OTHER = "other", _("Other")
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="advance_reports")
+    kind = models.CharField(_("type"), max_length=10, choices=Kind.choices, default=Kind.OTHER)
     first_day = models.DateField(_("first day"))
     last_day = models.DateField(_("last day"))
     periods = models.JSONField(_("windows"), default=list)
     reason = models.CharField(_("reason"), max_length=300)
+    destination = models.CharField(_("destination"), max_length=200, blank=True)
+    phone = models.CharField(_("contact phone"), max_length=20, blank=True)
+    attachment = models.FileField(_("proof (photo)"), upload_to=_report_attachment_path, blank=True)
     created_at = models.DateTimeField(_("filed at"))
     idempotency_key = models.CharField(max_length=64)
+    returned_at = models.DateTimeField(_("reported back at"), null=True, blank=True)
+    returned_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     objects = ScopedQuerySet.as_manager()
 
@@ -103,6 +136,16 @@ class AdvanceReport(DecisionFields):
 
     def covers(self, day, period) -> bool:
         return self.first_day <= day <= self.last_day and period in self.periods
+
+    @property
+    def may_report_back(self) -> bool:
+        from django.utils import timezone
+
+        return (
+            self.state == Decision.APPROVED
+            and self.returned_at is None
+            and self.last_day >= timezone.localdate()
+        )
 
 
 class MakeupRequest(DecisionFields):
@@ -274,11 +317,6 @@ class FollowupCase(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state != CaseState.CLOSED
-
-
-# The only suffixes a stored attachment may carry (followup.attachments names the file by
-# its verified image type; anything else would be a bug, stored as an inert .bin).
-ATTACHMENT_SUFFIXES = frozenset({"jpg", "png", "webp"})
 
 
 def _attachment_path(instance, filename: str) -> str:

@@ -15,11 +15,10 @@ def notification_text(note: Notification) -> str:
             else _("Your advance report was rejected.")
         )
     elif note.kind == Notification.Kind.MAKEUP_DECIDED:
-        text = (
-            _("Your make-up check-in was approved.")
-            if state == Decision.APPROVED
-            else _("Your make-up check-in was rejected.")
-        )
+        text = {
+            Decision.APPROVED: _("Your make-up check-in was approved."),
+            Decision.CLOSED: _("Your make-up check-in was closed: it is no longer needed."),
+        }.get(state, _("Your make-up check-in was rejected."))
     elif note.kind == Notification.Kind.MANUAL_LIMIT:
         return _("%(name)s was registered manually %(count)s times in the period.") % {
             "name": data.get("name", ""),
@@ -51,6 +50,8 @@ def notification_text(note: Notification) -> str:
         return bulk_read_text(data)
     else:
         return str(note.get_kind_display())
-    if data.get("note"):
+    if data.get("note") and state == Decision.REJECTED:
+        text += " " + _("Reason: %(note)s") % {"note": data["note"]}
+    elif data.get("note"):
         text += " " + _("Note: %(note)s") % {"note": data["note"]}
     return text

@@ -20,14 +20,41 @@ from campuscode.people.access import Cap, scope_q
 
 
 def excused_in_window(day: date, period: str, person_ids: list[int]) -> dict[int, str]:
-    """The excuse provider of checkins' lists: approved advance reports covering the window."""
+    """The excuse provider of checkins' lists: approved advance reports covering the window.
+
+    After a person reported back (销假) a window is excused only if it had closed by then:
+    the rest of the report no longer applies."""
     reports = AdvanceReport.objects.filter(
         person_id__in=person_ids,
         state=Decision.APPROVED,
         first_day__lte=day,
         last_day__gte=day,
-    ).values_list("person_id", "periods", "reason")
-    return {pk: reason for pk, periods, reason in reports if period in periods}
+    ).values_list(
+        "person_id", "periods", "reason", "returned_at", "person__kind", "person__school_id"
+    )
+    excused = {}
+    for pk, periods, reason, returned_at, kind, school_id in reports:
+        if period not in periods:
+            continue
+        if returned_at is not None and not _closed_before(
+            day, period, returned_at, kind, school_id
+        ):
+            continue
+        excused[pk] = reason
+    return excused
+
+
+def _closed_before(day: date, period: str, moment: datetime, kind: str, school_id) -> bool:
+    if day > timezone.localdate(moment):
+        return False
+    if day < timezone.localdate(moment):
+        return True
+    from campuscode.checkins.windows import windows_on
+
+    window = next(
+        (w for w in windows_on(day, kind=kind, school_id=school_id) if w.period == period), None
+    )
+    return window is not None and window.end <= moment
 
 
 def pending_reports(user) -> QuerySet[AdvanceReport]:
@@ -46,16 +73,42 @@ def pending_makeups(user) -> QuerySet[MakeupRequest]:
     )
 
 
+def makeup_checkins(makeups) -> dict:
+    """For pending make-ups: the check-in their window has after all, by make-up id.
+
+    A make-up with one cannot be approved (the window is not missed); the queue says so
+    and offers to close it instead of leaving it stuck."""
+    from campuscode.checkins.models import Checkin
+
+    if not makeups:
+        return {}
+    rows = (
+        Checkin.objects.effective()
+        .filter(
+            person_id__in={m.person_id for m in makeups},
+            day__in={m.day for m in makeups},
+        )
+        .select_related("point", "recorded_by__person__org_unit")
+        .order_by("-at")
+    )
+    found = {(c.person_id, c.day, c.period): c for c in rows}  # the earliest wins
+    return {
+        m.pk: found[(m.person_id, m.day, m.period)]
+        for m in makeups
+        if (m.person_id, m.day, m.period) in found
+    }
+
+
 def decided_recently(user, *, limit: int = 30) -> list:
     reports = (
         AdvanceReport.objects.exclude(state=Decision.PENDING)
         .visible_to(user, Cap.APPROVE_REQUESTS)
-        .select_related("person", "decided_by")[:limit]
+        .select_related("person", "decided_by__person__org_unit")[:limit]
     )
     makeups = (
         MakeupRequest.objects.exclude(state=Decision.PENDING)
         .visible_to(user, Cap.APPROVE_REQUESTS)
-        .select_related("person", "decided_by")[:limit]
+        .select_related("person", "decided_by__person__org_unit")[:limit]
     )
     items = [*reports, *makeups]
     items.sort(key=lambda i: i.decided_at or timezone.now(), reverse=True)
@@ -121,8 +174,12 @@ def open_cases_count(user) -> int:
 
 def my_items(person, *, limit: int = 20) -> dict:
     return {
-        "reports": list(person.advance_reports.select_related("decided_by")[:limit]),
-        "makeups": list(person.makeup_requests.select_related("decided_by")[:limit]),
+        "reports": list(
+            person.advance_reports.select_related("decided_by__person__org_unit")[:limit]
+        ),
+        "makeups": list(
+            person.makeup_requests.select_related("decided_by__person__org_unit")[:limit]
+        ),
         "cases": list(person.followup_cases.all()[:limit]),
         "isolations": list(person.isolations.filter(Q(ended_at__isnull=True))[:5]),
     }

@@ -17,6 +17,7 @@ from campuscode.checkins.models import Checkin, CheckinPoint, Period, Via
 from campuscode.checkins.services import Answers, health_fields
 from campuscode.checkins.windows import Window, windows_on
 from campuscode.core.rules import get_setting
+from campuscode.followup.attachments import stored_file
 from campuscode.followup.models import (
     AdvanceReport,
     Decision,
@@ -45,6 +46,13 @@ class Refusal(models.TextChoices):
     DUPLICATE = "duplicate", _("A make-up for that window was already sent.")
     NOT_PENDING = "not_pending", _("This request has already been decided.")
     NOT_ALLOWED = "not_allowed", _("You may not decide this request.")
+    ALREADY_BACK = "already_back", _("You have already reported back for this absence.")
+    NOT_AWAY = "not_away", _("Only an approved absence that has not ended can be reported back.")
+    NO_REASON = "no_reason", _("Give a reason for the rejection: the person will see it.")
+    NOT_RESOLVED = (
+        "not_resolved",
+        _("This request still needs a decision: approve or reject it."),
+    )
     INACTIVE = "inactive", _("This person's registration is not active.")
     REGISTERED_MEMBER = (
         "registered_member",
@@ -89,6 +97,15 @@ def has_checkin(person: Person, day: date, period: str) -> bool:
     return Checkin.objects.effective().filter(person_id=person.pk, day=day, period=period).exists()
 
 
+def window_checkin(person: Person, day: date, period: str) -> Checkin | None:
+    return (
+        Checkin.objects.effective()
+        .filter(person_id=person.pk, day=day, period=period)
+        .order_by("at")
+        .first()
+    )
+
+
 # --- Advance reports (报备) -------------------------------------------------------------
 
 
@@ -100,10 +117,17 @@ def file_advance_report(
     periods: list[str],
     reason: str,
     idempotency_key: str,
+    kind: str = AdvanceReport.Kind.OTHER,
+    destination: str = "",
+    phone: str = "",
+    attachment=None,
     now: datetime | None = None,
     client_ip: str | None = None,
 ) -> Result:
-    """File a report for windows that have not closed yet; it waits for approval."""
+    """File a report for windows that have not closed yet; it waits for approval.
+
+    `attachment` is an uploaded proof (a note from a doctor, an invitation), checked by
+    `followup.attachments` and stored under a random name."""
     now = now or timezone.now()
     if person is None:
         return Result(refusal=Refusal.NO_PERSON)
@@ -130,10 +154,14 @@ def file_advance_report(
         with transaction.atomic():
             report = AdvanceReport.objects.create(
                 person=person,
+                kind=kind if kind in AdvanceReport.Kind.values else AdvanceReport.Kind.OTHER,
                 first_day=first_day,
                 last_day=last_day,
                 periods=periods,
                 reason=reason.strip()[:300],
+                destination=destination.strip()[:200],
+                phone=phone.strip()[:20],
+                attachment=stored_file(attachment) if attachment else "",
                 created_at=now,
                 idempotency_key=idempotency_key,
             )
@@ -146,12 +174,47 @@ def file_advance_report(
         subject=person,
         data={
             "report": report.pk,
+            "kind": report.kind,
             "first": str(first_day),
             "last": str(last_day),
             "periods": periods,
+            "attachment": bool(report.attachment),
         },
     )
     return Result(report, created=True)
+
+
+def report_back(
+    *, report: AdvanceReport, user, now: datetime | None = None, client_ip: str | None = None
+) -> Result:
+    """销假: the absence ended early. From now on the report's windows are no longer
+    excused (a window already closed stays excused); recorded once, by whom and when."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        row = (
+            AdvanceReport.objects.select_for_update(of=("self",))
+            .select_related("person", "person__user")
+            .filter(pk=report.pk)
+            .first()
+        )
+        own = row is not None and row.person.user_id == user.pk
+        if row is None or not (own or covers(user, Cap.APPROVE_REQUESTS, row.person)):
+            return Result(refusal=Refusal.NOT_ALLOWED)
+        if row.returned_at is not None:
+            return Result(row, refusal=Refusal.ALREADY_BACK)
+        if row.state != Decision.APPROVED or row.last_day < timezone.localdate(now):
+            return Result(row, refusal=Refusal.NOT_AWAY)
+        row.returned_at = now
+        row.returned_by = user
+        row.save(update_fields=["returned_at", "returned_by"])
+    log_action(
+        actor=user,
+        client_ip=client_ip,
+        action="followup.report.returned",
+        subject=row.person,
+        data={"report": row.pk},
+    )
+    return Result(row)
 
 
 # --- Make-up check-ins (补卡) -----------------------------------------------------------
@@ -287,6 +350,8 @@ def decide(
             return Result(item, refusal=Refusal.NOT_PENDING)
         if approve and kind == "makeup" and has_checkin(item.person, item.day, item.period):
             return Result(item, refusal=Refusal.ALREADY_CHECKED_IN)
+        if not approve and not note.strip():
+            return Result(item, refusal=Refusal.NO_REASON)
         item.state = Decision.APPROVED if approve else Decision.REJECTED
         item.decided_by = user
         item.decided_at = now
@@ -333,10 +398,24 @@ def _store_makeup(makeup: MakeupRequest, *, user) -> Checkin:
     )
 
 
+@dataclass(frozen=True)
+class Problem:
+    """One request a bulk decision could not decide, with what explains it in words."""
+
+    kind: str
+    item: object | None
+    refusal: str
+
+    @property
+    def label(self) -> str:
+        return str(Refusal(self.refusal).label)
+
+
 @dataclass
 class BulkResult:
     decided: int = 0
     refused: dict[str, int] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
 
 
 def decide_many(
@@ -358,7 +437,62 @@ def decide_many(
             result.decided += 1
         else:
             result.refused[outcome.refusal] = result.refused.get(outcome.refusal, 0) + 1
+            result.problems.append(Problem(kind, outcome.obj, outcome.refusal))
     return result
+
+
+def close_request(
+    *,
+    kind: str,
+    pk: int,
+    user,
+    now: datetime | None = None,
+    client_ip: str | None = None,
+) -> Result:
+    """Close a make-up that nothing is left to decide for: the window has a check-in after
+    all (the person scanned late, or an adviser registered them). Not a rejection: the
+    person is told it was not needed, and why."""
+    if kind not in KINDS:
+        return Result(refusal=Refusal.NOT_ALLOWED)
+    model = KINDS[kind]
+    now = now or timezone.now()
+    with transaction.atomic():
+        item = (
+            model.objects.select_for_update(of=("self",))
+            .select_related("person", "person__org_unit", "person__user")
+            .filter(pk=pk)
+            .first()
+        )
+        if item is None or not covers(user, Cap.APPROVE_REQUESTS, item.person):
+            return Result(refusal=Refusal.NOT_ALLOWED)
+        if not item.pending:
+            return Result(item, refusal=Refusal.NOT_PENDING)
+        checkin = window_checkin(item.person, item.day, item.period) if kind == "makeup" else None
+        if checkin is None:
+            return Result(item, refusal=Refusal.NOT_RESOLVED)
+        item.state = Decision.CLOSED
+        item.decided_by = user
+        item.decided_at = now
+        item.decision_note = str(
+            _("Already checked in at %(time)s: a make-up is not needed.")
+            % {"time": timezone.localtime(checkin.at).strftime("%H:%M")}
+        )[:300]
+        item.save()
+        notify(
+            user=item.person.user,
+            kind=Notification.Kind.MAKEUP_DECIDED,
+            data={"state": item.state, "id": item.pk, "note": item.decision_note},
+            url="/followup/",
+            now=now,
+        )
+    log_action(
+        actor=user,
+        client_ip=client_ip,
+        action=f"followup.{kind}.closed",
+        subject=item.person,
+        data={kind: item.pk, "checkin": checkin.pk},
+    )
+    return Result(item)
 
 
 def withdraw(*, kind: str, pk: int, person: Person, client_ip: str | None = None) -> Result:

@@ -23,7 +23,7 @@ from campuscode.followup.forms import (
     ProgressForm,
     new_key,
 )
-from campuscode.followup.models import CaseEvent, FollowupCase, Notification
+from campuscode.followup.models import AdvanceReport, CaseEvent, FollowupCase, Notification
 from campuscode.followup.notices import notification_text
 from campuscode.people import access
 from campuscode.people.access import Cap, covers
@@ -58,16 +58,21 @@ def report_new(request):
     person = _person(request)
     if person is None:
         raise Http404
-    form = AdvanceReportForm(request.POST or None, initial={"key": new_key()})
+    initial = {"key": new_key(), "phone": person.phone}
+    form = AdvanceReportForm(request.POST or None, request.FILES or None, initial=initial)
     outcome = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         outcome = services.file_advance_report(
             person=person,
+            kind=data["kind"],
             first_day=data["first_day"],
             last_day=data["last_day"],
             periods=data["periods"],
             reason=data["reason"],
+            destination=data["destination"],
+            phone=data["phone"],
+            attachment=data.get("attachment"),
             idempotency_key=data["key"],
             client_ip=client_ip(request),
         )
@@ -125,6 +130,43 @@ def withdraw(request, kind: str, pk: int):
     if outcome.refusal == services.Refusal.NOT_ALLOWED:
         raise Http404
     return redirect("followup:mine")
+
+
+@login_required
+@require_POST
+def report_back(request, pk: int):
+    """销假: the person is back before the end of an approved absence."""
+    person = _person(request)
+    report = get_object_or_404(AdvanceReport, pk=pk, person__isnull=False)
+    if person is None or report.person_id != person.pk:
+        raise Http404
+    outcome = services.report_back(report=report, user=request.user, client_ip=client_ip(request))
+    if outcome.ok:
+        messages.success(request, _("You reported back; your check-ins are expected again."))
+    else:
+        messages.error(request, outcome.refusal_label)
+    return redirect("followup:mine")
+
+
+@login_required
+def report_attachment(request, pk: int):
+    """The proof attached to an advance report: the person's own, or an approver's over
+    the person; audited like a case photo, never a public URL."""
+    report = get_object_or_404(
+        AdvanceReport.objects.select_related("person__org_unit"), pk=pk, attachment__gt=""
+    )
+    own = report.person.user_id == request.user.pk
+    if not (own or covers(request.user, Cap.APPROVE_REQUESTS, report.person)):
+        raise Http404
+    if not own:
+        log_action(
+            actor=request.user,
+            client_ip=client_ip(request),
+            action="followup.report_attachment.viewed",
+            subject=report.person,
+            data={"report": report.pk},
+        )
+    return attachment_response(report.attachment)
 
 
 @login_required

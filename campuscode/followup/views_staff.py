@@ -42,6 +42,10 @@ from campuscode.people.models import OrgUnit, Person
 def _queue_context(request):
     reports = list(selectors.pending_reports(request.user).order_by("first_day"))
     makeups = list(selectors.pending_makeups(request.user).order_by("day"))
+    checked = selectors.makeup_checkins(makeups)
+    for makeup in makeups:
+        # Shown on the item before anyone clicks, with the action that resolves it.
+        makeup.found_checkin = checked.get(makeup.pk)
     return {
         "reports": reports,
         "makeups": makeups,
@@ -51,31 +55,23 @@ def _queue_context(request):
     }
 
 
+def _parse_item(value: str) -> tuple[str, int]:
+    kind, _sep, pk = value.partition(":")
+    return kind, int(pk) if pk.isdigit() else 0
+
+
 @requires(Cap.VIEW_HEALTH)
 def queue(request):
     """Pending advance reports and make-ups in the user's class/department, with counts;
-    tick several and approve or reject them at once."""
+    tick several and approve or reject them at once. A rejection needs a reason and is
+    confirmed first; a make-up whose window has a check-in after all can be closed."""
     context = _queue_context(request)
     status = 200
     if request.method == "POST":
         deny_unless(request.user, Cap.APPROVE_REQUESTS)
-        keys = [f"report:{r.pk}" for r in context["reports"]] + [
-            f"makeup:{m.pk}" for m in context["makeups"]
-        ]
-        form = DecideForm(request.POST, items=keys)
-        if form.is_valid():
-            result = services.decide_many(
-                items=form.parsed(),
-                user=request.user,
-                approve=form.cleaned_data["action"] == "approve",
-                note=form.cleaned_data["note"],
-                client_ip=client_ip(request),
-            )
-            context = _queue_context(request)
-            context["result"] = result
-        else:
-            context["form_error"] = True
-            status = 400
+        status = _queue_post(request, context)
+        if status != 200 or "confirm" not in context:
+            context |= _queue_context(request)
     log_action(
         request=request,
         action="followup.queue.viewed",
@@ -88,6 +84,44 @@ def queue(request):
     )
     template = "followup/queue_panel.html" if request.htmx else "followup/queue.html"
     return render(request, template, context, status=status)
+
+
+def _queue_post(request, context) -> int:
+    """Decide, ask to confirm a rejection, or close a resolved make-up; the HTTP status."""
+    if request.POST.get("close"):
+        kind, pk = _parse_item(request.POST["close"])
+        outcome = services.close_request(
+            kind=kind, pk=pk, user=request.user, client_ip=client_ip(request)
+        )
+        context["closed"] = outcome
+        return 200 if outcome.ok else (403 if outcome.refusal == "not_allowed" else 409)
+    keys = [f"report:{r.pk}" for r in context["reports"]] + [
+        f"makeup:{m.pk}" for m in context["makeups"]
+    ]
+    form = DecideForm(request.POST, items=keys)
+    if not form.is_valid():
+        context["form_error"] = "items" in form.errors
+        context["note_error"] = "note" in form.errors
+        context["note"] = request.POST.get("note", "")
+        return 400
+    approve = form.cleaned_data["action"] == "approve"
+    if not approve and not form.cleaned_data["confirm"]:
+        chosen = set(form.cleaned_data["items"])
+        context["confirm"] = {
+            "items": [r for r in context["reports"] if f"report:{r.pk}" in chosen]
+            + [m for m in context["makeups"] if f"makeup:{m.pk}" in chosen],
+            "keys": sorted(chosen),
+            "note": form.cleaned_data["note"],
+        }
+        return 200
+    context["result"] = services.decide_many(
+        items=form.parsed(),
+        user=request.user,
+        approve=approve,
+        note=form.cleaned_data["note"],
+        client_ip=client_ip(request),
+    )
+    return 200
 
 
 # --- Manual registration (R4.6) --------------------------------------------------------
@@ -117,11 +151,18 @@ def manual(request):
         campus__path__startswith=school.path, active=True
     ).select_related("campus")
     windows = _manual_windows(now, school_id=school.pk)
+    # Prefilled from a 代为登记 link on the check-in list (number and window).
+    asked = request.GET.get("window", "")
+    window = asked if asked in {value for value, _label in windows} else None
     form = ManualForm(
         request.POST or None,
         windows=windows,
         points=points,
-        initial={"key": new_key(), "window": windows[0][0] if windows else None},
+        initial={
+            "key": new_key(),
+            "number": request.GET.get("number", "")[:32],
+            "window": window or (windows[0][0] if windows else None),
+        },
     )
     outcome = None
     if request.method == "POST" and form.is_valid():

@@ -25,6 +25,9 @@ def file_report(client, first="2026-03-03", last="2026-03-04", periods=("morning
             "last_day": last,
             "periods": list(periods),
             "reason": "回家参加婚礼",
+            "kind": "personal",
+            "destination": "江苏省南京市",
+            "phone": "13812345678",
             "key": form_key(page),
         },
     )
@@ -38,8 +41,11 @@ def send_makeup(client, window="2026-03-02|morning", **data):
     )
 
 
-def decide(client, items, action="approve", note=""):
-    return client.post("/followup/queue/", {"items": items, "action": action, "note": note})
+def decide(client, items, action="approve", note="", confirm=False):
+    data = {"items": items, "action": action, "note": note}
+    if confirm:
+        data["confirm"] = "1"
+    return client.post("/followup/queue/", data)
 
 
 def test_it_files_an_advance_report_that_the_adviser_approves(
@@ -95,7 +101,13 @@ def test_a_rejected_report_leaves_the_window_missing(client, student, adviser, t
     sign_in(client, student.user)
     file_report(client)
     sign_in(client, adviser)
-    decide(client, [f"report:{AdvanceReport.objects.get().pk}"], action="reject", note="理由不足")
+    decide(
+        client,
+        [f"report:{AdvanceReport.objects.get().pk}"],
+        action="reject",
+        note="理由不足",
+        confirm=True,
+    )
     assert AdvanceReport.objects.get().state == Decision.REJECTED
     assert Notification.objects.get(user=student.user).data["state"] == "rejected"
     page = client.get("/checkins/lists/?day=2026-03-03&period=morning").content.decode()
@@ -129,6 +141,9 @@ def test_a_retried_report_is_stored_once(client, student, time_machine):
         "last_day": "2026-03-03",
         "periods": ["morning"],
         "reason": "看病",
+        "kind": "sick",
+        "destination": "市人民医院",
+        "phone": "13812345678",
         "key": form_key(page),
     }
     client.post("/followup/report/", data)
@@ -223,7 +238,13 @@ def test_a_makeup_rejected_stores_no_checkin(client, student, adviser, time_mach
     sign_in(client, student.user)
     send_makeup(client)
     sign_in(client, adviser)
-    decide(client, [f"makeup:{MakeupRequest.objects.get().pk}"], action="reject")
+    decide(
+        client,
+        [f"makeup:{MakeupRequest.objects.get().pk}"],
+        action="reject",
+        note="请补交证明",
+        confirm=True,
+    )
     assert MakeupRequest.objects.get().state == Decision.REJECTED
     assert not Checkin.objects.exists()
 

@@ -17,6 +17,8 @@ OTHERS_DATA_ELSEWHERE = {
     "roster:job": "roster/tests: a job is seen only inside its starter's scope and duty",
     "roster:progress": "roster/tests: the same scope as the job",
     "api:snapshot": "gates/tests: a gate pulls only its place's admissions, audited",
+    "followup:report_attachment": "followup/tests/test_staff_pages: the person, or an "
+    "approver over them, audited",
 }
 
 # Pages about the signed-in user only (the matrix's OWN_PAGES check the code pages).
@@ -31,6 +33,7 @@ OWN_DATA = {
     "followup:makeup_new",
     "followup:withdraw",
     "followup:isolation_report",
+    "followup:report_back",
     "privacy:my_data",
     "privacy:my_data_xlsx",
     "privacy:my_data_json",
@@ -80,6 +83,7 @@ NO_PERSONAL_DATA = {
     "checkins:poster",
     "checkins:notices",
     "checkins:flag_explain",  # POST
+    "checkins:roll_remind",  # POST: redirect to the list
     "followup:case_state",  # POST
     "followup:case_close",  # POST
     "gates:devices",
