@@ -215,3 +215,22 @@ def test_the_export_carries_the_same_counts(client, adviser, history):
         assert days[day][:5] == (exp, checked, excused, missed, pending)
         assert days[day][7] == rate
     assert tuple(rows[-1][1:]) == (110, 5, 5, 95, 5, 1, 0, 5)
+
+
+def test_the_list_shows_one_page_and_counts_the_whole_scope(client, adviser, tree, time_machine):
+    from campuscode.core.paging import PAGE_SIZE
+
+    time_machine.move_to(at("2026-03-12 11:00"), tick=False)  # the morning window has closed
+    for n in range(PAGE_SIZE + 7):
+        tree.person(f"学生{n:02d}", tree.cs_2501, account=False)
+    sign_in(client, adviser)
+    first = client.get("/checkins/lists/?day=2026-03-12&period=morning&show=missing")
+    html = first.content.decode()
+    assert len(re.findall(r'data-person="\d+"', html)) == PAGE_SIZE
+    assert _page_counts(html)["expected"] == PAGE_SIZE + 7  # the whole class
+    assert _page_counts(html)["missed"] == PAGE_SIZE + 7
+    link = re.search(r'href="(\?[^"]*page=2[^"]*)"', html).group(1).replace("&amp;", "&")
+    assert "show=missing" in link and "day=2026-03-12" in link
+    second = client.get("/checkins/lists/" + link).content.decode()
+    assert len(re.findall(r'data-person="\d+"', second)) == 7
+    assert _page_counts(second)["expected"] == PAGE_SIZE + 7
