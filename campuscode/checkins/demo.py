@@ -121,6 +121,10 @@ def load_demo(*, school: OrgUnit, now: datetime) -> list[str]:
     points = _points(school)
     campus_paths = {c.path: c.pk for c in OrgUnit.objects.filter(pk__in=points.keys())}
     today = timezone.localtime(now, tz).date()
+    # The demo's people have been on the roll since before the history begins: the lists
+    # count a person only from the day their record was created (R6.3).
+    since = datetime.combine(today - timedelta(days=DAYS), datetime.min.time(), tzinfo=tz)
+    Person.objects.filter(school=school, created_at__gt=since).update(created_at=since)
     WindowNotice.objects.create(
         school=school,
         title="校运动会（上午不打卡）",

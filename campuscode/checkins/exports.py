@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campuscode.checkins import tally
 from campuscode.checkins.models import CheckinPoint, Period
 from campuscode.core.spreadsheets import Sheet, UnreadableFile, open_table
 from campuscode.people.models import OrgUnit
@@ -42,7 +43,7 @@ def points_sheet(points) -> Sheet:
     return Sheet(_("Check-in points"), ["校区", "楼宇", "名称", "类型", "启用", "有屏幕"], rows)
 
 
-def roll_sheet(roll) -> Sheet:
+def roll_sheet(roll, roll_rows) -> Sheet:
     """Who has checked in for one window, one row a person."""
     headers = [
         _("Number"),
@@ -59,13 +60,13 @@ def roll_sheet(roll) -> Sheet:
     ]
 
     def rows():
-        for row in roll.rows:
+        for row in roll_rows:
             person, checkin = row.person, row.checkin
             yield [
                 person.number,
                 person.name,
                 person.org_unit.label,
-                _("Yes") if checkin else (_("Excused") if row.excuse is not None else _("No")),
+                STATE_WORDS[row.state](),
                 timezone.localtime(checkin.at).strftime("%Y-%m-%d %H:%M") if checkin else "",
                 (checkin.point.name if checkin.point else checkin.get_via_display())
                 if checkin
@@ -79,6 +80,73 @@ def roll_sheet(roll) -> Sheet:
 
     title = f"{roll.day} {Period(roll.period).label}"
     return Sheet(title, headers, rows())
+
+
+STATE_WORDS = {
+    tally.State.CHECKED: lambda: _("Yes"),
+    tally.State.EXCUSED: lambda: _("Excused"),
+    tally.State.MISSED: lambda: _("No"),
+    tally.State.OPEN: lambda: _("Not yet (window open)"),
+    tally.State.UPCOMING: lambda: _("Not yet (window not started)"),
+}
+
+
+def roll_summary_sheet(roll, trend) -> Sheet:
+    """The counts of the list page: the window per unit and in all, then the 14 days."""
+    headers = [
+        _("Unit or day"),
+        _("Expected"),
+        _("Checked in"),
+        _("Excused"),
+        _("Missed"),
+        _("Not yet due"),
+        _("Yellow"),
+        _("Red"),
+        _("Check-in rate (%)"),
+    ]
+
+    def rate(checked, missed):
+        return round(100 * checked / (checked + missed)) if checked + missed else ""
+
+    def rows():
+        for count in [*roll.counts, roll.total]:
+            yield [
+                count.unit.label if count is not roll.total else _("All"),
+                count.expected,
+                count.checked,
+                count.excused,
+                count.missed,
+                count.pending,
+                count.yellow,
+                count.red,
+                rate(count.checked, count.missed),
+            ]
+        yield []
+        for day in trend.days:
+            yield [
+                day.day.isoformat(),
+                day.expected,
+                day.checked,
+                day.excused,
+                day.missed,
+                day.pending,
+                day.yellow,
+                day.red,
+                rate(day.checked, day.missed),
+            ]
+        yield [
+            _("Last 14 days"),
+            sum(d.expected for d in trend.days),
+            trend.checked,
+            sum(d.excused for d in trend.days),
+            trend.missed,
+            sum(d.pending for d in trend.days),
+            sum(d.yellow for d in trend.days),
+            sum(d.red for d in trend.days),
+            "" if trend.rate is None else trend.rate,
+        ]
+
+    return Sheet(_("Counts"), headers, rows())
 
 
 @dataclass

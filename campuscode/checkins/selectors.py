@@ -5,10 +5,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Prefetch
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.utils import timezone
 
+from campuscode.checkins import tally
 from campuscode.checkins.models import CampusAssignment, Checkin, CheckinPoint, Flag, Reminder
-from campuscode.checkins.windows import kind_group, windows_on
 from campuscode.codes.tokens import Colour
 from campuscode.people.access import Cap, units_under
 from campuscode.people.models import OrgUnit, Person
@@ -36,6 +37,7 @@ class RollRow:
     person: Person
     checkin: Checkin | None
     excuse: str | None = None
+    state: str = tally.State.MISSED  # see tally.State
 
     @property
     def open_flags(self) -> list[Flag]:
@@ -48,31 +50,71 @@ class RollRow:
 
 @dataclass
 class UnitCount:
-    unit: OrgUnit
+    unit: OrgUnit | None
     expected: int = 0
     checked: int = 0
     yellow: int = 0
     red: int = 0
     flagged: int = 0
     excused: int = 0
+    missed: int = 0  # the window closed without a check-in or an excuse
+    pending: int = 0  # the window is still open or has not started
 
     @property
     def missing(self) -> int:
-        return self.expected - self.checked - self.excused
+        """Not checked in and not excused: missed or still to come."""
+        return self.missed + self.pending
 
 
 @dataclass
 class Roll:
     day: date
     period: str
-    rows: list[RollRow] = field(default_factory=list)
+    rows: object = field(default_factory=list)  # a queryset of people until paged
     counts: list[UnitCount] = field(default_factory=list)
     total: UnitCount | None = None
+    state: str = tally.State.MISSED  # the window: missed (closed), open or upcoming
+    excuses: dict[int, str] = field(default_factory=dict)
+    windows: dict = field(default_factory=dict)
+    now: object = None
+
+    def page_rows(self, people) -> list[RollRow]:
+        """The rows of some people of `rows` (a page): their check-ins, excuses, states."""
+        people = list(people)
+        checkins = {
+            c.person_id: c
+            for c in Checkin.objects.effective()
+            .filter(day=self.day, period=self.period, person_id__in=[p.pk for p in people])
+            .select_related("point")
+            .prefetch_related(Prefetch("flags", queryset=Flag.objects.order_by("pk")))
+        }
+        result = []
+        for person in people:
+            row = RollRow(person, checkins.get(person.pk))
+            if row.checkin is not None:
+                row.state = tally.State.CHECKED
+            elif person.pk in self.excuses:
+                row.excuse, row.state = self.excuses[person.pk], tally.State.EXCUSED
+            else:
+                window = self.windows[(person.school_id, person.kind)]
+                row.state = tally.pending_state(window, self.now)
+            result.append(row)
+        return result
+
+    def all_rows(self) -> list[RollRow]:
+        return self.page_rows(self.rows)
 
 
 def scope_unit_choices(user) -> list[OrgUnit]:
     """The units a user may filter the lists by: their scope units and everything below."""
     return list(units_under(user, Cap.VIEW_HEALTH).exclude(kind=OrgUnit.Kind.SCHOOL))
+
+
+def scoped_people(user, *, unit: OrgUnit | None = None):
+    people = Person.objects.visible_to(user, Cap.VIEW_HEALTH)
+    if unit is not None:
+        people = people.filter(org_unit__path__startswith=unit.path)
+    return people
 
 
 def roll(
@@ -83,70 +125,84 @@ def roll(
     unit: OrgUnit | None = None,
     show: str = Show.ALL,
     search: str = "",
+    now=None,
 ) -> Roll:
-    """Who has and has not checked in for one window, in the user's health scope."""
-    people = Person.objects.visible_to(user, Cap.VIEW_HEALTH).filter(state=Person.State.ACTIVE)
-    if unit is not None:
-        people = people.filter(org_unit__path__startswith=unit.path)
+    """Who was expected in one window of the user's health scope and how it stands (see
+    tally). Counts are for the whole scope (grouped queries); `rows` is a queryset of
+    the people the `show` filter keeps, to be paged and then filled by `page_rows`."""
+    now = now or timezone.now()
+    people = scoped_people(user, unit=unit)
     if search:
-        people = people.filter(name__contains=search) | people.filter(number__startswith=search)
-    people = [p for p in people.order_by("org_unit__path", "number") if p.is_valid_on(day)]
-    expected_kinds: dict[tuple[int, str], bool] = {}
-    expected = []
-    for person in people:
-        key = (person.school_id, kind_group(person.kind))
-        if key not in expected_kinds:
-            windows = windows_on(day, kind=person.kind, school_id=person.school_id)
-            expected_kinds[key] = any(w.period == period for w in windows)
-        if expected_kinds[key]:
-            expected.append(person)
-    checkins = {
-        c.person_id: c
-        for c in Checkin.objects.effective()
-        .filter(day=day, period=period, person_id__in=[p.pk for p in expected])
-        .select_related("point")
-        .prefetch_related(Prefetch("flags", queryset=Flag.objects.order_by("pk")))
+        people = people.filter(Q(name__contains=search) | Q(number__startswith=search))
+    school_ids = people.order_by().values_list("school_id", flat=True).distinct()
+    windows = tally.window_groups(day, period, list(school_ids))
+    expected = tally.with_dates(people).filter(tally.expected_q(day) & tally.groups_q(windows))
+    effective = Checkin.objects.effective().filter(person=OuterRef("pk"), day=day, period=period)
+    expected = expected.annotate(
+        colour=Subquery(effective.order_by("-at").values("colour")[:1]),
+        flagged=Exists(
+            Flag.objects.filter(
+                checkin__person=OuterRef("pk"),
+                checkin__day=day,
+                checkin__period=period,
+                checkin__superseded_at__isnull=True,
+                explained_at__isnull=True,
+            )
+        ),
+    )
+    excused = {
+        pk: note
+        for (pk, _day, _period), note in tally.excuses(
+            first=day, last=day, people=expected.values("pk"), periods=(period,)
+        ).items()
     }
-    missing_ids = [p.pk for p in expected if p.pk not in checkins]
-    excuses: dict[int, str] = {}
-    for provider in excuse_providers if missing_ids else ():
-        excuses.update(provider(day, period, missing_ids))
-    result = Roll(day=day, period=period)
-    counts: dict[int, UnitCount] = {}
+    closed = [key for key, window in windows.items() if window.end <= now]
+    unchecked = Q(colour__isnull=True) & ~Q(pk__in=list(excused))
+    per_unit = (
+        expected.values("org_unit")
+        .annotate(
+            expected=Count("pk"),
+            checked=Count("pk", filter=Q(colour__isnull=False)),
+            yellow=Count("pk", filter=Q(colour=Colour.YELLOW)),
+            red=Count("pk", filter=Q(colour=Colour.RED)),
+            flagged=Count("pk", filter=Q(flagged=True)),
+            excused=Count("pk", filter=Q(colour__isnull=True, pk__in=list(excused))),
+            missed=Count("pk", filter=unchecked & tally.groups_q(closed)),
+        )
+        .order_by()
+    )
+    units = {u.pk: u for u in OrgUnit.objects.filter(pk__in=[r["org_unit"] for r in per_unit])}
+    result = Roll(day=day, period=period, excuses=excused, windows=windows, now=now)
     total = UnitCount(unit=unit)
-    for person in expected:
-        row = RollRow(person, checkins.get(person.pk))
-        if row.checkin is None:
-            row.excuse = excuses.get(person.pk)
-        count = counts.setdefault(person.org_unit_id, UnitCount(unit=person.org_unit))
-        for bucket in (count, total):
-            bucket.expected += 1
-            if row.checkin:
-                bucket.checked += 1
-                bucket.yellow += row.checkin.colour == Colour.YELLOW
-                bucket.red += row.checkin.colour == Colour.RED
-                bucket.flagged += bool(row.open_flags)
-            elif row.excuse is not None:
-                bucket.excused += 1
-        if _shown(row, show):
-            result.rows.append(row)
-    result.counts = list(counts.values())
+    for values in per_unit:
+        count = UnitCount(unit=units[values.pop("org_unit")], **values)
+        count.pending = count.expected - count.checked - count.excused - count.missed
+        result.counts.append(count)
+        for name in ("expected", "checked", "yellow", "red", "flagged", "excused", "missed"):
+            setattr(total, name, getattr(total, name) + getattr(count, name))
+    total.pending = total.expected - total.checked - total.excused - total.missed
+    result.counts.sort(key=lambda c: c.unit.path)
     result.total = total
+    states = {tally.pending_state(w, now) for w in windows.values()}
+    result.state = (
+        tally.State.MISSED
+        if states <= {tally.State.MISSED}
+        else tally.State.OPEN
+        if tally.State.OPEN in states
+        else tally.State.UPCOMING
+    )
+    shown = {
+        Show.CHECKED: Q(colour__isnull=False),
+        Show.MISSING: unchecked,
+        Show.EXCUSED: Q(colour__isnull=True, pk__in=list(excused)),
+        Show.YELLOW: Q(colour=Colour.YELLOW),
+        Show.RED: Q(colour=Colour.RED),
+        Show.FLAGGED: Q(flagged=True),
+    }.get(show, Q())
+    result.rows = (
+        expected.filter(shown).select_related("org_unit").order_by("org_unit__path", "number")
+    )
     return result
-
-
-def _shown(row: RollRow, show: str) -> bool:
-    if show == Show.CHECKED:
-        return row.checkin is not None
-    if show == Show.MISSING:
-        return row.checkin is None and row.excuse is None
-    if show == Show.EXCUSED:
-        return row.excuse is not None
-    if show in (Show.YELLOW, Show.RED):
-        return row.checkin is not None and row.checkin.colour == show
-    if show == Show.FLAGGED:
-        return bool(row.open_flags)
-    return True
 
 
 def history_of(person: Person, *, limit: int = 60) -> list[Checkin]:
@@ -208,50 +264,6 @@ def honesty_scan(checkins) -> dict[str, int]:
     return {"shared_device": shared, "address_burst": burst}
 
 
-@dataclass
-class DayTotals:
-    day: date
-    expected: int = 0
-    green: int = 0
-    yellow: int = 0
-    red: int = 0
-
-    @property
-    def missing(self) -> int:
-        return max(self.expected - self.green - self.yellow - self.red, 0)
-
-
-def trend(*, user, end: date, days: int = 14, unit: OrgUnit | None = None) -> list[DayTotals]:
-    """Per day: check-ins expected in the user's health scope and how they came out (R6.3).
-
-    Expected = active people × that day's windows for their kind (holidays count none).
-    Counts only; the page that shows it audits the view like the list itself.
-    """
-    from datetime import timedelta
-
-    from django.db.models import Count
-
-    people = Person.objects.visible_to(user, Cap.VIEW_HEALTH).filter(state=Person.State.ACTIVE)
-    if unit is not None:
-        people = people.filter(org_unit__path__startswith=unit.path)
-    groups = defaultdict(int)  # (school id, kind) → people
-    for school_id, kind, count in (
-        people.values_list("school_id", "kind").annotate(n=Count("pk")).order_by()
-    ):
-        groups[(school_id, kind)] += count
-    first = end - timedelta(days=days - 1)
-    totals = {first + timedelta(days=i): DayTotals(first + timedelta(days=i)) for i in range(days)}
-    for day, row in totals.items():
-        for (school_id, kind), count in groups.items():
-            row.expected += count * len(windows_on(day, kind=kind, school_id=school_id))
-    counted = (
-        Checkin.objects.effective()
-        .filter(day__gte=first, day__lte=end, person__in=people)
-        .values_list("day", "colour")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for day, colour, count in counted:
-        if day in totals and colour in (Colour.GREEN, Colour.YELLOW, Colour.RED):
-            setattr(totals[day], colour, getattr(totals[day], colour) + count)
-    return list(totals.values())
+def trend(*, user, end: date, days: int = 14, unit: OrgUnit | None = None, now=None):
+    """The last `days` days of the user's health scope, counted as tally.trend counts."""
+    return tally.trend(people=scoped_people(user, unit=unit), end=end, days=days, now=now)

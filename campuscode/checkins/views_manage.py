@@ -25,6 +25,7 @@ from campuscode.checkins.windows import current_or_last_window
 from campuscode.codes.services import qr_svg
 from campuscode.codes.status import current_status
 from campuscode.core.net import client_ip
+from campuscode.core.paging import page_of
 from campuscode.core.spreadsheets import xlsx_response
 from campuscode.people.access import (
     Cap,
@@ -266,6 +267,9 @@ def roll(request):
     result = selectors.roll(
         user=request.user, day=day, period=period, unit=unit, show=show, search=search
     )
+    # Counts are for the whole scope; the rows, one page of them (R6.3).
+    page = page_of(request, result.rows)
+    rows = result.page_rows(page.object_list)
     log_action(
         request=request,
         action="checkins.list.viewed",
@@ -274,11 +278,15 @@ def roll(request):
             "period": period,
             "unit": unit.pk if unit else None,
             "show": show,
-            "people": [row.person.pk for row in result.rows],
+            "page": page.number,
+            "count": page.paginator.count,
+            "people": [row.person.pk for row in rows],
         },
     )
     context = {
         "roll": result,
+        "rows": rows,
+        "page": page,
         "day": day,
         "period": period,
         "unit": unit,
@@ -330,38 +338,35 @@ def roll_remind(request):
 
 
 def _trend_chart(user, *, day, unit) -> dict:
-    """The last 14 days as stacked columns: green, yellow, red and missing check-ins."""
+    """The last 14 days as stacked columns: green, yellow, red, excused, missed and not
+    yet due check-ins, and the rate of the check-ins due that were done."""
     from campuscode.core.charts import Column, Segment, legend, stacked_columns
 
-    days = selectors.trend(user=user, end=day, unit=unit)
+    found = selectors.trend(user=user, end=day, unit=unit)
+    parts = [
+        ("green", "green", _("%(day)s: %(n)s green")),
+        ("yellow", "yellow", _("%(day)s: %(n)s yellow")),
+        ("red", "red", _("%(day)s: %(n)s red")),
+        ("excused", "blue", _("%(day)s: %(n)s excused")),
+        ("missed", "grey", _("%(day)s: %(n)s missed")),
+        ("pending", "light", _("%(day)s: %(n)s not yet due")),
+    ]
     columns = [
         Column(
             f"{row.day:%d}",
             [
                 Segment(
-                    row.green, "green", _("%(day)s: %(n)s green") % {"day": row.day, "n": row.green}
-                ),
-                Segment(
-                    row.yellow,
-                    "yellow",
-                    _("%(day)s: %(n)s yellow") % {"day": row.day, "n": row.yellow},
-                ),
-                Segment(row.red, "red", _("%(day)s: %(n)s red") % {"day": row.day, "n": row.red}),
-                Segment(
-                    row.missing,
-                    "grey",
-                    _("%(day)s: %(n)s missing") % {"day": row.day, "n": row.missing},
-                ),
+                    getattr(row, name), colour, text % {"day": row.day, "n": getattr(row, name)}
+                )
+                for name, colour, text in parts
             ],
         )
-        for row in days
+        for row in found.days
     ]
-    expected = sum(row.expected for row in days)
-    done = sum(row.green + row.yellow + row.red for row in days)
     return {
         "svg": stacked_columns(
             columns,
-            maximum=max([row.expected for row in days] + [1]),
+            maximum=max([row.expected for row in found.days] + [1]),
             caption=_("Check-ins per day, last 14 days"),
         ),
         "legend": legend(
@@ -369,10 +374,15 @@ def _trend_chart(user, *, day, unit) -> dict:
                 ("green", _("Green")),
                 ("yellow", _("Yellow")),
                 ("red", _("Red")),
-                ("grey", _("Missing")),
+                ("blue", _("Excused")),
+                ("grey", _("Missed")),
+                ("light", _("Not yet due")),
             ]
         ),
-        "rate": round(100 * done / expected) if expected else None,
+        "rate": found.rate,
+        "checked": found.checked,
+        "due": found.due,
+        "days": found.days,
     }
 
 
@@ -382,16 +392,20 @@ def roll_export(request):
     result = selectors.roll(
         user=request.user, day=day, period=period, unit=unit, show=show, search=search
     )
+    rows = result.all_rows()
     log_action(
         request=request,
         action="checkins.list.exported",
-        data={"day": str(day), "period": period, "people": [row.person.pk for row in result.rows]},
+        data={"day": str(day), "period": period, "people": [row.person.pk for row in rows]},
     )
-    sheet = exports.roll_sheet(result)
+    sheet = exports.roll_sheet(result, rows)
+    summary = exports.roll_summary_sheet(
+        result, selectors.trend(user=request.user, end=day, unit=unit)
+    )
     return xlsx_response(
         filename=_("Check-ins %(sheet)s.xlsx") % {"sheet": sheet.title},
         ascii_filename=f"checkins-{day}-{period}.xlsx",
-        sheets=[sheet],
+        sheets=[sheet, summary],
     )
 
 

@@ -13,6 +13,7 @@ COLOURS = {
     "yellow": "#eab308",
     "red": "#dc2626",
     "grey": "#9ca3af",
+    "light": "#e5e7eb",
 }
 
 

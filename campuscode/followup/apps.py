@@ -20,6 +20,10 @@ class FollowupConfig(AppConfig):
             candidates=isolation.isolated_people,
             colour_sql=isolation.isolation_colour_sql,
         )
+        from campuscode.checkins import tally
+
+        if selectors.excuses_between not in tally.excuse_providers:
+            tally.excuse_providers.append(selectors.excuses_between)
         if selectors.excused_in_window not in excuse_providers:
             excuse_providers.append(selectors.excused_in_window)
         post_save.connect(

@@ -20,28 +20,62 @@ from campuscode.people.access import Cap, scope_q
 
 
 def excused_in_window(day: date, period: str, person_ids: list[int]) -> dict[int, str]:
-    """The excuse provider of checkins' lists: approved advance reports covering the window.
+    """The excuse provider of check-in reminders: who need not check in in one window."""
+    return {
+        pk: note
+        for pk, _day, _period, note in excuses_between(
+            first=day, last=day, people=person_ids, periods=(period,)
+        )
+    }
 
-    After a person reported back (销假) a window is excused only if it had closed by then:
-    the rest of the report no longer applies."""
+
+def excuses_between(*, first: date, last: date, people, periods=None):
+    """The windows from `first` to `last` that people need not check in (R4.2, R5.5): an
+    approved advance report for the window, or an isolation or medical observation on
+    the day (its person sends health reports instead). `people` is a list of ids or a
+    Person queryset. Yields (person id, day, period, note); periods None = every period.
+
+    After a person reported back (销假) a report's window is excused only if it had closed
+    by then: the rest of the report no longer applies."""
+    from campuscode.checkins.models import Period
+
+    periods = tuple(periods or Period.values)
     reports = AdvanceReport.objects.filter(
-        person_id__in=person_ids,
-        state=Decision.APPROVED,
-        first_day__lte=day,
-        last_day__gte=day,
+        person_id__in=people, state=Decision.APPROVED, first_day__lte=last, last_day__gte=first
     ).values_list(
-        "person_id", "periods", "reason", "returned_at", "person__kind", "person__school_id"
+        "person_id",
+        "first_day",
+        "last_day",
+        "periods",
+        "reason",
+        "returned_at",
+        "person__kind",
+        "person__school_id",
     )
-    excused = {}
-    for pk, periods, reason, returned_at, kind, school_id in reports:
-        if period not in periods:
-            continue
-        if returned_at is not None and not _closed_before(
-            day, period, returned_at, kind, school_id
-        ):
-            continue
-        excused[pk] = reason
-    return excused
+    for pk, start, end, covered, reason, returned_at, kind, school_id in reports:
+        day = max(start, first)
+        while day <= min(end, last):
+            for period in periods:
+                if period not in covered:
+                    continue
+                if returned_at is not None and not _closed_before(
+                    day, period, returned_at, kind, school_id
+                ):
+                    continue
+                yield pk, day, period, reason
+            day += timedelta(days=1)
+    isolations = Isolation.objects.filter(person_id__in=people, starts_on__lte=last).exclude(
+        ended_at__date__lt=first
+    )
+    for iso in isolations.only("person_id", "kind", "starts_on", "ended_at"):
+        # An isolation lasts until it is ended (the planned day may pass); the day it
+        # ends is still excused.
+        end = timezone.localdate(iso.ended_at) if iso.ended_at else last
+        day = max(iso.starts_on, first)
+        while day <= min(end, last):
+            for period in periods:
+                yield iso.person_id, day, period, str(iso.get_kind_display())
+            day += timedelta(days=1)
 
 
 def _closed_before(day: date, period: str, moment: datetime, kind: str, school_id) -> bool:

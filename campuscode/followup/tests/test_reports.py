@@ -91,9 +91,9 @@ def test_an_approved_report_marks_the_windows_excused_in_the_lists(
     assert f'data-person="{student.pk}" data-state="excused"' in page
     roll = client.get("/checkins/lists/?day=2026-03-03&period=morning&show=missing")
     assert f'data-person="{student.pk}"' not in roll.content.decode()
-    # The afternoon was not reported: missing as usual.
+    # The afternoon was not reported: expected as usual (not yet started at 11:00).
     page = client.get("/checkins/lists/?day=2026-03-03&period=afternoon").content.decode()
-    assert f'data-person="{student.pk}" data-state="missing"' in page
+    assert f'data-person="{student.pk}" data-state="upcoming"' in page
 
 
 def test_a_rejected_report_leaves_the_window_missing(client, student, adviser, time_machine):
@@ -111,7 +111,8 @@ def test_a_rejected_report_leaves_the_window_missing(client, student, adviser, t
     assert AdvanceReport.objects.get().state == Decision.REJECTED
     assert Notification.objects.get(user=student.user).data["state"] == "rejected"
     page = client.get("/checkins/lists/?day=2026-03-03&period=morning").content.decode()
-    assert f'data-person="{student.pk}" data-state="missing"' in page
+    # Not excused: expected (the window, tomorrow's, has not started yet).
+    assert f'data-person="{student.pk}" data-state="upcoming"' in page
 
 
 def test_it_refuses_a_report_for_a_window_that_has_closed(client, student, time_machine):
