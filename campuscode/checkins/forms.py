@@ -10,6 +10,7 @@ from campuscode.checkins.models import CheckinPoint, Contact, Symptom, WindowNot
 from campuscode.checkins.rules import setting as get_setting
 from campuscode.checkins.services import Answers
 from campuscode.core.rules import TimeRangeSpec
+from campuscode.core.widgets import DateInput, DateTimeInput
 
 NO_SYMPTOMS = "none"
 TEMPERATURE_RE = re.compile(r"^\d{1,2}(\.\d+)?$")
@@ -87,7 +88,7 @@ class CheckinForm(forms.Form):
         label=_("Date and time of contact"),
         required=False,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=DateTimeInput(),
     )
     contact_place = forms.CharField(label=_("Place of contact"), required=False, max_length=200)
     contact_manner = forms.CharField(
@@ -213,8 +214,8 @@ class NoticeForm(forms.ModelForm):
         model = WindowNotice
         fields = ["title", "first_day", "last_day", "kind", "morning", "afternoon"]
         widgets = {
-            "first_day": forms.DateInput(attrs={"type": "date"}),
-            "last_day": forms.DateInput(attrs={"type": "date"}),
+            "first_day": DateInput(),
+            "last_day": DateInput(),
         }
 
     def clean(self):
