@@ -131,6 +131,21 @@ class WindowNotice(models.Model):
     def __str__(self) -> str:
         return f"{self.first_day}–{self.last_day} {self.title}"
 
+    @property
+    def morning_range(self):
+        return _window_range(self.morning)
+
+    @property
+    def afternoon_range(self):
+        return _window_range(self.afternoon)
+
+
+def _window_range(text: str):
+    """A notice's window as (start, end) times, or None (blank: no check-in then)."""
+    from campuscode.core.rules import TimeRangeSpec
+
+    return TimeRangeSpec("window", "", "").to_python(text)
+
 
 class Via(models.TextChoices):
     SCREEN = "screen", _("Rotating code on the point's screen")
