@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET
 from campuscode.audit.models import AuditEntry
 from campuscode.audit.services import anchor_statuses, log_action
 from campuscode.core.spreadsheets import Sheet, csv_response, xlsx_response
+from campuscode.core.widgets import DateInput
 from campuscode.people.access import Cap, is_school_wide, requires, scope_q
 
 PAGE_SIZE = 50
@@ -38,12 +39,8 @@ class AuditFilterForm(forms.Form):
         max_length=64,
         widget=forms.TextInput(attrs={"list": "audit-actions", "autocomplete": "off"}),
     )
-    start = forms.DateField(
-        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end = forms.DateField(
-        label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    start = forms.DateField(label=gettext_lazy("From"), required=False, widget=DateInput())
+    end = forms.DateField(label=gettext_lazy("To"), required=False, widget=DateInput())
     ip = forms.CharField(label=gettext_lazy("Address"), required=False, max_length=45)
 
     def filters(self) -> dict:

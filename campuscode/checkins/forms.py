@@ -10,6 +10,7 @@ from campuscode.checkins.models import CheckinPoint, Contact, Symptom, WindowNot
 from campuscode.checkins.rules import setting as get_setting
 from campuscode.checkins.services import Answers
 from campuscode.core.rules import TimeRangeSpec
+from campuscode.core.widgets import DateInput, DateTimeInput
 
 NO_SYMPTOMS = "none"
 TEMPERATURE_RE = re.compile(r"^\d{1,2}(\.\d+)?$")
@@ -21,6 +22,16 @@ def parse_temperature(raw) -> Decimal:
     text = text.replace("。", ".").replace(",", ".").replace("℃", "").replace("°C", "").strip()
     if not text:
         raise ValidationError(_("Enter your temperature."), code="required")
+    low, high = get_setting("checkin_temperature_min"), get_setting("checkin_temperature_max")
+    if re.fullmatch(r"\d{3,4}", text):  # 365: the decimal point left out
+        raise ValidationError(
+            _(
+                "The temperature should be between %(low)s and %(high)s with one decimal, "
+                "for example 36.5. Did you leave out the decimal point?"
+            ),
+            code="missing_point",
+            params={"low": f"{low:.1f}", "high": f"{high:.1f}"},
+        )
     if not TEMPERATURE_RE.match(text):
         raise ValidationError(_("Enter the temperature as a number like 36.5."), code="invalid")
     if len(text.partition(".")[2]) > 1:
@@ -33,7 +44,6 @@ def parse_temperature(raw) -> Decimal:
         raise ValidationError(
             _("Enter the temperature as a number like 36.5."), code="invalid"
         ) from None
-    low, high = get_setting("checkin_temperature_min"), get_setting("checkin_temperature_max")
     if not Decimal(str(low)) <= value <= Decimal(str(high)):
         raise ValidationError(
             _(
@@ -67,17 +77,18 @@ class CheckinForm(forms.Form):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    # No initial choice: "no contact" is something the person says, never a default.
     contact = forms.ChoiceField(
         label=_("Contact history (last 14 days)"),
         choices=Contact.choices,
-        initial=Contact.NONE,
         widget=forms.RadioSelect,
+        error_messages={"required": _("Choose whether you had contact with a case.")},
     )
     contact_at = forms.DateTimeField(
         label=_("Date and time of contact"),
         required=False,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=DateTimeInput(),
     )
     contact_place = forms.CharField(label=_("Place of contact"), required=False, max_length=200)
     contact_manner = forms.CharField(
@@ -87,6 +98,11 @@ class CheckinForm(forms.Form):
         help_text=_("For example: same classroom, shared meal, same train carriage."),
     )
     key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, correcting: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if correcting:  # a second check-in in a window replaces the first only with a reason
+            self.fields["correction_reason"] = CorrectionReasonField()
 
     def clean_temperature(self):
         return parse_temperature(self.cleaned_data.get("temperature"))
@@ -131,6 +147,46 @@ class CheckinForm(forms.Form):
         )
 
 
+class CorrectionReasonField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Reason for the correction"))
+        kwargs.setdefault("max_length", 200)
+        kwargs.setdefault(
+            "help_text", _("For example: I entered the wrong temperature; I measured again.")
+        )
+        kwargs.setdefault(
+            "error_messages", {"required": _("Say why this check-in replaces the earlier one.")}
+        )
+        super().__init__(**kwargs)
+
+
+class SameAsLastForm(forms.Form):
+    """ "Same as last time": the answers of the last normal check-in in one tap, with the
+    temperature still confirmed as measured today (it is shown, editable, not assumed)."""
+
+    same = forms.CharField(widget=forms.HiddenInput, initial="1")
+    temperature = forms.CharField(
+        label=_("Today's temperature (°C)"),
+        max_length=12,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    measured_today = forms.BooleanField(
+        label=_("I measured it today and this is today's reading"),
+        error_messages={"required": _("Confirm that you measured your temperature today.")},
+    )
+    key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def clean_temperature(self):
+        return parse_temperature(self.cleaned_data.get("temperature"))
+
+    def answers(self) -> Answers:
+        # Symptoms and contact "none" only because the person tapped "same as last time"
+        # on a last check-in that had none.
+        return Answers(
+            temperature=self.cleaned_data["temperature"], symptoms=[], contact=Contact.NONE
+        )
+
+
 class PointForm(forms.ModelForm):
     class Meta:
         model = CheckinPoint
@@ -158,8 +214,8 @@ class NoticeForm(forms.ModelForm):
         model = WindowNotice
         fields = ["title", "first_day", "last_day", "kind", "morning", "afternoon"]
         widgets = {
-            "first_day": forms.DateInput(attrs={"type": "date"}),
-            "last_day": forms.DateInput(attrs={"type": "date"}),
+            "first_day": DateInput(),
+            "last_day": DateInput(),
         }
 
     def clean(self):

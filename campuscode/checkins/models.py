@@ -12,14 +12,16 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from campuscode.audit.keys import AuditKeyMissing
-from campuscode.checkins.mac import FIELDS as MAC_FIELDS
-from campuscode.checkins.mac import checkin_mac
+from campuscode.checkins.mac import FIELDS, OPTIONAL_FIELDS, checkin_mac
 from campuscode.codes.tokens import Colour
 from campuscode.people.models import OrgUnit, Person, ScopedQuerySet
 
 
 def _new_key() -> str:
     return secrets.token_urlsafe(18)
+
+
+MAC_FIELDS = FIELDS + OPTIONAL_FIELDS
 
 
 class CheckinPoint(models.Model):
@@ -129,6 +131,21 @@ class WindowNotice(models.Model):
     def __str__(self) -> str:
         return f"{self.first_day}–{self.last_day} {self.title}"
 
+    @property
+    def morning_range(self):
+        return _window_range(self.morning)
+
+    @property
+    def afternoon_range(self):
+        return _window_range(self.afternoon)
+
+
+def _window_range(text: str):
+    """A notice's window as (start, end) times, or None (blank: no check-in then)."""
+    from campuscode.core.rules import TimeRangeSpec
+
+    return TimeRangeSpec("window", "", "").to_python(text)
+
 
 class Via(models.TextChoices):
     SCREEN = "screen", _("Rotating code on the point's screen")
@@ -204,6 +221,11 @@ class Checkin(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         verbose_name=_("recorded by"),
+    )
+    # Why this check-in replaces an earlier one of the same window (a correction); blank
+    # for a first check-in. Set on the new row at its INSERT: check-ins stay append-only.
+    correction_reason = models.CharField(
+        _("reason for the correction"), max_length=200, blank=True, default="", db_default=""
     )
     superseded_at = models.DateTimeField(null=True, blank=True)
     superseded_by = models.ForeignKey(

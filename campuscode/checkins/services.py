@@ -46,6 +46,10 @@ class Refusal(models.TextChoices):
         _("This point belongs to another campus. Check in at a point of your own campus."),
     )
     OUTSIDE_WINDOW = "outside_window", _("Check-in is closed now.")
+    ALREADY_CHECKED_IN = (
+        "already_checked_in",
+        _("You have already checked in for this window. To replace it, correct it and say why."),
+    )
 
 
 @dataclass(frozen=True)
@@ -190,13 +194,17 @@ def submit_checkin(
     ip: str | None = None,
     opened: bool = True,
     now: datetime | None = None,
+    correction_reason: str = "",
 ) -> Outcome:
     """Store one check-in at once (R6.1), or refuse with a reason.
 
     Time and place come from the server: `now` is its clock, `point` was taken from a
     token the server verified. A retry with the same idempotency key returns the first
-    record, even after the window has closed.
+    record, even after the window has closed. A second check-in in a window replaces
+    the first only as a correction, with its reason (the first row is kept, superseded);
+    without one it is refused with ALREADY_CHECKED_IN and the earlier check-in.
     """
+    correction_reason = (correction_reason or "").strip()[:200]
     now = now or timezone.now()
     admission = check_admission(person=person, point=point, now=now)
     if not admission.ok:
@@ -223,6 +231,7 @@ def submit_checkin(
         device=device,
         ip=ip,
         idempotency_key=idempotency_key,
+        correction_reason=correction_reason,
     )
     # The common case is one INSERT. Two unique constraints decide the rest: (person,
     # key) catches a retry, a double tap or a second tab; (person, window) among the
@@ -255,9 +264,41 @@ def submit_checkin(
             checkin._state.adding = True
             if first := _by_key(person, idempotency_key):
                 return Outcome(checkin=first, created=False)
+            existing = effective_in(person=person, window=window)
+            if not correction_reason and existing and same_site(existing, point):
+                return Outcome(refusal=Refusal.ALREADY_CHECKED_IN, checkin=existing, window=window)
             continue  # an effective check-in exists in this window: supersede it
         return Outcome(checkin=checkin, created=True, window=window)
     raise RuntimeError("check-in kept conflicting with concurrent corrections")
+
+
+def effective_in(*, person: Person, window: Window) -> Checkin | None:
+    """The check-in that counts for `person` in `window`, if any."""
+    return Checkin.objects.filter(
+        person_id=person.pk, day=window.day, period=window.period, superseded_at__isnull=True
+    ).first()
+
+
+def same_site(checkin: Checkin, point: CheckinPoint) -> bool:
+    """Whether `point` is on the campus of `checkin`; on arriving at another campus one
+    checks in again (R4.4), which is no correction and needs no reason."""
+    earlier = cached.point(checkin.point_id) if checkin.point_id else None
+    return earlier is None or earlier.campus_id == point.campus_id
+
+
+def last_normal_answers(*, person: Person, before: Window) -> Checkin | None:
+    """The person's last check-in before `before` if it was normal (green, no symptoms,
+    no contact): what "same as last time" offers. None otherwise, or if there is none."""
+    last = (
+        Checkin.objects.filter(person_id=person.pk, superseded_at__isnull=True)
+        .exclude(day=before.day, period=before.period)
+        .order_by("-at")
+        .only("temperature", "symptoms", "contact", "colour", "at", "day", "period")
+        .first()
+    )
+    if last is None or last.colour != "green" or last.symptoms or last.contact != "none":
+        return None
+    return last
 
 
 def _by_key(person: Person, key: str) -> Checkin | None:

@@ -14,12 +14,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from campuscode.checkins import cached, selectors
-from campuscode.checkins.forms import CheckinForm
+from campuscode.checkins.forms import CheckinForm, SameAsLastForm
 from campuscode.checkins.health import describe
 from campuscode.checkins.models import Checkin, WindowNotice
 from campuscode.checkins.rules import setting as get_setting
 from campuscode.checkins.rules import snapshot
-from campuscode.checkins.services import Outcome, Refusal, check_admission, submit_checkin
+from campuscode.checkins.services import (
+    Outcome,
+    Refusal,
+    check_admission,
+    last_normal_answers,
+    same_site,
+    submit_checkin,
+)
 from campuscode.checkins.tokens import TokenCheck, check_point_token, current_step
 from campuscode.checkins.windows import next_window, windows_on
 from campuscode.core.net import client_ip
@@ -161,8 +168,19 @@ def _point_url(request, point_id: int, token: str):
         # The person as read when this browser opened the point's URL (minutes ago at
         # most), else from the registry: saves a query on every check-in.
         person = _person_from_visit(request, visit) or _person(request)
-        form = CheckinForm(request.POST)
-        if not form.is_valid():
+        correcting = request.POST.get("correcting") == "1"
+        if request.POST.get("same") and not correcting:
+            form = SameAsLastForm(request.POST)
+            window = check_admission(person=person, point=point, now=now).window
+            if (
+                person is None
+                or window is None
+                or not last_normal_answers(person=person, before=window)
+            ):
+                form = CheckinForm(initial={"key": request.POST.get("key", "")})
+        else:
+            form = CheckinForm(request.POST, correcting=correcting)
+        if not form.is_bound or not form.is_valid():
             context = _form_context(request, point, form, person, now, via=check.via)
             return _with_device(request, render(request, "checkins/form.html", context, status=400))
         outcome = submit_checkin(
@@ -175,7 +193,15 @@ def _point_url(request, point_id: int, token: str):
             ip=client_ip(request),
             opened=visit is not None,
             now=now,
+            correction_reason=form.cleaned_data.get("correction_reason", ""),
         )
+        if outcome.refusal == Refusal.ALREADY_CHECKED_IN:
+            # Says when, and offers the correction (with its reason) explicitly.
+            context = _form_context(
+                request, point, None, person, now, via=check.via, window=outcome.window
+            )
+            context.update(existing=outcome.checkin, token=token)
+            return _with_device(request, render(request, "checkins/form.html", context, status=409))
         if not outcome.ok:
             return _refuse(request, outcome, point)
         return _with_device(request, redirect("checkins:done", pk=outcome.checkin.pk))
@@ -184,19 +210,57 @@ def _point_url(request, point_id: int, token: str):
     if not admission.ok:
         return _refuse(request, admission, point)
     _remember_person(request, token, person)
-    form = CheckinForm(initial={"key": visit["k"]})
-    context = _form_context(
-        request, point, form, person, now, via=check.via, window=admission.window
+    window = admission.window
+    context = _form_context(request, point, None, person, now, via=check.via, window=window)
+    latest = Checkin.objects.filter(person_id=person.pk, superseded_at__isnull=True).first()
+    existing = (
+        latest
+        if latest
+        and (latest.day, latest.period) == (window.day, window.period)
+        and same_site(latest, point)
+        else None
     )
+    if existing and request.GET.get("correct") != "1":
+        # Scanned again in a window already done: say so, offer a correction.
+        context.update(existing=existing, token=token)
+        return _with_device(request, render(request, "checkins/form.html", context))
+    # A correction opened from the same scan gets its own key (still stable for retries),
+    # else it would be taken for a retry of the check-in it corrects.
+    key = f"{visit['k']}.c{existing.pk}" if existing else visit["k"]
+    context.update(
+        form=CheckinForm(initial={"key": key}, correcting=existing is not None),
+        correcting=existing is not None,
+        existing=existing,
+    )
+    last = latest if latest and (latest.day, latest.period) != (window.day, window.period) else None
+    if last and last.colour == "green" and not last.symptoms and last.contact == "none":
+        context.update(
+            last=last,
+            same_form=SameAsLastForm(initial={"key": visit["k"], "temperature": last.temperature}),
+        )
     return _with_device(request, render(request, "checkins/form.html", context))
 
 
 def _form_context(request, point, form, person, now, *, via, window=None):
     if window is None and person is not None:
         window = check_admission(person=person, point=point, now=now).window
+    extra = {}
+    if isinstance(form, SameAsLastForm):  # sent back with its error, the full form below
+        extra = {
+            "same_form": form,
+            "last": window and last_normal_answers(person=person, before=window),
+        }
+        form = CheckinForm(initial={"key": form.data.get("key", "")})
+    correcting = form is not None and "correction_reason" in form.fields
+    if correcting and window is not None:
+        from campuscode.checkins.services import effective_in
+
+        extra["existing"] = effective_in(person=person, window=window)
     return {
+        **extra,
         "point": point,
         "form": form,
+        "correcting": correcting,
         "person": person,
         "now": now,
         "window": window,

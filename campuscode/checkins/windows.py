@@ -5,7 +5,7 @@ All times are in the school's time zone (settings.TIME_ZONE).
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
@@ -39,16 +39,6 @@ def kind_group(kind: str) -> str:
     return "other"
 
 
-def parse_range(text: str) -> tuple[time, time] | None:
-    if not text:
-        return None
-    try:
-        first, last = text.split("-")
-        return time.fromisoformat(first), time.fromisoformat(last)
-    except ValueError:
-        return None
-
-
 def _notices(school_id: int, first: date, last: date) -> list[WindowNotice]:
     return list(
         WindowNotice.objects.filter(
@@ -75,10 +65,9 @@ def windows_on(
         if notice is not None and notice.kind == WindowNotice.Kind.NO_CHECKIN:
             continue
         if notice is not None:
-            text = getattr(notice, period)
+            bounds = getattr(notice, f"{period}_range")
         else:
-            text = get_setting(f"checkin_{period}_{group}")
-        bounds = parse_range(text)
+            bounds = get_setting(f"checkin_{period}_{group}")
         if bounds is None:
             continue
         tz = timezone.get_default_timezone()

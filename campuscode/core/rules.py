@@ -4,8 +4,11 @@
 admin's value or the default. Nothing else in the code keeps these as constants.
 """
 
-import time
+import re
+import time as clock
+import unicodedata
 from dataclasses import dataclass
+from datetime import time
 from typing import Any
 
 from django.core.cache import cache
@@ -55,67 +58,141 @@ class SettingSpec:
             )
         return value
 
+    def to_python(self, stored: Any) -> Any:
+        """The stored (JSON) value as code uses it; plain values are already typed."""
+        return stored
+
+    def to_text(self, stored: Any) -> str:
+        """The stored value as the settings form shows it."""
+        return "" if stored is None else str(stored)
+
+
+# Times of day are stored as text ('07:00-10:00', '23:00', '08:00,16:00': what the admin
+# reads on the settings page and in the audit log) and handed to code as datetime.time
+# values by `to_python`; no other module parses them.
+
+_TIME = re.compile(r"(\d{1,2}):(\d{2})")
+
+
+def _normal_text(raw: Any) -> str:
+    return (
+        unicodedata.normalize("NFKC", str(raw or ""))
+        .replace(" ", "")
+        .replace("~", "-")
+        .replace("、", ",")
+        .replace("–", "-")
+        .replace("—", "-")
+    )
+
+
+def _time_of(part: str, *, label: str) -> time:
+    match = _TIME.fullmatch(part)
+    if not match or int(match[1]) > 23 or int(match[2]) > 59:
+        raise ValidationError(
+            _("%(label)s: %(value)s is not a time like 08:00."),
+            params={"label": label, "value": part},
+        )
+    return time(int(match[1]), int(match[2]))
+
+
+def _hhmm(value: time) -> str:
+    return value.strftime("%H:%M")
+
 
 class TimeRangeSpec(SettingSpec):
-    """A daily window as 'HH:MM-HH:MM' in the school's time zone; blank means none (checkins)."""
+    """A daily window in the school's time zone, as (start, end) times; blank means none."""
 
     def clean(self, raw: Any) -> Any:
-        import re
-        import unicodedata
-
-        text = unicodedata.normalize("NFKC", str(raw or "")).replace(" ", "").replace("~", "-")
+        text = _normal_text(raw)
         if not text:
             return ""
-        match = re.fullmatch(r"(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})", text)
-        if match:
-            h1, m1, h2, m2 = (int(part) for part in match.groups())
-            if h1 < 24 and h2 < 24 and m1 < 60 and m2 < 60 and (h1, m1) < (h2, m2):
-                return f"{h1:02d}:{m1:02d}-{h2:02d}:{m2:02d}"
-        raise ValidationError(
-            _("%(label)s: enter a window like 07:00-10:00, or leave it blank."),
-            params={"label": self.label},
-        )
+        parts = text.split("-")
+        if len(parts) != 2:
+            raise ValidationError(
+                _("%(label)s: enter a window like 07:00-10:00, or leave it blank."),
+                params={"label": self.label},
+            )
+        start, end = (_time_of(part, label=self.label) for part in parts)
+        if end <= start:
+            raise ValidationError(
+                _(
+                    "%(label)s: the window is reversed: it ends at %(end)s, before it starts "
+                    "at %(start)s. Put the start first, like 07:00-10:00."
+                ),
+                params={"label": self.label, "start": _hhmm(start), "end": _hhmm(end)},
+            )
+        return f"{_hhmm(start)}-{_hhmm(end)}"
+
+    def to_python(self, stored: Any) -> tuple[time, time] | None:
+        if not stored:
+            return None
+        start, end = str(stored).split("-")
+        return time.fromisoformat(start), time.fromisoformat(end)
 
 
 class TimeOfDaySpec(SettingSpec):
-    """A time of day as 'HH:MM' in the school's time zone."""
+    """A time of day in the school's time zone, as a datetime.time."""
 
     def clean(self, raw: Any) -> Any:
-        times = _clean_times(raw, label=self.label)
-        if len(times) != 1:
+        text = _normal_text(raw)
+        if not text or "," in text:
             raise ValidationError(
                 _("%(label)s: enter a time like 23:00."), params={"label": self.label}
             )
-        return times[0]
+        return _hhmm(_time_of(text, label=self.label))
+
+    def to_python(self, stored: Any) -> time:
+        return time.fromisoformat(str(stored))
 
 
 class TimeListSpec(SettingSpec):
-    """Times of day as 'HH:MM,HH:MM', sorted, at least one."""
+    """Times of day, sorted, at least one; code gets a tuple of datetime.time."""
 
     def clean(self, raw: Any) -> Any:
-        times = _clean_times(raw, label=self.label)
+        times = {_time_of(part, label=self.label) for part in _normal_text(raw).split(",") if part}
         if not times:
             raise ValidationError(
                 _("%(label)s: enter times like 08:00,16:00."), params={"label": self.label}
             )
-        return ",".join(sorted(set(times)))
+        return ",".join(_hhmm(t) for t in sorted(times))
+
+    def to_python(self, stored: Any) -> tuple[time, ...]:
+        return tuple(time.fromisoformat(part) for part in str(stored).split(",") if part)
 
 
-def _clean_times(raw: Any, *, label: str) -> list[str]:
-    import re
-    import unicodedata
+def check_together(values: dict[str, Any]) -> dict[str, str]:
+    """Rules that are each valid but break the school together: {key: message}.
 
-    text = unicodedata.normalize("NFKC", str(raw or "")).replace(" ", "").replace("、", ",")
-    times = []
-    for part in filter(None, text.split(",")):
-        match = re.fullmatch(r"(\d{1,2}):(\d{2})", part)
-        if not match or int(match[1]) > 23 or int(match[2]) > 59:
-            raise ValidationError(
-                _("%(label)s: %(value)s is not a time like 08:00."),
-                params={"label": label, "value": part},
+    `values` holds every rule as stored (text for times), e.g. the settings form's.
+    """
+    errors: dict[str, str] = {}
+    refresh, lifetime = values["code_refresh_seconds"], values["code_lifetime_seconds"]
+    if lifetime <= refresh:
+        errors["code_lifetime_seconds"] = str(
+            _(
+                "The campus code validity (%(lifetime)s seconds) must be longer than its "
+                "refresh interval (%(refresh)s seconds); otherwise codes expire while still "
+                "on screen and the gates refuse them."
             )
-        times.append(f"{int(match[1]):02d}:{match[2]}")
-    return times
+            % {"lifetime": lifetime, "refresh": refresh}
+        )
+    for group in ("student", "staff", "other"):
+        morning_key, afternoon_key = f"checkin_morning_{group}", f"checkin_afternoon_{group}"
+        morning = SPECS[morning_key].to_python(values[morning_key])
+        afternoon = SPECS[afternoon_key].to_python(values[afternoon_key])
+        if morning and afternoon and afternoon[0] < morning[1]:
+            errors[afternoon_key] = str(
+                _(
+                    "%(label)s: %(afternoon)s starts before the morning window "
+                    "%(morning)s ends. The afternoon window must start after the morning one."
+                )
+                % {
+                    "label": SPECS[afternoon_key].label,
+                    "afternoon": values[afternoon_key],
+                    "morning": values[morning_key],
+                }
+            )
+    return errors
 
 
 # The settings page shows the rules in these sections, by key prefix.
@@ -501,7 +578,7 @@ def clear_local_cache() -> None:
 
 
 def _stored() -> dict[str, Any]:
-    now = time.monotonic()
+    now = clock.monotonic()
     if _local["values"] is not None and now - _local["at"] < LOCAL_SECONDS:
         return _local["values"]
     values = cache.get(CACHE_KEY)
@@ -514,23 +591,49 @@ def _stored() -> dict[str, Any]:
     return values
 
 
-def all_settings() -> dict[str, Any]:
-    """Every rule at once (stored value or default), for code that reads many per request."""
+def stored_settings() -> dict[str, Any]:
+    """Every rule as stored (times as text): what the settings form shows and compares."""
     stored = _stored()
     return {key: stored.get(key, spec.default) for key, spec in SPECS.items()}
 
 
+def all_settings() -> dict[str, Any]:
+    """Every rule at once, typed, for code that reads many per request."""
+    return {key: SPECS[key].to_python(value) for key, value in stored_settings().items()}
+
+
 def get_setting(key: str) -> Any:
+    """One rule, typed: numbers and flags as such, windows as (time, time) or None,
+    times of day as datetime.time, lists of times as a tuple."""
     spec = SPECS[key]
-    return _stored().get(key, spec.default)
+    return spec.to_python(_stored().get(key, spec.default))
 
 
 def set_setting(*, key: str, value: Any, user=None) -> Any:
-    """Validate and store one rule; raises ValidationError on a bad value."""
+    """Validate and store one rule; raises ValidationError on a bad value, or on one that
+    breaks the school together with the other rules (check_together)."""
     from campuscode.core.models import Setting
 
     clean = SPECS[key].clean(value)
+    current = stored_settings()
+    before = check_together(current)
+    after = check_together({**current, key: clean})
+    if new := [message for other, message in after.items() if other not in before]:
+        raise ValidationError(new[0])
     Setting.objects.update_or_create(key=key, defaults={"value": clean, "updated_by": user})
     cache.delete(CACHE_KEY)
     clear_local_cache()
     return clean
+
+
+def store_settings(*, values: dict[str, Any], user=None) -> None:
+    """Store rules already cleaned and checked together (the settings form), at once."""
+    from django.db import transaction
+
+    from campuscode.core.models import Setting
+
+    with transaction.atomic():
+        for key, value in values.items():
+            Setting.objects.update_or_create(key=key, defaults={"value": value, "updated_by": user})
+    cache.delete(CACHE_KEY)
+    clear_local_cache()

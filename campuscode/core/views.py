@@ -5,7 +5,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from campuscode.audit.services import log_action
-from campuscode.core.rules import SPECS, get_setting, section_of, set_setting
+from campuscode.core.rules import (
+    SPECS,
+    check_together,
+    section_of,
+    store_settings,
+    stored_settings,
+)
 from campuscode.people.access import Cap, requires, roles_of
 
 
@@ -22,6 +28,7 @@ def home(request):
 def school_settings(request):
     """The school's rules (R9.1 placeholders) as a form for the system admin."""
     errors: dict[str, str] = {}
+    current = stored_settings()
     if request.method == "POST":
         changed = {}
         cleaned = {}
@@ -31,11 +38,13 @@ def school_settings(request):
                 cleaned[key] = spec.clean(raw)
             except ValidationError as error:
                 errors[key] = " ".join(error.messages)
+        if not errors:  # each valid: then the ones that break the school together
+            errors = check_together({**current, **cleaned})
         if not errors:  # all or nothing: a bad value changes no rule
             for key, value in cleaned.items():
-                if value != get_setting(key):
-                    changed[key] = {"from": get_setting(key), "to": value}
-                    set_setting(key=key, value=value, user=request.user)
+                if value != current[key]:
+                    changed[key] = {"from": current[key], "to": value}
+            store_settings(values={k: cleaned[k] for k in changed}, user=request.user)
             if changed:
                 log_action(request=request, action="core.settings.changed", data=changed)
             messages.success(request, _("The school rules were saved."))
@@ -45,7 +54,7 @@ def school_settings(request):
         sections.setdefault(section_of(key), []).append(
             {
                 "spec": spec,
-                "value": request.POST.get(key) if errors else get_setting(key),
+                "value": request.POST.get(key) if errors else spec.to_text(current[key]),
                 "error": errors.get(key),
                 "is_bool": spec.kind is bool,
             }

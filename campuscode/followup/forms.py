@@ -7,11 +7,12 @@ from django.utils.translation import gettext_lazy as _
 
 from campuscode.checkins.forms import NO_SYMPTOMS, CheckinForm, parse_temperature
 from campuscode.checkins.models import Period, Symptom
+from campuscode.core.widgets import DateInput
 from campuscode.followup.attachments import ACCEPT, check_photo
 from campuscode.followup.models import AdvanceReport, CaseState, Isolation, VisitorApplication
 from campuscode.people.services import validate_id_number
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DateInput()
 
 
 def new_key() -> str:

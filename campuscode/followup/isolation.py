@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 from campuscode.audit.services import log_action
 from campuscode.codes.status import ColourSQL, Status
 from campuscode.codes.tokens import Colour
-from campuscode.core.rules import SPECS, get_setting
+from campuscode.core.rules import get_setting
 from campuscode.followup.models import Isolation, IsolationReport, Notification
 from campuscode.followup.services import Refusal, Result, notify
 from campuscode.people.access import Cap, covers
@@ -74,19 +74,8 @@ def isolation_status(person) -> Status | None:
 
 
 def report_times() -> list[time]:
-    """The setting's 'HH:MM,HH:MM' in order; the default if it cannot be read."""
-    times = _parse_times(get_setting("isolation_report_times"))
-    return times or _parse_times(SPECS["isolation_report_times"].default)
-
-
-def _parse_times(text: str) -> list[time]:
-    result = set()
-    for part in str(text).replace("，", ",").split(","):
-        try:
-            result.add(time.fromisoformat(part.strip()))
-        except ValueError:
-            continue
-    return sorted(result)
+    """The report times of the day, in order (a typed school rule)."""
+    return list(get_setting("isolation_report_times"))
 
 
 def slot_at(moment: datetime) -> tuple[date, int]:

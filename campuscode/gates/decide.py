@@ -56,10 +56,10 @@ class PlaceRules:
         return bool(self.allowed_kinds or self.allowed_unit_paths)
 
     @classmethod
-    def for_place(cls, place: Place, *, curfew_defaults: tuple[str, str] | None = None):
+    def for_place(cls, place: Place, *, curfew_defaults: tuple[time, time] | None = None):
         curfew_starts, curfew_ends = place.curfew_starts, place.curfew_ends
         if place.kind == Place.Kind.DORMITORY and not curfew_starts and curfew_defaults:
-            curfew_starts, curfew_ends = map(parse_hhmm, curfew_defaults)
+            curfew_starts, curfew_ends = curfew_defaults
         return cls(
             kind=place.kind,
             allowed_kinds=tuple(place.allowed_kinds or ()),

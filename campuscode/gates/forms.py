@@ -2,6 +2,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from campuscode.core.widgets import DateInput
 from campuscode.gates.models import Gate, Place
 from campuscode.people.models import OrgUnit, Person
 
@@ -81,12 +82,8 @@ class GateForm(forms.ModelForm):
 class EventSearchForm(forms.Form):
     person = forms.CharField(label=_("Person (number or name)"), required=False, max_length=64)
     place = forms.ModelChoiceField(label=_("Place"), queryset=Place.objects.none(), required=False)
-    since = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    since = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    until = forms.DateField(label=_("To"), required=False, widget=DateInput())
     refused = forms.BooleanField(label=_("Refusals only"), required=False)
 
     def __init__(self, *args, places, **kwargs):

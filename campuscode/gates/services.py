@@ -6,6 +6,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from datetime import time as dt_time
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -129,7 +130,7 @@ _rules_cache: dict[int, tuple[datetime, float, PlaceRules]] = {}
 RULES_CACHE_SECONDS = 10
 
 
-def curfew_defaults() -> tuple[str, str]:
+def curfew_defaults() -> tuple[dt_time, dt_time]:
     return get_setting("gate_dorm_curfew_starts"), get_setting("gate_dorm_curfew_ends")
 
 

@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from campuscode.core.widgets import DateInput
 from campuscode.people.access import Cap
 from campuscode.people.models import OrgUnit, Person, Role
 from campuscode.people.selectors import kinds_in_scope, units_in_scope
@@ -102,8 +103,8 @@ class PersonForm(forms.ModelForm):
         ]
         widgets = {
             "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
-            "valid_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "valid_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "valid_from": DateInput(),
+            "valid_until": DateInput(),
         }
         help_texts = {
             "state": _("A person leaves by becoming suspended or left; records are never deleted.")

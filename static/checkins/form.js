@@ -1,8 +1,15 @@
 // The check-in form: contact details only when a contact is reported, "None" and
 // symptoms exclusive, and one submission per tap (the server dedupes retries anyway).
 (function () {
-  var form = document.querySelector(".checkin-form form");
-  if (!form) return;
+  document.querySelectorAll(".checkin-form form").forEach(function (one) {
+    one.addEventListener("submit", function () {
+      var button = one.querySelector("button[type=submit]");
+      setTimeout(function () { button.disabled = true; }, 0);
+    });
+  });
+  var submit = document.querySelector(".checkin-form [data-submit]");
+  if (!submit) return;
+  var form = submit.form;
   var details = form.querySelector(".contact-details");
   function syncContact() {
     var chosen = form.querySelector("input[name=contact]:checked");
@@ -16,10 +23,6 @@
       });
     }
     if (box.name === "contact") syncContact();
-  });
-  form.addEventListener("submit", function () {
-    var button = form.querySelector("[data-submit]");
-    setTimeout(function () { button.disabled = true; }, 0);
   });
   syncContact();
 })();

@@ -46,10 +46,13 @@ def point_path(point, token=None) -> str:
 GOOD = {"temperature": "36.5", "symptoms": ["none"], "contact": "none"}
 
 
-def check_in(client, point, data=None, *, token=None, **extra):
-    """Open the point's URL as the phone would, then send the form with its key."""
+def check_in(client, point, data=None, *, token=None, correction="", **extra):
+    """Open the point's URL as the phone would, then send the form with its key; with
+    `correction`, as a correction of the window's check-in, for that reason."""
     path = point_path(point, token)
-    page = client.get(path, **extra)
+    page = client.get(path + ("?correct=1" if correction else ""), **extra)
     assert page.status_code == 200, page.content.decode()[:500]
     key = page.context["form"].initial["key"]
+    if correction:
+        data = {**(data or {}), "correcting": "1", "correction_reason": correction}
     return client.post(path, {**GOOD, **(data or {}), "key": key}, **extra)

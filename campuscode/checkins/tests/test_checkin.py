@@ -284,7 +284,18 @@ def test_a_correction_supersedes_the_earlier_checkin_and_keeps_both(
     sign_in(client, student.user)
     check_in(client, point, {"temperature": "37.8"})
     morning.shift(60)  # a later scan: a new token, a new key
-    check_in(client, point, {"temperature": "36.6"})
+    path = point_path(point)
+    key = client.get(path + "?correct=1").context["form"].initial["key"]
+    client.post(
+        path,
+        {
+            **GOOD,
+            "temperature": "36.6",
+            "key": key,
+            "correcting": "1",
+            "correction_reason": "测错了",
+        },
+    )
     first, second = Checkin.objects.order_by("at")
     assert first.superseded_by == second and second.superseded_at is None
     assert Checkin.objects.effective().get() == second

@@ -24,6 +24,7 @@ def _submit(person, point, key, results, barrier):
             via="screen",
             idempotency_key=key,
             answers=Answers(temperature=Decimal("36.6"), symptoms=[]),
+            correction_reason="重新测量",
         )
         results.append(outcome)
     finally:

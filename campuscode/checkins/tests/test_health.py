@@ -79,7 +79,7 @@ def test_a_correction_in_the_window_decides_the_colour(client, student, point, m
     sign_in(client, student.user)
     check_in(client, point, {"temperature": "37.8"})
     morning.shift(40)
-    check_in(client, point, {"temperature": "36.6"})
+    check_in(client, point, {"temperature": "36.6"}, correction="重新测量")
     assert _code(client)[0] == "green"
 
 

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 MONDAY_8AM = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai, in the window
 
 
-def stored_checkin(person, *, temperature="36.5", key="k1", now=None):
+def stored_checkin(person, *, temperature="36.5", key="k1", now=None, correction_reason=""):
     campus = next(
         unit
         for unit in OrgUnit.objects.filter(kind=OrgUnit.Kind.CAMPUS)
@@ -37,6 +37,7 @@ def stored_checkin(person, *, temperature="36.5", key="k1", now=None):
         idempotency_key=key,
         ip="10.1.2.3",
         now=now or MONDAY_8AM,
+        correction_reason=correction_reason,
     )
     assert outcome.ok, outcome.refusal
     return outcome.checkin
@@ -93,7 +94,9 @@ def test_verify_records_reports_a_temperature_lowered_in_the_database(student):
 def test_a_correction_is_not_reported_but_a_swapped_one_is(student):
     first = stored_checkin(student, temperature="38.2", key="k1")
     later = MONDAY_8AM + timedelta(minutes=5)
-    second = stored_checkin(student, temperature="36.5", key="k2", now=later)
+    second = stored_checkin(
+        student, temperature="36.5", key="k2", now=later, correction_reason="重新测量"
+    )
     first.refresh_from_db()
     assert (first.superseded_by_id, first.superseded_at) == (second.pk, second.at)
     assert check_records().ok
@@ -102,6 +105,19 @@ def test_a_correction_is_not_reported_but_a_swapped_one_is(student):
         Checkin.objects.filter(pk=second.pk).update(superseded_at=first.at, superseded_by=first)
         Checkin.objects.filter(pk=first.pk).update(superseded_at=None, superseded_by=None)
     assert check_records().problems == {second.pk: Problem.SUPERSEDED}
+
+
+def test_a_correction_reason_removed_in_the_database_is_reported(student):
+    first = stored_checkin(student, temperature="38.2", key="k1")
+    later = MONDAY_8AM + timedelta(minutes=5)
+    second = stored_checkin(
+        student, temperature="36.5", key="k2", now=later, correction_reason="重新测量"
+    )
+    assert check_records().ok
+    with purge_allowed():
+        Checkin.objects.filter(pk=second.pk).update(correction_reason="")
+    # The earlier row then counts as replaced by a record that is not a valid correction.
+    assert check_records().problems == {second.pk: Problem.ALTERED, first.pk: Problem.SUPERSEDED}
 
 
 def test_sign_unsigned_signs_only_rows_from_before_the_codes(student, other_student, capsys):

@@ -1,14 +1,14 @@
 import pytest
 
 from campuscode.audit.models import AuditEntry
-from campuscode.core.rules import SPECS, get_setting
+from campuscode.core.rules import SPECS, get_setting, stored_settings
 from conftest import sign_in
 
 pytestmark = pytest.mark.django_db
 
 
 def _form(**overrides):
-    values = {key: get_setting(key) for key in SPECS}
+    values = stored_settings()
     values.update(overrides)
     return {key: str(value) for key, value in values.items() if value is not False}
 
@@ -59,7 +59,7 @@ def test_only_the_system_admin_edits_rules(client, adviser, student, outsider):
 )
 def test_time_rules_are_normalised(client, sysadmin, key, raw, stored):
     assert sign_in(client, sysadmin).post("/settings/", _form(**{key: raw})).status_code == 302
-    assert get_setting(key) == stored
+    assert stored_settings()[key] == stored
 
 
 @pytest.mark.parametrize(
