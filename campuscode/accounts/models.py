@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 class OutboxMessage(models.Model):
     """A copy of every e-mail the demo's mail backend 'sent', shown on the outbox page; and
-    every text message, which has no gateway yet (see notices.send_sms)."""
+    every text message of the demo's SMS backend (notify.channels.OutboxSmsBackend)."""
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("E-mail")

@@ -7,7 +7,7 @@ from datetime import date
 
 from django.db.models import Prefetch
 
-from campuscode.checkins.models import CampusAssignment, Checkin, CheckinPoint, Flag, Reminder
+from campuscode.checkins.models import CampusAssignment, Checkin, CheckinPoint, Flag
 from campuscode.checkins.windows import kind_group, windows_on
 from campuscode.codes.tokens import Colour
 from campuscode.people.access import Cap, units_under
@@ -169,13 +169,6 @@ def campuses_of(person: Person) -> list[OrgUnit]:
         a.campus for a in CampusAssignment.objects.filter(person=person).select_related("campus")
     ]
     return [c for c in [own, *extra] if c is not None]
-
-
-def unseen_reminders(user) -> list[Reminder]:
-    person = getattr(user, "person", None)
-    if person is None:
-        return []
-    return list(Reminder.objects.filter(person=person, seen_at__isnull=True).order_by("sent_at"))
 
 
 def honesty_scan(checkins) -> dict[str, int]:

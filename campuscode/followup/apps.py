@@ -13,13 +13,16 @@ class FollowupConfig(AppConfig):
         from campuscode.checkins.models import Checkin, ManualStatus
         from campuscode.checkins.selectors import excuse_providers
         from campuscode.codes.status import register_status_provider
-        from campuscode.followup import cases, isolation, selectors
+        from campuscode.followup import banners, cases, isolation, selectors
+        from campuscode.notify.selectors import banner_providers
 
         register_status_provider(
             isolation.isolation_status,
             candidates=isolation.isolated_people,
             colour_sql=isolation.isolation_colour_sql,
         )
+        if banners.banners not in banner_providers:
+            banner_providers.append(banners.banners)
         if selectors.excused_in_window not in excuse_providers:
             excuse_providers.append(selectors.excused_in_window)
         post_save.connect(

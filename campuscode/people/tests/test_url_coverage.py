@@ -17,6 +17,7 @@ OTHERS_DATA_ELSEWHERE = {
     "roster:job": "roster/tests: a job is seen only inside its starter's scope and duty",
     "roster:progress": "roster/tests: the same scope as the job",
     "api:snapshot": "gates/tests: a gate pulls only its place's admissions, audited",
+    "notify:deliveries": "notify/tests: the system admin only; masked recipients, audited",
 }
 
 # Pages about the signed-in user only (the matrix's OWN_PAGES check the code pages).
@@ -48,6 +49,7 @@ OWN_DATA = {
     "accounts:claim_password",
     "accounts:login",
     "accounts:logout",
+    "notify:preferences",
 }
 
 # Forms and actions that show nobody's record (a POST answers with a redirect), device
@@ -99,6 +101,7 @@ NO_PERSONAL_DATA = {
     "api:verify",  # one scanned code's decision, to the gate that scanned it
     "api:heartbeat",
     "api:upload",
+    "notify:send_again",  # POST: requeues one delivery, audited
 }
 
 
