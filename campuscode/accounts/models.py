@@ -50,7 +50,8 @@ class ClaimRefusal(models.TextChoices):
     NO_EMAIL = (
         "no_email",
         _(
-            "There is no e-mail address on file for you. Ask your class adviser or department to add one, then try again."
+            "There is no mobile number or e-mail address on file for you. Ask your class "
+            "adviser or department to add one, then try again."
         ),
     )
     ACCOUNT_DISABLED = (
@@ -121,8 +122,8 @@ class PasswordResetRefusal(models.TextChoices):
     NO_EMAIL = (
         "no_email",
         _(
-            "There is no e-mail address on file for this person, so they could not claim "
-            "the account again. Add one to their record first."
+            "There is no mobile number or e-mail address on file for this person, so they "
+            "could not claim the account again. Add one to their record first."
         ),
     )
     NOT_CLAIMED = (

@@ -44,8 +44,8 @@ def password_reset_text(data: dict) -> str:
         "The password of your Campus Code account %(account)s was reset by %(admin)s on "
         '%(when)s. To sign in again, open the sign-in page, choose "Claim your campus '
         'code" and follow the steps: your number, name, the last 4 characters of your ID '
-        "number and a one-time code sent to the e-mail address on file. If you did not "
-        "ask for this, contact the IT office at once."
+        "number and a one-time code sent to the mobile number or e-mail address on file. If "
+        "you did not ask for this, contact the IT office at once."
     ) % {
         "account": data.get("account", ""),
         "admin": data.get("admin", ""),
