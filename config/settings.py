@@ -58,6 +58,29 @@ def env_networks(name: str, default: str) -> list[str]:
     return items
 
 
+def env_pairs(name: str, default: str) -> dict[str, str]:
+    """A comma list of key=value pairs."""
+    pairs = {}
+    for item in env_list(name, default):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ImproperlyConfigured(f"{name} must list key=value pairs, not {item!r}")
+        pairs[key.strip()] = value.strip()
+    return pairs
+
+
+def env_robots(name: str) -> dict[str, tuple[str, str]]:
+    """Space-separated "UNITCODE=https://webhook-url[|secret]" entries: {code: (url, secret)}."""
+    robots = {}
+    for item in env_str(name, "").split():
+        code, sep, rest = item.partition("=")
+        url, _bar, secret = rest.partition("|")
+        if not sep or not code or not url.startswith(("https://", "http://")):
+            raise ImproperlyConfigured(f"{name} must list UNITCODE=https://… entries, not {item!r}")
+        robots[code] = (url, secret)
+    return robots
+
+
 def env_rate(name: str, default: str) -> str:
     """A django-ratelimit rate such as 20/m (per second, minute, hour or day)."""
     raw = env_str(name, default).strip() or default
@@ -127,6 +150,7 @@ INSTALLED_APPS = [
     "campuscode.gates",
     "campuscode.followup",
     "campuscode.privacy",
+    "campuscode.notify",
 ]
 
 MIDDLEWARE = [
@@ -148,7 +172,6 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
     "axes.middleware.AxesMiddleware",
-    "campuscode.followup.middleware.FollowupNoticesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -166,7 +189,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "campuscode.core.context_processors.navigation",
-                "campuscode.checkins.context_processors.reminders",
+                "campuscode.notify.context_processors.notices",
             ],
             "builtins": ["campuscode.people.templatetags.people_tags"],
         },
@@ -341,6 +364,26 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "campuscode@localhost")
 
+# Text messages (notify): "outbox" keeps them on the demo's outbox page (never in
+# production: anyone could read the one-time codes there); "http" posts each one as JSON to
+# the school's SMS gateway: {"to", "text", "sign", "template"}, keys renamed by
+# CAMPUSCODE_SMS_FIELDS (e.g. "to=mobile,text=content"), the key sent as a Bearer token.
+SMS_BACKEND = {
+    "outbox": "campuscode.notify.channels.OutboxSmsBackend",
+    "http": "campuscode.notify.channels.HttpSmsBackend",
+}.get(env_str("CAMPUSCODE_SMS_BACKEND", "http"), env_str("CAMPUSCODE_SMS_BACKEND", "http"))
+SMS_GATEWAY_URL = env_str("CAMPUSCODE_SMS_URL", "")
+SMS_GATEWAY_KEY = env_str("CAMPUSCODE_SMS_KEY", "")
+SMS_GATEWAY_SIGN = env_str("CAMPUSCODE_SMS_SIGN", "")
+SMS_GATEWAY_TEMPLATE = env_str("CAMPUSCODE_SMS_TEMPLATE", "")
+SMS_GATEWAY_FIELDS = env_pairs("CAMPUSCODE_SMS_FIELDS", "")
+SMS_GATEWAY_TIMEOUT = env_int("CAMPUSCODE_SMS_TIMEOUT", 10)
+# Group robots (企业微信 / 钉钉) per unit: "UNITCODE=webhook URL" entries separated by
+# spaces, "*" for every unit without its own; a DingTalk entry may end "|signing secret".
+WECOM_ROBOTS = env_robots("CAMPUSCODE_WECOM_ROBOTS")
+DINGTALK_ROBOTS = env_robots("CAMPUSCODE_DINGTALK_ROBOTS")
+ROBOT_TIMEOUT = env_int("CAMPUSCODE_ROBOT_TIMEOUT", 10)
+
 # Background work: Redis in production; a broker in local folders needs no server.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS = (
@@ -372,6 +415,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/5"),
     },
     "audit.anchor": {"task": "audit.anchor", "schedule": 3600.0},
+    # Failed text messages, e-mails and robot posts, retried with growing pauses.
+    "notify.retry_due": {"task": "notify.retry_due", "schedule": 60.0},
     "audit.purge": {"task": "audit.purge", "schedule": crontab(hour=3, minute=10)},
 }
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("gates/", include("campuscode.gates.urls")),
     path("followup/", include("campuscode.followup.urls")),
     path("privacy/", include("campuscode.privacy.urls")),
+    path("notify/", include("campuscode.notify.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
 ]

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 class OutboxMessage(models.Model):
     """A copy of every e-mail the demo's mail backend 'sent', shown on the outbox page; and
-    every text message, which has no gateway yet (see notices.send_sms)."""
+    every text message of the demo's SMS backend (notify.channels.OutboxSmsBackend)."""
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("E-mail")
@@ -50,7 +50,8 @@ class ClaimRefusal(models.TextChoices):
     NO_EMAIL = (
         "no_email",
         _(
-            "There is no e-mail address on file for you. Ask your class adviser or department to add one, then try again."
+            "There is no mobile number or e-mail address on file for you. Ask your class "
+            "adviser or department to add one, then try again."
         ),
     )
     ACCOUNT_DISABLED = (
@@ -121,8 +122,8 @@ class PasswordResetRefusal(models.TextChoices):
     NO_EMAIL = (
         "no_email",
         _(
-            "There is no e-mail address on file for this person, so they could not claim "
-            "the account again. Add one to their record first."
+            "There is no mobile number or e-mail address on file for this person, so they "
+            "could not claim the account again. Add one to their record first."
         ),
     )
     NOT_CLAIMED = (

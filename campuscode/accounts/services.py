@@ -2,23 +2,20 @@
 person back to it. Two-factor sign-in lives in `second_factor.py`.
 
 A claim has three steps: prove who you are (number + name + last 4 of the ID number),
-prove you read the e-mail on file (a one-time code), set a password. Every refusal is
+prove you read the text messages or e-mail on file (a one-time code), set a password. Every refusal is
 an `Outcome` with a `ClaimRefusal` code; no function here raises on bad input.
 """
 
 import math
 import secrets
-import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
-from django.utils.translation import gettext as _
 
 from campuscode.accounts.forms import person_username
 from campuscode.accounts.models import (
@@ -30,6 +27,8 @@ from campuscode.accounts.models import (
 from campuscode.accounts.notices import announce_password_reset
 from campuscode.audit.services import log_action
 from campuscode.core.rules import get_setting
+from campuscode.notify.models import Channel, Delivery, Kind
+from campuscode.notify.services import cancel, notify
 from campuscode.people.models import OrgUnit, Person
 from campuscode.people.registry import may_change_credentials
 from campuscode.people.selectors import accounts_visible_to
@@ -171,9 +170,19 @@ def claim_blocker(person: Person, *, now: datetime) -> str:
     # it never hands over an account that is in use, unless its second factor comes too.
     if is_claimed(person) and not needs_second_factor(person):
         return ClaimRefusal.ALREADY_CLAIMED
-    if not person.email:
+    if not person.phone and not person.email:
         return ClaimRefusal.NO_EMAIL
     return ""
+
+
+def code_channel(person: Person) -> str:
+    """Where a one-time code goes: the mobile number when there is one (R3.4: most
+    students, parents and visitors read text messages, not e-mail), else the e-mail."""
+    return Channel.SMS if person.phone else Channel.EMAIL
+
+
+def code_sent_to(person: Person) -> str:
+    return person.masked_phone if person.phone else person.masked_email
 
 
 # --- Step 2: the one-time code ---------------------------------------------------------
@@ -185,7 +194,8 @@ def _code_hash(challenge_pk: int, code: str) -> str:
 
 
 def send_claim_code(*, person: Person, now: datetime, reuse_recent: bool = False) -> Outcome:
-    """Mail a fresh 6-digit code to the address on file, retiring the older ones.
+    """Send a fresh 6-digit code to the mobile number (or else the e-mail) on file, retiring
+    the older ones.
 
     `reuse_recent`: step 1 sent twice (a double tap, a retried request) keeps the code sent
     moments ago instead of refusing or mailing a second one.
@@ -212,26 +222,25 @@ def send_claim_code(*, person: Person, now: datetime, reuse_recent: bool = False
         challenge = ClaimChallenge.objects.create(
             person=person,
             code_hash="",
-            sent_to=person.masked_email,
+            sent_to=code_sent_to(person),
             created_at=now,
             expires_at=now + timedelta(minutes=minutes),
         )
         challenge.code_hash = _code_hash(challenge.pk, code)
         challenge.save(update_fields=["code_hash"])
-    # Slow I/O outside the transaction.
-    try:
-        send_mail(
-            subject=_("Campus Code: your one-time code"),
-            message=_(
-                "Your one-time code is %(code)s. It is valid for %(minutes)s minutes.\n\n"
-                "Enter it on the page where you asked for it. If you did not ask for a code, "
-                "ignore this message: nobody can use your account without it."
-            )
-            % {"code": code, "minutes": minutes},
-            from_email=None,
-            recipient_list=[person.email],
-        )
-    except (OSError, smtplib.SMTPException):
+    # Slow I/O outside the transaction, now: the person is waiting on the page for it.
+    deliveries = notify(
+        person=person,
+        kind=Kind.CLAIM_CODE,
+        data={"code": code, "minutes": minutes},
+        channels=[code_channel(person)],
+        now=now,
+        expires_at=challenge.expires_at,
+        sync=True,
+    )
+    if not any(d.status == Delivery.Status.SENT for d in deliveries):
+        # Not retried later: a code that arrives after the page gave up would confuse.
+        cancel(deliveries=deliveries)
         ClaimChallenge.objects.filter(pk=challenge.pk).update(retired=True)
         return refused(ClaimRefusal.SEND_FAILED)
     return Outcome(True, person=person, challenge=challenge)
@@ -356,7 +365,7 @@ def reset_password(
         )
         if person is None:
             return PasswordResetOutcome(False, PasswordResetRefusal.NO_PERSON)
-        if not person.email:
+        if not person.phone and not person.email:
             return PasswordResetOutcome(False, PasswordResetRefusal.NO_EMAIL)
         if not is_claimed(person):  # a retried request, or never claimed: nothing to undo
             return PasswordResetOutcome(False, PasswordResetRefusal.NOT_CLAIMED)

@@ -362,21 +362,19 @@ class ManualStatus(models.Model):
 
 
 class Reminder(models.Model):
-    """One reminder per person and window: the job may run again without sending twice."""
+    """One reminder per person and window: the job may run again without sending twice.
+    The message itself goes through notify (its in-app notice and deliveries)."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
     period = models.CharField(max_length=10, choices=Period.choices)
     closes = models.CharField(max_length=5)  # "HH:MM", for the message
-    emailed = models.BooleanField(default=False)
     sent_at = models.DateTimeField(auto_now_add=True)
-    seen_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["person", "day", "period"], name="reminder_unique"),
         ]
-        indexes = [models.Index(fields=["person", "seen_at"], name="reminder_unseen")]
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.day} {self.period}"

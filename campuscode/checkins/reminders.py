@@ -1,30 +1,32 @@
 """Reminders to people who have not checked in, N minutes before their window closes.
 
 Idempotent: one Reminder row per person and window (a unique constraint), so the job
-may run every few minutes, or twice at once, without anyone getting two messages.
+may run every few minutes, or twice at once, without anyone getting two messages. The
+message goes through notify (in the app and on the person's own channel).
 """
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campuscode.checkins.models import Checkin, Reminder
 from campuscode.checkins.windows import window_at
 from campuscode.core.rules import get_setting
+from campuscode.notify.models import Kind
+from campuscode.notify.services import notify
 from campuscode.people.models import OrgUnit, Person
 
 
-def reminder_text(reminder: Reminder) -> str:
+def reminder_text(data: dict) -> str:
     from campuscode.checkins.models import Period
 
     return _(
         "You have not checked in for the %(period)s window of %(day)s yet; it closes at %(closes)s."
-    ) % {"period": Period(reminder.period).label, "day": reminder.day, "closes": reminder.closes}
+    ) % {"period": Period(data["period"]).label, "day": data["day"], "closes": data["closes"]}
 
 
 def send_reminders(*, now: datetime | None = None) -> int:
@@ -60,9 +62,19 @@ def send_reminders(*, now: datetime | None = None) -> int:
                                 person=person, day=window.day, period=window.period, closes=closes
                             )
                         )
+                        notify(
+                            person=person,
+                            kind=Kind.CHECKIN_REMINDER,
+                            data={
+                                "day": str(window.day),
+                                "period": window.period,
+                                "closes": closes,
+                            },
+                            url=reverse("checkins:mine"),
+                            now=now,
+                        )
                 except IntegrityError:  # another run reminded this person just now
                     continue
-    _mail(made)
     return len(made)
 
 
@@ -73,26 +85,6 @@ def _excused(window, person_ids: list[int]) -> set[int]:
     for provider in excuse_providers if person_ids else ():
         excused.update(provider(window.day, window.period, person_ids))
     return excused
-
-
-def _mail(reminders: list[Reminder]) -> None:
-    """E-mail outside any transaction (slow I/O); the in-app notice needs no sending."""
-    messages = []
-    with translation.override(settings.LANGUAGE_CODE):
-        for reminder in reminders:
-            if reminder.person.email:
-                messages.append(
-                    EmailMessage(
-                        subject=_("Check-in reminder"),
-                        body=reminder_text(reminder),
-                        to=[reminder.person.email],
-                    )
-                )
-    if messages:
-        get_connection().send_messages(messages)
-        Reminder.objects.filter(pk__in=[r.pk for r in reminders if r.person.email]).update(
-            emailed=True
-        )
 
 
 @dataclass(frozen=True)
@@ -143,12 +135,19 @@ def remind_missing(
     made: list[Reminder] = []
     for person, window in due:
         closes = timezone.localtime(window.end).strftime("%H:%M")
-        reminder, created = Reminder.objects.get_or_create(
-            person=person, day=day, period=period, defaults={"closes": closes}
-        )
-        if created:
-            made.append(reminder)
-    _mail(made)
+        with transaction.atomic():
+            reminder, created = Reminder.objects.get_or_create(
+                person=person, day=day, period=period, defaults={"closes": closes}
+            )
+            if created:
+                made.append(reminder)
+                notify(
+                    person=person,
+                    kind=Kind.CHECKIN_REMINDER,
+                    data={"day": str(day), "period": period, "closes": closes},
+                    url=reverse("checkins:mine"),
+                    now=now,
+                )
     log_action(
         actor=actor,
         client_ip=client_ip,

@@ -9,7 +9,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 
 from campuscode.checkins import tally
-from campuscode.checkins.models import CampusAssignment, Checkin, CheckinPoint, Flag, Reminder
+from campuscode.checkins.models import CampusAssignment, Checkin, CheckinPoint, Flag
 from campuscode.codes.tokens import Colour
 from campuscode.people.access import Cap, units_under
 from campuscode.people.models import OrgUnit, Person
@@ -225,13 +225,6 @@ def campuses_of(person: Person) -> list[OrgUnit]:
         a.campus for a in CampusAssignment.objects.filter(person=person).select_related("campus")
     ]
     return [c for c in [own, *extra] if c is not None]
-
-
-def unseen_reminders(user) -> list[Reminder]:
-    person = getattr(user, "person", None)
-    if person is None:
-        return []
-    return list(Reminder.objects.filter(person=person, seen_at__isnull=True).order_by("sent_at"))
 
 
 def honesty_scan(checkins) -> dict[str, int]:

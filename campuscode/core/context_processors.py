@@ -27,6 +27,8 @@ NAV = [
     ("followup:dashboard", _("Health follow-up"), Cap.VIEW_HEALTH),
     ("followup:visitors", _("Visitor codes"), Cap.DECIDE_VISITORS),
     ("accounts:security", _("Account security"), None),
+    ("notify:preferences", _("Notification settings"), None),
+    ("notify:deliveries", _("Messages not delivered"), Cap.MANAGE_SETTINGS),
     ("privacy:my_data", _("My data"), None),
     ("privacy:requests", _("Personal data requests"), Cap.EDIT_PEOPLE),
     ("privacy:register", _("Processing register"), (Cap.VIEW_AUDIT, Cap.MANAGE_SETTINGS)),
@@ -46,4 +48,4 @@ def navigation(request):
         except NoReverseMatch:
             continue
         items.append({"url": url, "label": label, "active": request.path == url})
-    return {"nav_items": items, "notices": getattr(request, "notices", [])}
+    return {"nav_items": items}

@@ -208,6 +208,7 @@ SECTIONS = [
     ("gate_", _("Gates")),
     ("privacy_", _("Personal data protection")),
     ("audit_", _("Audit log")),
+    ("notify_", _("Notifications")),
     ("", _("Regulation")),
 ]
 
@@ -472,6 +473,23 @@ SPECS: dict[str, SettingSpec] = {
             "",
             1,
             90,
+        ),
+        # notify: text messages, e-mail and group robots, retried when a send fails
+        SettingSpec(
+            "notify_retry_minutes",
+            1,
+            _("First retry of a failed message after (minutes)"),
+            _("Each further retry waits twice as long as the one before."),
+            1,
+            60,
+        ),
+        SettingSpec(
+            "notify_max_attempts",
+            6,
+            _("Attempts to send a message before it is reported as failed"),
+            _("Failed messages are listed for the system administrator."),
+            1,
+            20,
         ),
         SettingSpec(
             "followup_manual_limit",

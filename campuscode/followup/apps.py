@@ -13,7 +13,8 @@ class FollowupConfig(AppConfig):
         from campuscode.checkins.models import Checkin, ManualStatus
         from campuscode.checkins.selectors import excuse_providers
         from campuscode.codes.status import register_status_provider
-        from campuscode.followup import cases, isolation, selectors
+        from campuscode.followup import banners, cases, isolation, selectors
+        from campuscode.notify.selectors import banner_providers
 
         register_status_provider(
             isolation.isolation_status,
@@ -24,6 +25,9 @@ class FollowupConfig(AppConfig):
 
         if selectors.excuses_between not in tally.excuse_providers:
             tally.excuse_providers.append(selectors.excuses_between)
+
+        if banners.banners not in banner_providers:
+            banner_providers.append(banners.banners)
         if selectors.excused_in_window not in excuse_providers:
             excuse_providers.append(selectors.excused_in_window)
         post_save.connect(

@@ -13,8 +13,10 @@ from campuscode.checkins.models import Checkin, ManualStatus, Symptom
 from campuscode.codes.tokens import Colour
 from campuscode.core.rules import get_setting
 from campuscode.followup import attachments
-from campuscode.followup.models import CaseEvent, CaseState, FollowupCase, Notification
-from campuscode.followup.services import Refusal, Result, notify
+from campuscode.followup.models import CaseEvent, CaseState, FollowupCase
+from campuscode.followup.services import Refusal, Result
+from campuscode.notify.models import Kind
+from campuscode.notify.services import notify
 from campuscode.people.access import Cap, covers, holders_over
 from campuscode.people.models import Person
 
@@ -120,8 +122,8 @@ def open_case(
         )
         url = f"/followup/cases/{case.pk}/"
         notify(
-            user=person.user,
-            kind=Notification.Kind.CASE_OPENED,
+            person=person,
+            kind=Kind.CASE_OPENED,
             data={"case": case.pk, "own": True},
             url=url,
             now=now,
@@ -130,7 +132,7 @@ def open_case(
         for account in staff.values():
             notify(
                 user=account,
-                kind=Notification.Kind.CASE_OPENED,
+                kind=Kind.CASE_OPENED,
                 data={"case": case.pk, "name": person.name, "trigger": trigger},
                 url=url,
                 now=now,

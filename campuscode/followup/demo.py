@@ -22,8 +22,8 @@ from campuscode.followup.models import (
     Isolation,
     IsolationReport,
     ManualRegistration,
-    Notification,
 )
+from campuscode.notify.models import Kind, Notice
 from campuscode.people.access import Cap, holders_over
 from campuscode.people.models import OrgUnit, Person
 
@@ -140,9 +140,9 @@ def _manual(school, person, adviser, now, rng) -> int:
                 )
                 made += 1
         for admin in holders_over(person, Cap.APPROVE_REQUESTS, Cap.FOLLOW_CASES):
-            Notification.objects.create(
+            Notice.objects.create(
                 user=admin,
-                kind=Notification.Kind.MANUAL_LIMIT,
+                kind=Kind.MANUAL_LIMIT,
                 data={"person": person.pk, "name": person.name, "count": made},
                 url="/followup/dashboard/",
                 created_at=datetime.combine(days[0], datetime.min.time(), tzinfo=tz),

@@ -184,9 +184,16 @@ class VisitorForm(KeyMixin):
         max_length=32,
         help_text=_("Only a keyed hash and the last 4 characters are stored."),
     )
-    phone = forms.CharField(label=_("Mobile phone"), max_length=20, required=False)
+    phone = forms.CharField(
+        label=_("Mobile phone"),
+        max_length=20,
+        required=False,
+        help_text=_("The claim link and the one-time code are sent here by text message."),
+    )
     email = forms.EmailField(
-        label=_("E-mail"), help_text=_("The claim link and the one-time code are sent here.")
+        label=_("E-mail"),
+        required=False,
+        help_text=_("Needed only when there is no mobile number."),
     )
     purpose = forms.CharField(
         label=_("Purpose"), max_length=300, widget=forms.Textarea(attrs={"rows": 2})
@@ -206,7 +213,15 @@ class VisitorForm(KeyMixin):
         first, last = data.get("valid_from"), data.get("valid_until")
         if first and last and last < first:
             self.add_error("valid_until", _("The last day is before the first day."))
+        if not data.get("phone") and not data.get("email") and "email" not in self.errors:
+            self.add_error("phone", _("Enter a mobile number or an e-mail address."))
         return data
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"].strip().replace(" ", "").replace("-", "")
+        if phone and not phone.lstrip("+").isdigit():
+            raise forms.ValidationError(_("Enter the mobile number in digits."))
+        return phone
 
 
 class ProgressForm(KeyMixin):

@@ -14,8 +14,10 @@ from campuscode.audit.services import log_action
 from campuscode.codes.status import ColourSQL, Status
 from campuscode.codes.tokens import Colour
 from campuscode.core.rules import get_setting
-from campuscode.followup.models import Isolation, IsolationReport, Notification
-from campuscode.followup.services import Refusal, Result, notify
+from campuscode.followup.models import Isolation, IsolationReport
+from campuscode.followup.services import Refusal, Result
+from campuscode.notify.models import Kind
+from campuscode.notify.services import notify
 from campuscode.people.access import Cap, covers
 from campuscode.people.models import Person
 
@@ -122,8 +124,8 @@ def place_isolation(
             created_at=now,
         )
         notify(
-            user=person.user,
-            kind=Notification.Kind.ISOLATION,
+            person=person,
+            kind=Kind.ISOLATION,
             data={"isolation": isolation.pk, "started": True},
             url="/followup/",
             now=now,
@@ -156,8 +158,8 @@ def end_isolation(*, isolation: Isolation, user, note: str, client_ip: str | Non
         isolation.end_note = note.strip()[:300]
         isolation.save(update_fields=["ended_at", "ended_by", "end_note"])
         notify(
-            user=isolation.person.user,
-            kind=Notification.Kind.ISOLATION,
+            person=isolation.person,
+            kind=Kind.ISOLATION,
             data={"isolation": isolation.pk, "started": False},
             url="/followup/",
             now=now,

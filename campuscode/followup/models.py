@@ -243,7 +243,7 @@ class VisitorApplication(DecisionFields):
     id_hash = models.CharField(max_length=64, blank=True, editable=False)
     id_last4 = models.CharField(_("ID number (last 4)"), max_length=4, blank=True)
     phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
-    email = models.EmailField(_("e-mail"))
+    email = models.EmailField(_("e-mail"), blank=True)
     purpose = models.CharField(_("purpose"), max_length=300)
     valid_from = models.DateField(_("valid from"))
     valid_until = models.DateField(_("valid until"))
@@ -414,29 +414,3 @@ class IsolationReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.isolation_id} {self.day} #{self.slot}"
-
-
-class Notification(models.Model):
-    """An in-app message to one account (a decision, a flag to a department)."""
-
-    class Kind(models.TextChoices):
-        REPORT_DECIDED = "report_decided", _("Advance report decided")
-        MAKEUP_DECIDED = "makeup_decided", _("Make-up check-in decided")
-        MANUAL_LIMIT = "manual_limit", _("Too many manual registrations")
-        CASE_OPENED = "case_opened", _("Follow-up case opened")
-        ISOLATION = "isolation", _("Isolation / observation")
-        VISITOR_DECIDED = "visitor_decided", _("Visitor application decided")
-
-    user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="followup_notifications")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    data = models.JSONField(default=dict, blank=True)
-    url = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField()
-    seen_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        indexes = [models.Index(fields=["user", "seen_at"], name="followup_note_unseen")]
-
-    def __str__(self) -> str:
-        return f"{self.user_id} {self.kind}"

@@ -13,7 +13,6 @@ from campuscode.followup.models import (
     Isolation,
     MakeupRequest,
     ManualRegistration,
-    Notification,
     VisitorApplication,
 )
 from campuscode.people.access import Cap, scope_q
@@ -196,10 +195,6 @@ def manual_over_limit(user, *, now: datetime | None = None) -> list[dict]:
         .order_by("-n")
     )
     return list(rows)
-
-
-def unseen_notifications(user) -> list[Notification]:
-    return list(Notification.objects.filter(user=user, seen_at__isnull=True).order_by("created_at"))
 
 
 def open_cases_count(user) -> int:

@@ -23,8 +23,9 @@ from campuscode.followup.models import (
     Decision,
     MakeupRequest,
     ManualRegistration,
-    Notification,
 )
+from campuscode.notify.models import Kind
+from campuscode.notify.services import notify
 from campuscode.people.access import Cap, covers, holders_over
 from campuscode.people.models import Person
 
@@ -76,14 +77,6 @@ class Result:
     @property
     def refusal_label(self) -> str:
         return str(Refusal(self.refusal).label) if self.refusal else ""
-
-
-def notify(*, user, kind: str, data: dict, url: str = "", now: datetime | None = None) -> None:
-    if user is None:
-        return
-    Notification.objects.create(
-        user=user, kind=kind, data=data, url=url, created_at=now or timezone.now()
-    )
 
 
 def window_of(person: Person, day: date, period: str) -> Window | None:
@@ -360,10 +353,8 @@ def decide(
             item.checkin = _store_makeup(item, user=user)
         item.save()
         notify(
-            user=item.person.user,
-            kind=Notification.Kind.REPORT_DECIDED
-            if kind == "report"
-            else Notification.Kind.MAKEUP_DECIDED,
+            person=item.person,
+            kind=Kind.REPORT_DECIDED if kind == "report" else Kind.MAKEUP_DECIDED,
             data={"state": item.state, "id": item.pk, "note": item.decision_note},
             url="/followup/",
             now=now,
@@ -479,8 +470,8 @@ def close_request(
         )[:300]
         item.save()
         notify(
-            user=item.person.user,
-            kind=Notification.Kind.MAKEUP_DECIDED,
+            person=item.person,
+            kind=Kind.MAKEUP_DECIDED,
             data={"state": item.state, "id": item.pk, "note": item.decision_note},
             url="/followup/",
             now=now,
@@ -584,7 +575,7 @@ def register_manually(
                 for admin in holders_over(person, Cap.APPROVE_REQUESTS, Cap.FOLLOW_CASES):
                     notify(
                         user=admin,
-                        kind=Notification.Kind.MANUAL_LIMIT,
+                        kind=Kind.MANUAL_LIMIT,
                         data={"person": person.pk, "name": person.name, "count": count},
                         url="/followup/dashboard/",
                         now=now,

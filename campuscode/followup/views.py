@@ -23,8 +23,8 @@ from campuscode.followup.forms import (
     ProgressForm,
     new_key,
 )
-from campuscode.followup.models import AdvanceReport, CaseEvent, FollowupCase, Notification
-from campuscode.followup.notices import notification_text
+from campuscode.followup.models import AdvanceReport, CaseEvent, FollowupCase
+from campuscode.notify.selectors import recent_notices
 from campuscode.people import access
 from campuscode.people.access import Cap, covers
 from campuscode.people.models import Person
@@ -48,8 +48,7 @@ def mine(request):
             context["iso_due"] = isolation.reports_due_now(person, now=now)
             context["iso_form"] = IsolationReportForm()
         context["missed"] = services.missed_windows(person, now=now)
-    notes = list(Notification.objects.filter(user=request.user)[:10])
-    context["notifications"] = [(n, notification_text(n)) for n in notes]
+    context["notifications"] = [(n, n.text) for n in recent_notices(request.user)]
     return render(request, "followup/mine.html", context)
 
 

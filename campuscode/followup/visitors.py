@@ -1,24 +1,21 @@
 """Visitor and temporary-worker codes (R3.3): the managing department applies, an approver
 with the host unit in scope decides, and approval creates the person, valid only between
-the dates (verify_token then refuses them as "expired"), and mails a claim link."""
+the dates (verify_token then refuses them as "expired"), and sends a claim link (by text message, or else e-mail)."""
 
-import logging
-import smtplib
 from datetime import date, datetime
 
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campuscode.audit.services import log_action
-from campuscode.followup.models import Decision, Notification, VisitorApplication
-from campuscode.followup.services import Refusal, Result, notify
+from campuscode.followup.models import Decision, VisitorApplication
+from campuscode.followup.services import Refusal, Result
+from campuscode.notify.models import Kind
+from campuscode.notify.services import notify
 from campuscode.people.access import Cap, covers_unit
 from campuscode.people.models import OrgUnit, Person
 from campuscode.people.services import id_fields
-
-log = logging.getLogger(__name__)
 
 
 def apply_for_code(
@@ -166,7 +163,7 @@ def decide_application(
         application.save()
         notify(
             user=application.applied_by,
-            kind=Notification.Kind.VISITOR_DECIDED,
+            kind=Kind.VISITOR_DECIDED,
             data={"state": application.state, "name": application.name, "id": application.pk},
             url=f"/followup/visitors/{application.pk}/",
             now=now,
@@ -184,32 +181,60 @@ def decide_application(
 
 
 def claim_message(application: VisitorApplication, claim_url: str) -> str:
-    return _(
-        "Your campus code has been approved (%(kind)s, %(first)s to %(last)s).\n\n"
-        "Claim it on your phone: %(url)s\n"
-        "Your number: %(number)s. You will be asked for your name and the last 4 characters "
-        "of your ID number, then for a one-time code sent to this address.\n\n"
-        "When you arrive, fill in the health check-in at a check-in point."
-    ) % {
-        "kind": application.get_kind_display(),
-        "first": application.valid_from,
-        "last": application.valid_until,
+    return claim_text(_claim_data(application, claim_url))
+
+
+def _claim_data(application: VisitorApplication, claim_url: str) -> dict:
+    return {
+        "kind": application.kind,
+        "first": str(application.valid_from),
+        "last": str(application.valid_until),
         "url": claim_url,
         "number": application.person.number,
+        "by_phone": bool(application.person.phone),
     }
 
 
-def send_claim_link(*, application: VisitorApplication, claim_url: str) -> bool:
-    """Slow I/O outside the transaction; a failure leaves the link on the application page
-    for the host department to pass on."""
-    try:
-        send_mail(
-            subject=_("Campus Code: claim your code"),
-            message=claim_message(application, claim_url),
-            from_email=None,
-            recipient_list=[application.email],
+def claim_text(data: dict) -> str:
+    values = {
+        "kind": VisitorApplication.Kind(data["kind"]).label,
+        "first": data["first"],
+        "last": data["last"],
+        "url": data["url"],
+        "number": data["number"],
+    }
+    if data.get("by_phone"):
+        return (
+            _(
+                "Your campus code has been approved (%(kind)s, %(first)s to %(last)s).\n\n"
+                "Claim it on your phone: %(url)s\n"
+                "Your number: %(number)s. You will be asked for your name and the last 4 characters "
+                "of your ID number, then for a one-time code sent to this mobile number.\n\n"
+                "When you arrive, fill in the health check-in at a check-in point."
+            )
+            % values
         )
-    except (OSError, smtplib.SMTPException):
-        log.warning("claim link for application %s could not be mailed", application.pk)
-        return False
-    return True
+    return (
+        _(
+            "Your campus code has been approved (%(kind)s, %(first)s to %(last)s).\n\n"
+            "Claim it on your phone: %(url)s\n"
+            "Your number: %(number)s. You will be asked for your name and the last 4 characters "
+            "of your ID number, then for a one-time code sent to this address.\n\n"
+            "When you arrive, fill in the health check-in at a check-in point."
+        )
+        % values
+    )
+
+
+def send_claim_link(*, application: VisitorApplication, claim_url: str) -> None:
+    """To the visitor's mobile number (or else e-mail), after the commit; a failed send is
+    retried, and the link stays on the application page for the host department."""
+    from campuscode.accounts.services import code_channel
+
+    person = application.person
+    notify(
+        person=person,
+        kind=Kind.VISITOR_CLAIM,
+        data=_claim_data(application, claim_url),
+        channels=[code_channel(person)],
+    )

@@ -9,13 +9,10 @@ Reads counted for an alert are not counted again: the next check starts where it
 """
 
 import json
-import logging
-import smtplib
 from collections import defaultdict
 from datetime import timedelta
 
 from django.contrib.auth.models import User
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,15 +20,12 @@ from django.utils.translation import gettext as _
 from campuscode.audit.models import AuditEntry
 from campuscode.audit.services import log_action
 from campuscode.core.rules import get_setting
-from campuscode.followup.models import Notification
+from campuscode.notify.models import Kind
+from campuscode.notify.services import notify
 from campuscode.people.access import ROLE_CAPABILITIES, Cap
 from campuscode.people.models import Person
 from campuscode.privacy.models import BulkReadAlert
 
-log = logging.getLogger(__name__)
-
-# The notification kind (followup.Notification); its text is in followup.notices.
-NOTIFICATION_KIND = "bulk_read"
 READ_VERBS = frozenset({"viewed", "exported", "revealed", "downloaded"})
 # A list page shows at most this many rows, whatever its total: the people list records
 # the total matching (`count`) with the page number.
@@ -129,45 +123,20 @@ def _raise(*, actor_id, entries, since, now, threshold) -> BulkReadAlert | None:
             "since": timezone.localtime(start).strftime("%Y-%m-%d %H:%M"),
             "until": timezone.localtime(now).strftime("%Y-%m-%d %H:%M"),
         }
-        Notification.objects.bulk_create(
-            Notification(
+        for user in recipients:  # in the app and on each one's own channel
+            notify(
                 user=user,
-                kind=NOTIFICATION_KIND,
+                kind=Kind.BULK_READ,
                 data=data,
                 url=f"/audit/?who={actor.get_username()}",
-                created_at=now,
+                now=now,
             )
-            for user in recipients
-        )
         log_action(
             action="privacy.bulk_read.alerted",
             subject=person,
             data={**data, "alert": alert.pk, "recipients": [u.get_username() for u in recipients]},
         )
-    _mail(recipients, data)
     return alert
-
-
-def _mail(recipients, data: dict) -> None:
-    """Slow I/O after the commit; a failed mail leaves the in-app notice and the audit
-    entry, which the security admin sees anyway."""
-    addresses = sorted(
-        {user.email or getattr(getattr(user, "person", None), "email", "") for user in recipients}
-        - {""}
-    )
-    if not addresses:
-        return
-    try:
-        send_mail(
-            subject=_("Campus Code: an account read many people's data"),
-            message=bulk_read_text(data)
-            + "\n\n"
-            + _("Check the audit log for this account and ask its holder why."),
-            from_email=None,
-            recipient_list=addresses,
-        )
-    except (OSError, smtplib.SMTPException):
-        log.warning("bulk-read alert for %s could not be mailed", data.get("account"))
 
 
 def bulk_read_text(data: dict) -> str:

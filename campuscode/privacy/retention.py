@@ -42,9 +42,9 @@ from campuscode.followup.models import (
     FollowupCase,
     Isolation,
     MakeupRequest,
-    Notification,
 )
 from campuscode.gates.models import GateEvent
+from campuscode.notify.models import Delivery, Notice
 from campuscode.privacy.models import RetentionRun
 
 log = logging.getLogger(__name__)
@@ -115,7 +115,8 @@ def _steps(now) -> list[Step]:
             related={"followup.IsolationReport": "isolation_reports"},
         ),
         Step("reminders", Reminder.objects.filter(day__lt=health_day)),
-        Step("notifications", Notification.objects.filter(created_at__lt=health_cut)),
+        Step("notifications", Notice.objects.filter(created_at__lt=health_cut)),
+        Step("deliveries", Delivery.objects.filter(created_at__lt=health_cut)),
         Step(
             "gate_events",
             GateEvent.objects.filter(at__lt=gate_cut).exclude(person=None),

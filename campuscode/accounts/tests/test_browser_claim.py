@@ -30,10 +30,10 @@ def test_a_student_claims_on_a_phone_and_the_code_on_screen_verifies_and_renews(
 
     # Step 2: the code, read from the demo outbox in the same browser.
     page.wait_for_selector("strong.masked-email")
-    assert page.text_content("strong.masked-email") == student.masked_email
+    assert page.text_content("strong.masked-email") == student.masked_phone  # by text message
     screenshot(page, "claim-2-code-phone")
     page.goto("/accounts/outbox/")
-    body = page.text_content(f".outbox-message[data-to='{student.email}'] .outbox-body")
+    body = page.text_content(f".outbox-message[data-to='{student.phone}'] .outbox-body")
     screenshot(page, "claim-outbox-phone")
     code = re.search(r"\b(\d{6})\b", body).group(1)
     page.goto("/accounts/claim/code/")

@@ -25,8 +25,12 @@ START = "2026-03-02 09:00 +0800"
 
 @pytest.fixture
 def newcomer(tree) -> Person:
-    """A student in the registry who has never signed in: no account yet."""
-    return tree.person("赵子轩", tree.cs_2501, account=False)
+    """A student in the registry who has never signed in: no account yet. No mobile number
+    on file, so the codes go by e-mail (test_claim_by_phone.py: the text-message path)."""
+    person = tree.person("赵子轩", tree.cs_2501, account=False)
+    Person.objects.filter(pk=person.pk).update(phone="")
+    person.phone = ""
+    return person
 
 
 @pytest.fixture
@@ -271,8 +275,8 @@ def test_a_person_suspended_during_the_claim_cannot_finish_it(client, newcomer, 
     assert newcomer.user is None
 
 
-def test_a_person_without_an_email_is_told_to_ask_the_adviser(client, newcomer, clock):
-    Person.objects.filter(pk=newcomer.pk).update(email="")
+def test_a_person_without_an_email_or_phone_is_told_to_ask_the_adviser(client, newcomer, clock):
+    Person.objects.filter(pk=newcomer.pk).update(email="", phone="")
     response = client.post("/accounts/claim/", identity(newcomer))
     assert reason_on(response) == "no_email" and mail.outbox == []
 

@@ -1,9 +1,11 @@
-"""Reminders before a window closes: e-mail and an in-app notice, once per window."""
+"""Reminders before a window closes: an in-app notice and a text message (or e-mail), once
+per window."""
 
 import pytest
 from django.core.management import call_command
 from django_celery_beat.models import PeriodicTask
 
+from campuscode.accounts.models import OutboxMessage
 from campuscode.checkins.models import Reminder
 from campuscode.checkins.tasks import send_reminders_task
 from conftest import sign_in
@@ -30,10 +32,16 @@ def test_it_reminds_those_who_have_not_checked_in_before_the_window_closes(
     assert send_reminders_task.delay().get() == 0  # 60 minutes before closing: too early
     time_machine.move_to("2026-03-02 09:35 +0800", tick=False)
     assert send_reminders_task.delay().get() == 1
-    assert [m.to for m in mail] == [[other_student.email]]
+    call_command("send_notifications")  # what the worker does after the commit
+    # By text message: the person has a mobile number and chose nothing else.
+    assert [(m.channel, m.to) for m in OutboxMessage.objects.all()] == [
+        ("sms", other_student.phone)
+    ]
     assert Reminder.objects.get().person == other_student
     call_command("send_checkin_reminders")  # runs again: nobody gets a second message
-    assert len(mail) == 1 and Reminder.objects.count() == 1
+    call_command("send_notifications")
+    assert OutboxMessage.objects.count() == 1 and Reminder.objects.count() == 1
+    assert not mail
 
 
 def test_the_notice_shows_once_on_the_next_page(client, other_student, time_machine, mail):

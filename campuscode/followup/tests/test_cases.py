@@ -11,7 +11,8 @@ from PIL import Image
 from campuscode.audit.models import AuditEntry
 from campuscode.checkins.models import Checkin
 from campuscode.core.rules import set_setting
-from campuscode.followup.models import CaseState, FollowupCase, Notification
+from campuscode.followup.models import CaseState, FollowupCase
+from campuscode.notify.models import Notice
 from campuscode.people.models import Role
 from conftest import sign_in
 
@@ -53,7 +54,7 @@ def test_a_fever_opens_a_case_for_the_health_office_and_the_department(
     on_commit(check_in, client, point, temperature="38.2", symptoms=["fever"])
     case = FollowupCase.objects.get()
     assert (case.person, case.trigger, case.state) == (student, "fever", CaseState.OPEN)
-    told = {n.user_id for n in Notification.objects.filter(kind="case_opened")}
+    told = {n.user_id for n in Notice.objects.filter(kind="case_opened")}
     assert told == {student.user_id, health_officer.pk, dept_admin.pk}
     # A second fever while the case is open does not open another.
     time_machine.move_to("2026-03-02 13:00 +0800", tick=False)

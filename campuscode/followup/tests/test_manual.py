@@ -6,7 +6,8 @@ import pytest
 from campuscode.audit.models import AuditEntry
 from campuscode.checkins.models import Checkin, Via
 from campuscode.core.rules import set_setting
-from campuscode.followup.models import ManualRegistration, Notification
+from campuscode.followup.models import ManualRegistration
+from campuscode.notify.models import Notice
 from conftest import sign_in
 
 from .conftest import HEALTH, MONDAY_MORNING, form_key
@@ -88,10 +89,10 @@ def test_too_many_manual_registrations_flag_the_person_to_the_department(
     time_machine.move_to("2026-03-02 13:00 +0800", tick=False)
     sign_in(client, adviser)
     register(client, student.number, window="2026-03-02|morning")
-    assert not Notification.objects.filter(kind="manual_limit").exists()
+    assert not Notice.objects.filter(kind="manual_limit").exists()
     register(client, student.number, window="2026-03-02|afternoon")
     assert ManualRegistration.objects.count() == 2
-    flag = Notification.objects.get(kind="manual_limit")
+    flag = Notice.objects.get(kind="manual_limit")
     assert (flag.user, flag.data["person"], flag.data["count"]) == (dept_admin, student.pk, 2)
     sign_in(client, dept_admin)
     page = client.get("/followup/dashboard/").content.decode()

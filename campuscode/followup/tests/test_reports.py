@@ -8,7 +8,8 @@ import pytest
 from campuscode.audit.models import AuditEntry
 from campuscode.checkins.models import Checkin, Via
 from campuscode.core.rules import set_setting
-from campuscode.followup.models import AdvanceReport, Decision, MakeupRequest, Notification
+from campuscode.followup.models import AdvanceReport, Decision, MakeupRequest
+from campuscode.notify.models import Notice
 from conftest import sign_in
 
 from .conftest import HEALTH, MONDAY_MORNING, MONDAY_NOON, form_key
@@ -68,12 +69,12 @@ def test_it_files_an_advance_report_that_the_adviser_approves(
         "注意安全",
     )
     assert AuditEntry.objects.filter(action="followup.report.approved", subject=student).exists()
-    note = Notification.objects.get(user=student.user)
+    note = Notice.objects.get(user=student.user)
     assert (note.kind, note.data["state"]) == ("report_decided", "approved")
     # The next page the student opens shows the decision once.
     sign_in(client, student.user)
     assert client.get("/followup/").context["notices"]
-    assert Notification.objects.get(user=student.user).seen_at is not None
+    assert Notice.objects.get(user=student.user).seen_at is not None
 
 
 def test_an_approved_report_marks_the_windows_excused_in_the_lists(
@@ -109,7 +110,7 @@ def test_a_rejected_report_leaves_the_window_missing(client, student, adviser, t
         confirm=True,
     )
     assert AdvanceReport.objects.get().state == Decision.REJECTED
-    assert Notification.objects.get(user=student.user).data["state"] == "rejected"
+    assert Notice.objects.get(user=student.user).data["state"] == "rejected"
     page = client.get("/checkins/lists/?day=2026-03-03&period=morning").content.decode()
     # Not excused: expected (the window, tomorrow's, has not started yet).
     assert f'data-person="{student.pk}" data-state="upcoming"' in page
@@ -273,7 +274,7 @@ def test_approvers_decide_many_requests_at_once(
     assert response.context["result"].decided == 6
     assert not AdvanceReport.objects.filter(state=Decision.PENDING).exists()
     assert Checkin.objects.filter(via=Via.MAKEUP).count() == 3
-    assert Notification.objects.filter(kind="makeup_decided").count() == 3
+    assert Notice.objects.filter(kind="makeup_decided").count() == 3
     # A second approver's stale page decides nothing twice.
     sign_in(client, adviser)
     assert decide(client, items[:1]).status_code == 400

@@ -4,6 +4,7 @@ claim link, the same health check-in, and expiry at verification."""
 import pytest
 from django.core import mail
 
+from campuscode.accounts.models import OutboxMessage
 from campuscode.codes.tokens import issue_token, verify_token
 from campuscode.followup.models import Decision, VisitorApplication
 from campuscode.people.models import Person
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 ID = make_id_number(901, birth="19800101")
 
 
-def apply(client, unit, kind="visitor", first="2026-03-02", last="2026-03-04"):
+def apply(client, unit, kind="visitor", first="2026-03-02", last="2026-03-04", **changes):
     page = client.get("/followup/visitors/")
     return client.post(
         "/followup/visitors/",
@@ -31,12 +32,13 @@ def apply(client, unit, kind="visitor", first="2026-03-02", last="2026-03-04"):
             "valid_from": first,
             "valid_until": last,
             "key": form_key(page),
-        },
+        }
+        | changes,
     )
 
 
 def test_a_department_applies_and_hr_approves_a_visitor_code(
-    client, tree, dept_admin, hr, time_machine
+    client, tree, dept_admin, hr, time_machine, django_capture_on_commit_callbacks
 ):
     time_machine.move_to("2026-03-02 09:00 +0800", tick=False)
     sign_in(client, dept_admin)
@@ -51,7 +53,8 @@ def test_a_department_applies_and_hr_approves_a_visitor_code(
     )
 
     sign_in(client, hr)
-    response = client.post(f"/followup/visitors/{application.pk}/", {"action": "approve"})
+    with django_capture_on_commit_callbacks(execute=True):  # sent after the commit
+        response = client.post(f"/followup/visitors/{application.pk}/", {"action": "approve"})
     assert response.status_code == 302
     application.refresh_from_db()
     person = application.person
@@ -61,9 +64,11 @@ def test_a_department_applies_and_hr_approves_a_visitor_code(
         "2026-03-04",
     )
     assert person.number == f"V{application.pk:06d}"
-    assert len(mail.outbox) == 1
-    assert "http://testserver/accounts/claim/" in mail.outbox[0].body
-    assert person.number in mail.outbox[0].body
+    # The claim link goes to the visitor's phone, not the e-mail.
+    assert not mail.outbox
+    (sms,) = OutboxMessage.objects.filter(channel=OutboxMessage.Channel.SMS, to="13900001111")
+    assert sms.to == "13900001111"
+    assert "http://testserver/accounts/claim/" in sms.body and person.number in sms.body
 
     # The claim link leads to the ordinary claim: number, name, last 4 of the ID number.
     client.logout()

@@ -19,6 +19,7 @@ OTHERS_DATA_ELSEWHERE = {
     "api:snapshot": "gates/tests: a gate pulls only its place's admissions, audited",
     "followup:report_attachment": "followup/tests/test_staff_pages: the person, or an "
     "approver over them, audited",
+    "notify:deliveries": "notify/tests: the system admin only; masked recipients, audited",
 }
 
 # Pages about the signed-in user only (the matrix's OWN_PAGES check the code pages).
@@ -51,6 +52,7 @@ OWN_DATA = {
     "accounts:claim_password",
     "accounts:login",
     "accounts:logout",
+    "notify:preferences",
 }
 
 # Forms and actions that show nobody's record (a POST answers with a redirect), device
@@ -103,6 +105,7 @@ NO_PERSONAL_DATA = {
     "api:verify",  # one scanned code's decision, to the gate that scanned it
     "api:heartbeat",
     "api:upload",
+    "notify:send_again",  # POST: requeues one delivery, audited
 }
 
 

@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from campuscode.audit.models import AuditEntry
 from campuscode.audit.services import log_action
-from campuscode.followup.models import Notification
+from campuscode.notify.models import Notice
 from campuscode.privacy.models import BulkReadAlert
 from conftest import sign_in
 
@@ -34,7 +34,7 @@ def check() -> str:
 
 
 def test_250_people_in_10_minutes_alert_the_security_admin_once(
-    client, adviser, security_admin, time_machine
+    client, adviser, security_admin, time_machine, django_capture_on_commit_callbacks
 ):
     time_machine.move_to("2026-03-02 09:00 +0800", tick=False)
     read_pages(adviser, 1000, 150)
@@ -42,10 +42,11 @@ def test_250_people_in_10_minutes_alert_the_security_admin_once(
     read_pages(adviser, 2000, 100)
     time_machine.move_to("2026-03-02 09:08 +0800", tick=False)
 
-    assert "1 new bulk-read alerts" in check()
+    with django_capture_on_commit_callbacks(execute=True):  # the e-mail goes after the commit
+        assert "1 new bulk-read alerts" in check()
     alert = BulkReadAlert.objects.get()
     assert (alert.actor, alert.people) == (adviser, 250)
-    note = Notification.objects.get(user=security_admin)
+    note = Notice.objects.get(user=security_admin)
     assert note.kind == "bulk_read"
     assert [m.to for m in mail.outbox] == [["security@example.edu.cn"]]
     assert "250" in mail.outbox[0].body
@@ -72,7 +73,7 @@ def test_below_the_threshold_nothing_happens(adviser, security_admin, time_machi
     # Reloading the same pages is not reading new people.
     read_pages(adviser, 1000, 199)
     assert "0 new bulk-read alerts" in check()
-    assert not Notification.objects.exists() and not mail.outbox
+    assert not Notice.objects.exists() and not mail.outbox
 
 
 def test_reads_spread_over_more_than_the_window_do_not_alert(adviser, security_admin, time_machine):

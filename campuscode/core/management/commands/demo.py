@@ -94,6 +94,7 @@ class Command(BaseCommand):
         python = sys.executable
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
         env.setdefault("EMAIL_BACKEND", settings.OUTBOX_BACKEND)  # the demo's outbox page
+        env.setdefault("CAMPUSCODE_SMS_BACKEND", "outbox")  # text messages there too
         commands = {
             "web": [
                 python,

@@ -1,0 +1,45 @@
+"""The words of each kind of notification, rendered from its data when shown or sent (an
+in-app notice in the reader's language, an outside message in the school's).
+
+Each app keeps the words of its own kinds; this table says where they are."""
+
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+
+from campuscode.notify.models import Kind
+
+_FOLLOWUP = "campuscode.followup.notices.notification_text"
+TEXTS: dict[str, str] = {
+    Kind.CHECKIN_REMINDER: "campuscode.checkins.reminders.reminder_text",
+    Kind.REPORT_DECIDED: _FOLLOWUP,
+    Kind.MAKEUP_DECIDED: _FOLLOWUP,
+    Kind.MANUAL_LIMIT: _FOLLOWUP,
+    Kind.CASE_OPENED: _FOLLOWUP,
+    Kind.ISOLATION: _FOLLOWUP,
+    Kind.VISITOR_DECIDED: _FOLLOWUP,
+    Kind.VISITOR_CLAIM: "campuscode.followup.visitors.claim_text",
+    Kind.BULK_READ: "campuscode.privacy.alerts.bulk_read_text",
+    Kind.CLAIM_CODE: "campuscode.accounts.notices.claim_code_text",
+    Kind.CONTACT_CHANGED: "campuscode.accounts.notices.contact_change_text",
+    Kind.PASSWORD_RESET: "campuscode.accounts.notices.password_reset_text",
+}
+
+
+def text_for(kind: str, data: dict) -> str:
+    path = TEXTS.get(kind)
+    if path is None:
+        return label_of(kind)
+    function = import_string(path)
+    return function(kind, data) if path == _FOLLOWUP else function(data)
+
+
+def label_of(kind: str) -> str:
+    try:
+        return str(Kind(kind).label)
+    except ValueError:
+        return kind
+
+
+def subject_for(kind: str) -> str:
+    """The subject line of an e-mail: "Campus Code: <what it is about>"."""
+    return _("Campus Code: %(what)s") % {"what": label_of(kind)}
