@@ -112,7 +112,7 @@ def remind_missing(
     from campuscode.checkins.windows import windows_on
 
     now = now or timezone.now()
-    rows = roll(user=actor, day=day, period=period, unit=unit, show=Show.MISSING).rows
+    rows = roll(user=actor, day=day, period=period, unit=unit, show=Show.MISSING).all_rows()
     missing = [r.person for r in rows if r.checkin is None and r.excuse is None]
     windows: dict = {}
     due = []

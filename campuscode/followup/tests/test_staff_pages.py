@@ -12,7 +12,8 @@ from PIL import Image
 
 from campuscode.audit.models import AuditEntry
 from campuscode.checkins.models import Reminder
-from campuscode.followup.models import AdvanceReport, Decision, MakeupRequest, Notification
+from campuscode.followup.models import AdvanceReport, Decision, MakeupRequest
+from campuscode.notify.models import Notice
 from conftest import sign_in
 
 from .conftest import HEALTH, MONDAY_MORNING, MONDAY_NOON, form_key
@@ -106,7 +107,7 @@ def test_a_makeup_whose_window_has_a_checkin_says_why_and_can_be_closed(
     assert "11:00" in makeup.decision_note
     assert 'data-count="0"' in response.content.decode()  # no longer stuck in the queue
     assert AuditEntry.objects.filter(action="followup.makeup.closed", subject=student).exists()
-    note = Notification.objects.get(user=student.user, kind="makeup_decided")
+    note = Notice.objects.get(user=student.user, kind="makeup_decided")
     assert note.data["state"] == Decision.CLOSED
     # A second click finds it decided.
     assert client.post("/followup/queue/", {"close": f"makeup:{makeup.pk}"}).status_code == 409
@@ -221,8 +222,10 @@ def test_each_row_without_a_checkin_links_to_a_prefilled_manual_registration(
 
 
 def test_remind_sends_the_reminder_to_those_not_checked_in_once_per_window(
-    client, student, adviser, tree, time_machine, mailoutbox
+    client, student, adviser, tree, time_machine
 ):
+    from campuscode.notify.models import Notice
+
     classmate = tree.person("周杰", tree.cs_2501)
     time_machine.move_to(MONDAY_MORNING, tick=False)
     sign_in(client, adviser)
@@ -232,13 +235,16 @@ def test_remind_sends_the_reminder_to_those_not_checked_in_once_per_window(
     response = client.post(f"/checkins/lists/remind/?{query}")
     assert response.status_code == 302
     assert set(Reminder.objects.values_list("person_id", flat=True)) == {student.pk, classmate.pk}
-    assert sorted(m.to[0] for m in mailoutbox) == sorted([student.email, classmate.email])
+    # Through the one notification path: an in-app notice each (and their preferred channel).
+    reminded = Notice.objects.filter(kind="checkin_reminder").values_list("user", flat=True)
+    assert sorted(reminded) == sorted([student.user_id, classmate.user_id])
     entry = AuditEntry.objects.get(action="checkins.reminders.sent")
     assert entry.actor == adviser and entry.data["count"] == 2
 
     # Pressed again: nobody is reminded twice for the window.
     client.post(f"/checkins/lists/remind/?{query}")
-    assert Reminder.objects.count() == 2 and len(mailoutbox) == 2
+    assert Reminder.objects.count() == 2
+    assert Notice.objects.filter(kind="checkin_reminder").count() == 2
 
     # A closed window: refused with a message, nothing sent.
     time_machine.move_to(MONDAY_NOON, tick=False)
