@@ -17,6 +17,8 @@ OTHERS_DATA_ELSEWHERE = {
     "roster:job": "roster/tests: a job is seen only inside its starter's scope and duty",
     "roster:progress": "roster/tests: the same scope as the job",
     "api:snapshot": "gates/tests: a gate pulls only its place's admissions, audited",
+    "audit:entry": "audit/tests/test_readable.py: VIEW_AUDIT only, inside the reader's "
+    "scope (404 otherwise), audited",
 }
 
 # Pages about the signed-in user only (the matrix's OWN_PAGES check the code pages).
