@@ -158,3 +158,39 @@ def test_load_only_does_not_print_addresses_of_a_server_it_does_not_start(capsys
     out = capsys.readouterr().out
     assert ":8123" not in out and "http://" not in out
     assert "campuscode demo" in out
+
+
+def test_the_demo_is_realistic_for_its_date_and_its_gates_follow_the_rules():
+    from datetime import date, timedelta
+
+    from django.utils import timezone
+
+    from campuscode.checkins.demo import next_holiday
+    from campuscode.checkins.models import WindowNotice
+    from campuscode.gates import demo as gates_demo
+    from campuscode.gates.models import Direction, GateAlert, GateEvent, Notice, Reason
+
+    assert next_holiday(date(2025, 12, 10)) == ("元旦", date(2026, 1, 1), date(2026, 1, 3))
+    assert next_holiday(date(2026, 3, 20))[0] == "清明节"
+    now = timezone.make_aware(timezone.datetime(2025, 12, 10, 9, 30))
+    demo.load_demo(now=now)
+    holiday = WindowNotice.objects.get(kind=WindowNotice.Kind.NO_CHECKIN)
+    assert "清明" not in holiday.title and holiday.first_day == date(2026, 1, 1)
+    names = set(
+        Person.objects.filter(number__in=["T1004", "T1005", "T1006", "T1007"]).values_list(
+            "name", flat=True
+        )
+    )
+    assert not any(name.endswith(("老师", "保安", "医生", "督导")) for name in names), names
+    exits = GateEvent.objects.filter(direction=Direction.OUT)
+    assert exits.exists()
+    assert not exits.filter(notice=Notice.CURFEW).exists()
+    assert not exits.filter(reason=Reason.OUTSIDE_HOURS).exists()
+    # Started a week after loading: the devices speak again, only the north gate is silent.
+    later = now + timedelta(days=7)
+    assert gates_demo.keep_alive(now=later) >= 5
+    from campuscode.gates.services import check_silent_gates
+
+    check_silent_gates(now=later + timedelta(minutes=1))
+    silent = GateAlert.objects.filter(kind=GateAlert.Kind.SILENT, resolved_at__isnull=True)
+    assert [a.gate.place.name for a in silent] == [gates_demo.SILENT_PLACE]
