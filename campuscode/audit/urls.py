@@ -6,6 +6,7 @@ from campuscode.audit import views
 app_name = "audit"
 urlpatterns = [
     path("", views.audit_list, name="list"),
+    path("<int:pk>/", views.audit_entry, name="entry"),
     path("export.csv", views.audit_export, {"fmt": "csv"}, name="export_csv"),
     path("export.xlsx", views.audit_export, {"fmt": "xlsx"}, name="export_xlsx"),
 ]

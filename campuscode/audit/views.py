@@ -11,18 +11,26 @@ from datetime import datetime, time, timedelta
 from django import forms
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from campuscode.audit.actions import (
+    AuditAction,
+    action_label,
+    filters_text,
+    grouped_choices,
+    rows_count,
+)
 from campuscode.audit.models import AuditEntry
 from campuscode.audit.services import anchor_statuses, log_action
 from campuscode.core.spreadsheets import Sheet, csv_response, xlsx_response
 from campuscode.core.widgets import DateInput
 from campuscode.people.access import Cap, is_school_wide, requires, scope_q
+from campuscode.people.models import Person, RoleAssignment, mask_phone
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 1_000_000  # an XLSX sheet holds 1,048,576 rows
@@ -33,15 +41,15 @@ class AuditFilterForm(forms.Form):
     whom = forms.CharField(
         label=gettext_lazy("Whom (name or number)"), required=False, max_length=150
     )
-    action = forms.CharField(
-        label=gettext_lazy("Action"),
-        required=False,
-        max_length=64,
-        widget=forms.TextInput(attrs={"list": "audit-actions", "autocomplete": "off"}),
-    )
+    # Readable names grouped by area; an area's prefix ("people.") lists all its actions.
+    action = forms.ChoiceField(label=gettext_lazy("Action"), required=False, choices=())
     start = forms.DateField(label=gettext_lazy("From"), required=False, widget=DateInput())
     end = forms.DateField(label=gettext_lazy("To"), required=False, widget=DateInput())
     ip = forms.CharField(label=gettext_lazy("Address"), required=False, max_length=45)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", _("All actions")), *grouped_choices()]
 
     def filters(self) -> dict:
         self.is_valid()
@@ -75,6 +83,45 @@ def filtered_entries(user, filters: dict) -> QuerySet[AuditEntry]:
     return entries.order_by("-pk")
 
 
+def mask_number(number: str) -> str:
+    """2025****01 for a student number, T1***5 for a short staff number."""
+    if len(number) <= 3:
+        return number[:1] + "*" * (len(number) - 1)
+    keep = 4 if len(number) >= 8 else 2
+    return number[:keep] + "*" * (len(number) - keep - 2) + number[-2:]
+
+
+def make_readable(entries) -> list[AuditEntry]:
+    """Give each entry the reader's columns: who (name, roles), what (the action's
+    label), whom (name and masked number or phone), the filters and the rows shown.
+    Two queries for the whole page, whatever its size."""
+    entries = list(entries)
+    actor_ids = {e.actor_id for e in entries if e.actor_id}
+    names = dict(Person.objects.filter(user_id__in=actor_ids).values_list("user_id", "name"))
+    roles: dict[int, list[str]] = {}
+    for assignment in RoleAssignment.objects.filter(user_id__in=actor_ids).order_by("pk"):
+        label = str(assignment.get_role_display())
+        if label not in roles.setdefault(assignment.user_id, []):
+            roles[assignment.user_id].append(label)
+    for entry in entries:
+        entry.action_label = action_label(entry.action)
+        entry.actor_name = names.get(entry.actor_id) or entry.actor_label
+        entry.actor_roles = "、".join(roles.get(entry.actor_id, []))
+        entry.actor_text = (
+            f"{entry.actor_name}（{entry.actor_roles}）" if entry.actor_roles else entry.actor_name
+        )
+        subject = entry.subject
+        if subject is not None:
+            entry.subject_text = f"{subject.name}，{mask_number(subject.number)}"
+            if subject.phone:
+                entry.subject_text += f"，{mask_phone(subject.phone)}"
+        else:
+            entry.subject_text = ""
+        entry.filters_text = filters_text(entry.data)
+        entry.rows = rows_count(entry.data)
+    return entries
+
+
 def _described(filters: dict) -> dict:
     return {key: str(value) for key, value in filters.items()}
 
@@ -86,33 +133,57 @@ def audit_list(request):
     form = AuditFilterForm(request.GET or None)
     filters = form.filters()
     entries = filtered_entries(request.user, filters)
-    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(entries.select_related("subject"), PAGE_SIZE).get_page(request.GET.get("page"))
     # Read the page before logging the read, so the view's own entry isn't on it.
-    page.object_list = list(page.object_list)
+    page.object_list = make_readable(page.object_list)
     # Reading the log shows who was looked at: that is itself a read worth recording.
     log_action(
         request=request,
-        action="audit.log.viewed",
-        data={"filters": _described(filters), "page": page.number},
+        action=AuditAction.AUDIT_LOG_VIEWED,
+        data={"filters": _described(filters), "page": page.number, "rows": len(page)},
     )
-    for entry in page:
-        entry.details = json.dumps(entry.data, ensure_ascii=False) if entry.data else ""
     query = request.GET.copy()
     query.pop("page", None)
-    actions = (
-        AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct()[:200]
-    )
-    context = {
-        "form": form,
-        "page": page,
-        "query": query.urlencode(),
-        "actions": actions,
-    }
+    context = {"form": form, "page": page, "query": query.urlencode()}
     if not request.htmx:
         # The newest signed anchors of the chain's head, each checked against its row.
         context["anchors"] = anchor_statuses()
     template = "audit/list_panel.html" if request.htmx else "audit/list.html"
     return render(request, template, context)
+
+
+def _export_rows(batch):
+    for entry in make_readable(batch):
+        yield [
+            timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M:%S"),
+            entry.actor_name,
+            entry.actor_roles,
+            entry.action_label,
+            entry.subject_text,
+            entry.filters_text,
+            "" if entry.rows is None else entry.rows,
+            entry.ip or "",
+            entry.pk,
+            entry.action,
+            json.dumps(entry.data, ensure_ascii=False) if entry.data else "",
+        ]
+
+
+@never_cache
+@requires(Cap.VIEW_AUDIT)
+@require_GET
+def audit_entry(request, pk: int):
+    """One entry in full, for the auditor: the readable line and the raw data it holds."""
+    entry = get_object_or_404(entries_visible_to(request.user).select_related("subject"), pk=pk)
+    (entry,) = make_readable([entry])
+    log_action(
+        request=request,
+        action=AuditAction.AUDIT_ENTRY_VIEWED,
+        subject=entry.subject,
+        data={"entry": entry.pk},
+    )
+    raw = json.dumps(entry.data, ensure_ascii=False, indent=2, sort_keys=True)
+    return render(request, "audit/entry.html", {"entry": entry, "raw": raw})
 
 
 @requires(Cap.VIEW_AUDIT)
@@ -123,22 +194,31 @@ def audit_export(request, fmt: str):
     entries = filtered_entries(request.user, filters)[:EXPORT_LIMIT]
     log_action(
         request=request,
-        action="audit.log.exported",
+        action=AuditAction.AUDIT_LOG_EXPORTED,
         data={"filters": _described(filters), "format": fmt},
     )
-    headers = [_("Time"), _("Who"), _("Action"), _("Whom"), _("Address"), _("Details"), _("ID")]
+    headers = [
+        _("Time"),
+        _("Who"),
+        _("Role"),
+        _("Action"),
+        _("Whom"),
+        _("Filters"),
+        _("Rows"),
+        _("Address"),
+        _("Entry number"),
+        _("Action code"),
+        _("Recorded data"),
+    ]
 
     def rows():
-        for entry in entries.iterator(chunk_size=2000):
-            yield [
-                timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M:%S"),
-                entry.actor_label,
-                entry.action,
-                entry.subject_label,
-                entry.ip or "",
-                json.dumps(entry.data, ensure_ascii=False) if entry.data else "",
-                entry.pk,
-            ]
+        batch = []
+        for entry in entries.select_related("subject").iterator(chunk_size=2000):
+            batch.append(entry)
+            if len(batch) == 2000:
+                yield from _export_rows(batch)
+                batch = []
+        yield from _export_rows(batch)
 
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     title = _("Audit log")

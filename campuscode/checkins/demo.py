@@ -8,7 +8,7 @@ over the window, so the history raises no honesty flag. Bulk inserts keep it fas
 
 import json
 import random
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import connection, transaction
@@ -115,6 +115,22 @@ def _insert(rows: list[dict]) -> None:
             cursor.executemany(sql, [values(row) for row in rows[start : start + 5000]])
 
 
+# Public holidays with fixed dates (month, day, days off); the lunar ones move each year.
+HOLIDAYS = [("元旦", 1, 1, 3), ("清明节", 4, 4, 3), ("劳动节", 5, 1, 5), ("国庆节", 10, 1, 7)]
+
+
+def next_holiday(today: date) -> tuple[str, date, date]:
+    """The next public holiday after `today`, so the demo's notice fits the demo's date."""
+    upcoming = [
+        (date(year, month, day), name, length)
+        for year in (today.year, today.year + 1)
+        for name, month, day, length in HOLIDAYS
+        if date(year, month, day) > today
+    ]
+    first, name, length = min(upcoming)
+    return name, first, first + timedelta(days=length - 1)
+
+
 def load_demo(*, school: OrgUnit, now: datetime) -> list[str]:
     rng = random.Random(3)
     tz = timezone.get_default_timezone()
@@ -133,11 +149,12 @@ def load_demo(*, school: OrgUnit, now: datetime) -> list[str]:
         kind=WindowNotice.Kind.OTHER_TIMES,
         afternoon="12:30-15:30",
     )
+    title, first_day, last_day = next_holiday(today)
     WindowNotice.objects.create(
         school=school,
-        title="清明假期，不打卡",
-        first_day=today + timedelta(days=12),
-        last_day=today + timedelta(days=14),
+        title=f"{title}放假，暂停打卡",
+        first_day=first_day,
+        last_day=last_day,
         kind=WindowNotice.Kind.NO_CHECKIN,
     )
     people = list(

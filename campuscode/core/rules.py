@@ -307,7 +307,7 @@ SPECS: dict[str, SettingSpec] = {
             "interpreting_department",
             "学校办公室",
             _("Interpreting department"),
-            _("The department named as interpreter of these rules (R9.1)."),
+            _("The department named as interpreter of these rules."),
         ),
         # gates
         SettingSpec(
@@ -375,7 +375,7 @@ SPECS: dict[str, SettingSpec] = {
             "checkin_measure_minutes",
             5,
             _("Measure the temperature for at least (minutes)"),
-            _("Shown on the check-in form (R5.1)."),
+            _("Shown on the check-in form."),
             1,
             30,
         ),
@@ -511,7 +511,7 @@ SPECS: dict[str, SettingSpec] = {
             "followup_persistent_checkins",
             3,
             _("Persistent symptoms: same symptom on this many check-ins in a row"),
-            _("Opens a follow-up case for the health office and the department (R5.3)."),
+            _("Opens a follow-up case for the health office and the department."),
             2,
             20,
         ),
@@ -519,7 +519,7 @@ SPECS: dict[str, SettingSpec] = {
             "isolation_report_times",
             "08:00,16:00",
             _("Health report times during isolation (HH:MM, comma-separated)"),
-            _("A person under isolation or observation sends one report for each time (R5.5)."),
+            _("A person under isolation or observation sends one report for each time."),
         ),
         SettingSpec(
             "isolation_report_grace_minutes",

@@ -312,6 +312,15 @@ def request_makeup(
 # --- Decisions (approve / reject, one or many) ------------------------------------------
 
 KINDS = {"report": AdvanceReport, "makeup": MakeupRequest}
+# Spelled out, so the audit log's list of actions (audit/actions.py) can be checked.
+DECISION_ACTIONS = {
+    ("report", Decision.APPROVED): "followup.report.approved",
+    ("report", Decision.REJECTED): "followup.report.rejected",
+    ("report", Decision.WITHDRAWN): "followup.report.withdrawn",
+    ("makeup", Decision.APPROVED): "followup.makeup.approved",
+    ("makeup", Decision.REJECTED): "followup.makeup.rejected",
+    ("makeup", Decision.WITHDRAWN): "followup.makeup.withdrawn",
+}
 
 
 def decide(
@@ -362,7 +371,7 @@ def decide(
     log_action(
         actor=user,
         client_ip=client_ip,
-        action=f"followup.{kind}.{item.state}",
+        action=DECISION_ACTIONS[kind, item.state],
         subject=item.person,
         data={kind: item.pk, "note": item.decision_note},
     )
@@ -498,7 +507,10 @@ def withdraw(*, kind: str, pk: int, person: Person, client_ip: str | None = None
         item.decided_at = timezone.now()
         item.save(update_fields=["state", "decided_at"])
     log_action(
-        actor=person.user, client_ip=client_ip, action=f"followup.{kind}.withdrawn", subject=person
+        actor=person.user,
+        client_ip=client_ip,
+        action=DECISION_ACTIONS[kind, Decision.WITHDRAWN],
+        subject=person,
     )
     return Result(item)
 

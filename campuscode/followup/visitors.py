@@ -171,7 +171,11 @@ def decide_application(
     log_action(
         actor=user,
         client_ip=client_ip,
-        action=f"followup.visitor.{application.state}",
+        action=(
+            "followup.visitor.approved"
+            if application.state == Decision.APPROVED
+            else "followup.visitor.rejected"
+        ),
         subject=application.person,
         data={"application": application.pk, "note": application.decision_note},
     )

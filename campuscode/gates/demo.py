@@ -7,19 +7,27 @@ from datetime import datetime, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from campuscode.gates.decide import Decision, PersonFacts, evaluate
 from campuscode.gates.models import (
     ColourPolicy,
     Direction,
     Gate,
     GateEvent,
-    Notice,
     Place,
     Reason,
 )
-from campuscode.gates.services import check_silent_gates, raise_alert, register_gate
+from campuscode.gates.services import (
+    check_silent_gates,
+    facts_for,
+    raise_alert,
+    record_heartbeat,
+    register_gate,
+    rules_for,
+)
 from campuscode.people.models import OrgUnit, Person
 
 DAYS = 3
+SILENT_PLACE = "北门"  # the one demo gate that stays silent, to show the alert
 PEOPLE_PER_DAY = 160
 
 # (campus name, place name, kind, opens, closes, allowed kinds)
@@ -64,13 +72,14 @@ def load_demo(*, school: OrgUnit, now: datetime) -> list[str]:
     gates = list(Gate.objects.filter(place__in=places).select_related("place", "place__campus"))
     _history(rng, school, gates, now)
 
-    # Every device spoke a minute ago, except the north gate (silent: an alert on the
-    # dashboard) and the lab reader (its case was opened: a tamper alert).
+    # Every device spoke a minute ago, except the north gate (SILENT_PLACE: an alert on
+    # the dashboard) and the lab reader (its case was opened: a tamper alert). While the
+    # demo runs, `keep_alive` plays the other devices' heartbeats.
     Gate.objects.filter(pk__in=[g.pk for g in gates]).update(
         created_at=now - timedelta(days=DAYS + 1), last_heartbeat_at=now - timedelta(minutes=1)
     )
     for gate in gates:
-        if gate.place.name == "北门":
+        if gate.place.name == SILENT_PLACE:
             Gate.objects.filter(pk=gate.pk).update(last_heartbeat_at=now - timedelta(hours=2))
         if gate.place.kind == Place.Kind.LAB:
             raise_alert(gate=gate, kind="tamper", now=now - timedelta(minutes=20), detail={})
@@ -96,6 +105,16 @@ def _history(rng: random.Random, school: OrgUnit, gates: list[Gate], now: dateti
     by_campus: dict[int, list[Gate]] = {}
     for gate in gates:
         by_campus.setdefault(gate.place.campus_id, []).append(gate)
+    # Every event is decided by the same rules a gate applies (decide.evaluate), with
+    # each person's real health status: no exit is ever flagged as a curfew entry.
+    rules = {gate.place_id: rules_for(gate.place) for gate in gates}
+    facts: dict[int, PersonFacts] = {}
+
+    def _facts(person: Person) -> PersonFacts:
+        if person.pk not in facts:
+            facts[person.pk] = facts_for(person, token_colour=None)
+        return facts[person.pk]
+
     events = []
     seq = 0
     today = timezone.localtime(now).date()
@@ -118,31 +137,32 @@ def _history(rng: random.Random, school: OrgUnit, gates: list[Gate], now: dateti
                 if at > now:
                     continue
                 seq += 1
-                allowed, reason, notice = True, Reason.OK, Notice.NONE
+                direction = rng.choice([Direction.IN, Direction.OUT])
+                # The code-level refusals come before the place's rules, as at a real gate.
                 roll = rng.random()
                 if roll < 0.03:
-                    allowed, reason = False, Reason.EXPIRED
+                    decision = Decision(False, Reason.EXPIRED)
                 elif roll < 0.04:
-                    allowed, reason = False, Reason.RED_STATUS
-                elif roll < 0.05:
-                    allowed, reason = False, Reason.DUPLICATE
-                elif roll < 0.08:
-                    notice = Notice.YELLOW
-                if place.opens_at and not (place.opens_at <= at.time() < place.closes_at):
-                    allowed, reason, notice = False, Reason.OUTSIDE_HOURS, Notice.NONE
-                elif allowed and place.kind == Place.Kind.DORMITORY and hour >= 23:
-                    notice = Notice.CURFEW
+                    decision = Decision(False, Reason.DUPLICATE)
+                else:
+                    decision = evaluate(
+                        rules=rules[place.pk],
+                        person=_facts(person),
+                        direction=direction,
+                        local=timezone.localtime(at),
+                    )
+                allowed, reason, notice = decision.allowed, decision.reason, decision.notice
                 events.append(
                     GateEvent(
                         gate=gate,
                         place=place,
-                        direction=rng.choice([Direction.IN, Direction.OUT]),
+                        direction=direction,
                         person=person,
                         at=at,
                         allowed=allowed,
                         reason=reason,
                         notice=notice,
-                        colour="red" if reason == Reason.RED_STATUS else "",
+                        colour=_facts(person).colour,
                         nonce=f"demo-{seq}",
                         source=GateEvent.Source.OFFLINE
                         if rng.random() < 0.05
@@ -150,3 +170,25 @@ def _history(rng: random.Random, school: OrgUnit, gates: list[Gate], now: dateti
                     )
                 )
     GateEvent.objects.bulk_create(events, batch_size=1000)
+
+
+def keep_alive(*, now=None) -> int:
+    """The demo's gate devices speak: a heartbeat from every demo gate but the silent one
+    (run at each start of `campuscode demo` and every minute while it runs), so a demo
+    started days after it was loaded does not open with every gate reported silent."""
+    from campuscode.core.demo import SCHOOL_CODE
+
+    school = OrgUnit.objects.filter(kind=OrgUnit.Kind.SCHOOL, code=SCHOOL_CODE).first()
+    if school is None:
+        return 0
+    gates = (
+        Gate.objects.working()
+        .filter(place__campus__path__startswith=school.path)
+        .exclude(place__name=SILENT_PLACE)
+        .select_related("place")
+    )
+    count = 0
+    for gate in gates:
+        record_heartbeat(gate=gate, data={"demo": True}, now=now)
+        count += 1
+    return count

@@ -245,7 +245,12 @@ def people_visible_to(
 
 
 def get_visible_person(
-    *, actor, pk, capability: str = Cap.VIEW_PEOPLE, what: str = "profile", client_ip=None
+    *,
+    actor,
+    pk,
+    capability: str = Cap.VIEW_PEOPLE,
+    action: str = "people.profile.viewed",
+    client_ip=None,
 ) -> Person:
     """The person `pk` if the actor's scope covers them, else 404 (never 403: no probing
     ids). A read of someone else's record is written to the audit log."""
@@ -259,7 +264,7 @@ def get_visible_person(
         log_action(
             actor=actor,
             client_ip=client_ip,
-            action=f"{capability.split('.')[0]}.{what}.viewed",
+            action=action,
             subject=person,
         )
     return person

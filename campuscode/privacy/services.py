@@ -96,7 +96,11 @@ def handle_request(
         request.response = response.strip()
         request.save(update_fields=["state", "handled_by", "handled_at", "response"])
         log_action(
-            action=f"privacy.request.{state}",
+            action=(
+                "privacy.request.done"
+                if state == DataRequest.State.DONE
+                else "privacy.request.refused"
+            ),
             actor=actor,
             client_ip=client_ip,
             subject=request.person,

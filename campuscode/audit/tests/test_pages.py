@@ -100,11 +100,12 @@ def test_it_is_read_only(auditor, client, sysadmin, student):
     for method in ("post", "put", "patch", "delete"):
         assert getattr(client, method)("/audit/").status_code == 405
         assert getattr(client, method)("/audit/export.csv").status_code == 405
-    for path in (f"/audit/{entry.pk}/", f"/audit/{entry.pk}/delete/", f"/audit/{entry.pk}/edit/"):
+        assert getattr(client, method)(f"/audit/{entry.pk}/").status_code == 405
+    for path in (f"/audit/{entry.pk}/delete/", f"/audit/{entry.pk}/edit/"):
         assert client.post(path).status_code == 404
-    # The whole of the app's routes: a list and two exports, all GET-only.
+    # The whole of the app's routes: a list, an entry and two exports, all GET-only.
     routes = next(p for p in get_resolver().url_patterns if getattr(p, "namespace", "") == "audit")
-    assert {p.name for p in routes.url_patterns} == {"list", "export_csv", "export_xlsx"}
+    assert {p.name for p in routes.url_patterns} == {"list", "entry", "export_csv", "export_xlsx"}
     AuditEntry.objects.get(pk=entry.pk)  # untouched
     assert verify_chain().ok
 
@@ -120,8 +121,9 @@ def test_it_exports_the_filtered_log_as_csv(auditor, client, tree, sysadmin, stu
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     body = rows[1:]
-    assert [r[2] for r in body] == ["people.profile.viewed", "people.profile.viewed"]
-    assert body[0][3] == "'=cmd|x (S9)" and body[1][3] == f"{student.name} ({student.number})"
+    # Readable columns first, the action's code and the raw data last (issue 10).
+    assert [r[9] for r in body] == ["people.profile.viewed", "people.profile.viewed"]
+    assert body[0][4].startswith("'=cmd|x，S*，") and body[1][4].startswith(f"{student.name}，")
     entry = AuditEntry.objects.get(action="audit.log.exported")
     assert entry.data == {"filters": {"action": "people."}, "format": "csv"}
 
@@ -131,7 +133,7 @@ def test_it_exports_the_log_as_xlsx(auditor, client, sysadmin, student):
     response = sign_in(client, auditor).get("/audit/export.xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
-    assert any(row[2] == "people.profile.viewed" and row[5] == '{"a": "乙"}' for row in rows)
+    assert any(row[9] == "people.profile.viewed" and row[10] == '{"a": "乙"}' for row in rows)
 
 
 def test_a_college_supervisor_sees_entries_about_the_college_only(

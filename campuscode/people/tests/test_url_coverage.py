@@ -20,6 +20,8 @@ OTHERS_DATA_ELSEWHERE = {
     "followup:report_attachment": "followup/tests/test_staff_pages: the person, or an "
     "approver over them, audited",
     "notify:deliveries": "notify/tests: the system admin only; masked recipients, audited",
+    "audit:entry": "audit/tests/test_readable.py: VIEW_AUDIT only, inside the reader's "
+    "scope (404 otherwise), audited",
 }
 
 # Pages about the signed-in user only (the matrix's OWN_PAGES check the code pages).

@@ -4,10 +4,19 @@ Migrates the embedded SQLite database, loads the demo school on first run, then 
 the web server (gunicorn), a Celery worker and Celery beat with a broker in local
 folders (no server needed), prints the URLs and one login per role, and stops all
 three on Ctrl-C.
+
+Each child runs in its own process group (so the terminal's Ctrl-C reaches only this
+command, which then stops them in order): SIGTERM to the whole group, SIGKILL to the
+group after STOP_TIMEOUT seconds. A gunicorn worker stuck on a long-polling request
+cannot hold the port past that. A busy port is refused before anything starts.
 """
 
+import contextlib
+import ctypes
+import errno
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -15,10 +24,56 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from campuscode.codes.keys import ensure_keyring
 from campuscode.core import demo
+from campuscode.gates import demo as gates_demo
+
+STOP_TIMEOUT = 8  # seconds between SIGTERM and SIGKILL for each child's process group
+HEARTBEAT_EVERY = 60  # seconds between the demo gates' simulated heartbeats
+
+
+def port_in_use(host: str, port: int) -> bool:
+    """True if something already listens on host:port (bound as gunicorn binds it)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        return False  # gunicorn reports an unknown host itself
+    family, kind, proto, _name, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as error:
+            return error.errno in (errno.EADDRINUSE, errno.EACCES)
+    return False
+
+
+def _child_setup() -> None:  # pragma: no cover (runs in the child between fork and exec)
+    """In the child: a process group of its own, and (on Linux) SIGTERM when this command
+    dies without cleaning up (killed with -9), so no server is left holding the port."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def _signal_group(process: subprocess.Popen, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, sig)
+
+
+def stop_children(processes, timeout: float = STOP_TIMEOUT) -> None:
+    """SIGTERM every child's group, wait up to `timeout`, then SIGKILL what is left
+    (including workers whose master already exited)."""
+    for process in processes:
+        _signal_group(process, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for process in processes:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+    for process in processes:
+        _signal_group(process, signal.SIGKILL)  # stragglers in the group, if any
+        process.wait()
 
 
 class Command(BaseCommand):
@@ -34,6 +89,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, host, port, load_only, reset, **options):
         started = time.monotonic()
+        if not load_only and port_in_use(host, port):
+            raise CommandError(
+                f"端口 {port}（{host}）已被其他程序占用，示范系统未启动。"
+                f"请先关闭占用该端口的程序，或换一个端口：campuscode demo --port {port + 1}\n"
+                f"Port {port} on {host} is already in use, so the demo did not start. "
+                f"Stop the program using it, or choose another port: --port {port + 1}"
+            )
         if reset:
             self._reset()
         self.step("preparing the database")
@@ -54,7 +116,12 @@ class Command(BaseCommand):
             self.step(f"demo school loaded in {result.seconds:.1f} s")
         lines = hints.read_text().splitlines() if hints.exists() else []
         if load_only:
-            self._print_banner(host, port, lines)
+            self._print_logins()
+            self.stdout.write(
+                "  No server is running: start it with `campuscode demo` (or `make demo`),"
+                " which prints the addresses.\n"
+                "  服务器尚未启动：运行 `campuscode demo`（或 `make demo`）启动，启动后会显示访问地址。"
+            )
             return
         self._run(host, port, lines, started)
 
@@ -82,13 +149,17 @@ class Command(BaseCommand):
         out(f"  My code:        {base}/code/")
         out(f"  API docs:       {base}/api/v1/docs")
         out(f"  E-mail outbox:  {base}/accounts/outbox/")
+        self._print_logins()
+        for line in lines:
+            out(f"  {line.replace('{base}', base)}")
+        out("")
+
+    def _print_logins(self) -> None:
+        out = self.stdout.write
         out("")
         out(f"  Logins (password for all: {demo.PASSWORD}):")
         for role, login, scope in demo.demo_logins():
             out(f"    {role:<22} {login:<10} {scope}")
-        for line in lines:
-            out(f"  {line.replace('{base}', base)}")
-        out("")
 
     def _run(self, host: str, port: int, lines: list[str], started: float) -> None:
         python = sys.executable
@@ -107,6 +178,9 @@ class Command(BaseCommand):
                 "2",
                 "--threads",
                 "4",
+                # A worker busy with a long request gets this long to finish on stop.
+                "--graceful-timeout",
+                "3",
                 "--access-logfile",
                 "-",
                 "--log-level",
@@ -139,24 +213,33 @@ class Command(BaseCommand):
                 str(Path(settings.DATA_DIR) / "celerybeat-schedule"),
             ],
         }
-        processes = {
-            name: subprocess.Popen(cmd, env=env, cwd=settings.BASE_DIR)
-            for name, cmd in commands.items()
-        }
         stopping = False
 
         def stop(*_args):
             nonlocal stopping
             stopping = True
 
+        # Before the first child starts: a Ctrl-C from here on stops whatever was started.
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
-        self._wait_for_web(host, port, processes["web"])
-        self._print_banner(host, port, lines)
-        self.step(
-            f"ready in {time.monotonic() - started:.1f} s — Ctrl-C stops the web server, worker and scheduler"
-        )
+        processes: dict[str, subprocess.Popen] = {}
         try:
+            for name, cmd in commands.items():
+                processes[name] = subprocess.Popen(
+                    cmd,
+                    env=env,
+                    cwd=settings.BASE_DIR,
+                    start_new_session=True,
+                    preexec_fn=_child_setup if sys.platform == "linux" else None,
+                )
+            if not self._wait_for_web(host, port, processes["web"], lambda: stopping):
+                return
+            gates_demo.keep_alive()
+            last_beat = time.monotonic()
+            self._print_banner(host, port, lines)
+            self.step(
+                f"ready in {time.monotonic() - started:.1f} s — Ctrl-C stops the web server, worker and scheduler"
+            )
             while not stopping:
                 for name, process in processes.items():
                     if process.poll() is not None:
@@ -164,25 +247,26 @@ class Command(BaseCommand):
                             f"{name} stopped (exit {process.returncode}); stopping the demo"
                         )
                         stopping = True
+                if time.monotonic() - last_beat >= HEARTBEAT_EVERY:
+                    gates_demo.keep_alive()  # the demo's gate devices, still speaking
+                    last_beat = time.monotonic()
                 time.sleep(0.5)
         finally:
-            for process in processes.values():
-                if process.poll() is None:
-                    process.terminate()
-            for process in processes.values():
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+            self.step("stopping the web server, worker and scheduler")
+            stop_children(list(processes.values()))
+            self.step("stopped")
 
-    def _wait_for_web(self, host: str, port: int, web) -> None:
+    def _wait_for_web(self, host: str, port: int, web, stopping) -> bool:
         import urllib.request
 
-        for _ in range(120):
+        for _ in range(240):
+            if stopping():
+                return False
             if web.poll() is not None:
-                raise SystemExit("the web server did not start (see above)")
+                raise CommandError("the web server did not start (see above)")
             try:
                 urllib.request.urlopen(f"http://{host}:{port}/accounts/login/", timeout=2)
-                return
+                return True
             except OSError:
                 time.sleep(0.25)
+        raise CommandError("the web server did not answer within a minute")
