@@ -38,6 +38,7 @@ class AuditAction(models.TextChoices):
     ROLE_REVOKED = "people.role.revoked", _("Removed a role")
     ROSTER_IMPORTED = "roster.import.committed", _("Imported a roster")
     CHECKIN_LIST_VIEWED = "checkins.list.viewed", _("Viewed the check-in list")
+    REMINDERS_SENT = "checkins.reminders.sent", _("Reminded those not yet checked in")
     CHECKIN_LIST_EXPORTED = "checkins.list.exported", _("Exported the check-in list")
     CHECKIN_HISTORY_VIEWED = "checkins.history.viewed", _("Viewed a person's check-ins")
     FLAG_EXPLAINED = "checkins.flag.explained", _("Explained a check-in flag")
@@ -71,6 +72,12 @@ class AuditAction(models.TextChoices):
     MAKEUP_APPROVED = "followup.makeup.approved", _("Approved a make-up check-in")
     MAKEUP_REJECTED = "followup.makeup.rejected", _("Rejected a make-up check-in")
     MAKEUP_WITHDRAWN = "followup.makeup.withdrawn", _("Withdrew a make-up request")
+    MAKEUP_CLOSED = "followup.makeup.closed", _("Closed a make-up request that was not needed")
+    REPORT_RETURNED = "followup.report.returned", _("Reported back early from an absence")
+    REPORT_PROOF_VIEWED = (
+        "followup.report_attachment.viewed",
+        _("Viewed proof attached to an advance report"),
+    )
     MANUAL_REGISTERED = "followup.manual.registered", _("Registered a manual check")
     MANUAL_VIEWED = "followup.manual.viewed", _("Viewed manual checks")
     VISITOR_APPLIED = "followup.visitor.applied", _("Applied for a visitor")
@@ -95,6 +102,8 @@ class AuditAction(models.TextChoices):
     PRIVACY_REGISTER_EXPORTED = "privacy.register.exported", _("Exported the record of processing")
     BULK_READ_ALERTED = "privacy.bulk_read.alerted", _("Unusually many records read: alert sent")
     RETENTION_PURGED = "privacy.retention.purged", _("Deleted data past its retention period")
+    DELIVERIES_VIEWED = "notify.deliveries.viewed", _("Viewed messages that could not be sent")
+    DELIVERY_REQUEUED = "notify.delivery.requeued", _("Sent a failed message again")
     SETTINGS_CHANGED = "core.settings.changed", _("Changed the school rules")
     DEMO_LOADED = "core.demo.loaded", _("Loaded the demo school")
     ADMIN_PAGE_VIEWED = "admin.page.viewed", _("Opened a back-office page")
@@ -113,6 +122,7 @@ AREAS = {
     "followup": _("Follow-up and approvals"),
     "gates": _("Gates"),
     "privacy": _("Personal information"),
+    "notify": _("Notifications"),
     "core": _("System"),
     "admin": _("Back office"),
     "audit": _("Audit log"),

@@ -488,7 +488,7 @@ def close_request(
     log_action(
         actor=user,
         client_ip=client_ip,
-        action=f"followup.{kind}.closed",
+        action="followup.makeup.closed",  # only a make-up can be closed (NOT_RESOLVED above)
         subject=item.person,
         data={kind: item.pk, "checkin": checkin.pk},
     )
