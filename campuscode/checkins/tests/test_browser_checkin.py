@@ -35,6 +35,7 @@ def test_a_student_checks_in_from_the_kiosk_qr_and_the_adviser_sees_it(
     screenshot(phone, "checkins-form-phone")
     phone.fill("input[name=temperature]", "３６．６")
     phone.check("input[name=symptoms][value=none]")
+    phone.check("input[name=contact][value=none]")  # never pre-selected: the person says so
     phone.click("button[data-submit]")
     phone.wait_for_selector(".checkin-result")
     assert phone.get_attribute(".checkin-result", "data-colour") == "green"
