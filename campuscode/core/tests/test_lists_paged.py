@@ -110,7 +110,12 @@ def _privacy(tree, adviser):
             created_at=timezone.now(),
             idempotency_key=f"d{i}",
         )
-    return admin, "/privacy/requests/", r'<div class="card queue-item" data-request', {"pending": str(N)}
+    return (
+        admin,
+        "/privacy/requests/",
+        r'<div class="card queue-item" data-request',
+        {"pending": str(N)},
+    )
 
 
 def _campuses(tree, adviser):
@@ -206,9 +211,7 @@ def test_it_shows_one_page_with_totals_for_the_whole_scope(client, tree, adviser
         assert _total(html, key) == value, key
 
 
-def test_an_item_on_page_2_of_the_queue_can_be_rejected_after_confirmation(
-    client, tree, adviser
-):
+def test_an_item_on_page_2_of_the_queue_can_be_rejected_after_confirmation(client, tree, adviser):
     _queue(tree, adviser)
     last = MakeupRequest.objects.order_by("-day").first()
     sign_in(client, adviser)
