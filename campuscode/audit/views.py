@@ -9,7 +9,6 @@ import json
 from datetime import datetime, time, timedelta
 
 from django import forms
-from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -27,6 +26,7 @@ from campuscode.audit.actions import (
 )
 from campuscode.audit.models import AuditEntry
 from campuscode.audit.services import anchor_statuses, log_action
+from campuscode.core.paging import page_of
 from campuscode.core.spreadsheets import Sheet, csv_response, xlsx_response
 from campuscode.core.widgets import DateInput
 from campuscode.people.access import Cap, is_school_wide, requires, scope_q
@@ -133,7 +133,7 @@ def audit_list(request):
     form = AuditFilterForm(request.GET or None)
     filters = form.filters()
     entries = filtered_entries(request.user, filters)
-    page = Paginator(entries.select_related("subject"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, entries.select_related("subject"), per_page=PAGE_SIZE)
     # Read the page before logging the read, so the view's own entry isn't on it.
     page.object_list = make_readable(page.object_list)
     # Reading the log shows who was looked at: that is itself a read worth recording.
@@ -142,9 +142,7 @@ def audit_list(request):
         action=AuditAction.AUDIT_LOG_VIEWED,
         data={"filters": _described(filters), "page": page.number, "rows": len(page)},
     )
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode()}
+    context = {"form": form, "page": page}
     if not request.htmx:
         # The newest signed anchors of the chain's head, each checked against its row.
         context["anchors"] = anchor_statuses()

@@ -136,7 +136,17 @@ def roll(
         people = people.filter(Q(name__contains=search) | Q(number__startswith=search))
     school_ids = people.order_by().values_list("school_id", flat=True).distinct()
     windows = tally.window_groups(day, period, list(school_ids))
-    expected = tally.with_dates(people).filter(tally.expected_q(day) & tally.groups_q(windows))
+    # Those whose state or validity changed since the day are decided by their history.
+    changed = tally.changed_people(people, day)
+    due = [
+        pk
+        for pk, (_school, _kind, created_day, history) in changed.items()
+        if tally.expected_by_history(history, created_day, day)
+    ]
+    on_record = tally.expected_q(day) & ~Q(pk__in=list(changed))
+    expected = tally.with_dates(people).filter(
+        (on_record | Q(pk__in=due)) & tally.groups_q(windows)
+    )
     effective = Checkin.objects.effective().filter(person=OuterRef("pk"), day=day, period=period)
     expected = expected.annotate(
         colour=Subquery(effective.order_by("-at").values("colour")[:1]),

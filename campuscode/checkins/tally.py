@@ -4,9 +4,13 @@ A person is expected in a window when, on its day:
 - their record existed: from `valid_from` when set, else from the local date it was
   created (people imported today are not expected for days before they existed);
 - they are within `valid_until`;
-- they were active: a person no longer active is counted only for days before their
-  record last changed (the day they left or were suspended, as far as we know);
+- they were active;
 - their kind has that window on that day (a date notice may cancel it: a holiday).
+State and validity dates are those the person had on that day: the history of their
+record (people.PersonStateChange; a change counts from its own day on), so suspending
+someone, or editing their record later, never changes who was expected before. A record
+without any history (written around the services) is taken as it stands, and a person no
+longer active as active until the day the record last changed (the best guess there is).
 
 An expected person without a check-in is excused (an approved advance report, an
 isolation), else missed once the window has closed, else still open or not yet started.
@@ -16,16 +20,26 @@ Only closed windows count against anyone: the rate is checked / (checked + misse
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, DateField, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from campuscode.checkins.models import Checkin, Period
 from campuscode.checkins.windows import Window, windows_on
 from campuscode.codes.tokens import Colour
-from campuscode.people.models import Person
+from campuscode.people.models import Person, PersonStateChange
 
 # Other apps excuse people from windows (followup: advance reports, isolations). Each
 # provider is (first=, last=, people=, periods=) → iterable of (person id, day, period, note).
@@ -44,22 +58,27 @@ def excuses(*, first: date, last: date, people, periods=None) -> dict[tuple[int,
 
 
 def with_dates(people: QuerySet, prefix: str = "") -> QuerySet:
-    """Annotate `first_day` (valid_from, else the local creation date) and `changed_day`
-    (the local date the record last changed)."""
+    """Annotate `first_day` (valid_from, else the local creation date) and, for a record
+    without any state history only, `changed_day` (the local date it last changed)."""
     tz = timezone.get_default_timezone()
+    has_history = Exists(PersonStateChange.objects.filter(person_id=OuterRef(f"{prefix}pk")))
     return people.annotate(
         first_day=Coalesce(
             f"{prefix}valid_from",
             TruncDate(f"{prefix}created_at", tzinfo=tz),
             output_field=DateField(),
         ),
-        changed_day=TruncDate(f"{prefix}updated_at", tzinfo=tz),
+        changed_day=Case(
+            When(has_history, then=Value(None)),
+            default=TruncDate(f"{prefix}updated_at", tzinfo=tz),
+            output_field=DateField(),
+        ),
     )
 
 
 def expected_q(day: date) -> Q:
-    """On a queryset annotated by with_dates: the people whose record made them expected
-    on `day` (windows aside)."""
+    """On a queryset annotated by with_dates, of people whose record has not changed
+    since `day` (see histories_changed_after): those expected on `day` (windows aside)."""
     return (
         Q(first_day__lte=day)
         & (Q(valid_until__isnull=True) | Q(valid_until__gte=day))
@@ -72,8 +91,63 @@ def is_expected(*, first_day, valid_until, state, changed_day, day: date) -> boo
     return (
         first_day <= day
         and (valid_until is None or day <= valid_until)
-        and (state == Person.State.ACTIVE or day < changed_day)
+        and (state == Person.State.ACTIVE or (changed_day is not None and day < changed_day))
     )
+
+
+# One person's history: (local day from which it holds, state, valid_from, valid_until),
+# oldest first.
+History = list[tuple[date, str, date | None, date | None]]
+
+
+def histories_changed_after(people: QuerySet, day: date) -> dict[int, History]:
+    """The people whose state or validity changed after `day` (a history entry after that
+    day that is not their first), with their whole history. Everyone else had on every
+    day from `day` on the state and dates their record has now."""
+    next_day = timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+    earlier = PersonStateChange.objects.filter(person_id=OuterRef("person_id")).filter(
+        Q(at__lt=OuterRef("at")) | Q(at=OuterRef("at"), pk__lt=OuterRef("pk"))
+    )
+    changed = PersonStateChange.objects.filter(
+        person__in=people.order_by().values("pk"), at__gte=next_day
+    ).filter(Exists(earlier))
+    rows = (
+        PersonStateChange.objects.filter(person_id__in=changed.values("person_id"))
+        .order_by("person_id", "at", "pk")
+        .values_list("person_id", "at", "state", "valid_from", "valid_until")
+    )
+    found: dict[int, History] = defaultdict(list)
+    for pk, at, state, valid_from, valid_until in rows:
+        found[pk].append((timezone.localdate(at), state, valid_from, valid_until))
+    return dict(found)
+
+
+def expected_by_history(history: History, created_day: date, day: date) -> bool:
+    """Whether a person with this history (created on `created_day`) was expected on
+    `day`: by the entry in force that day (before the first one, the first one)."""
+    _since, state, valid_from, valid_until = history[0]
+    for since, *entry in history:
+        if since > day:
+            break
+        state, valid_from, valid_until = entry
+    return (
+        (valid_from or created_day) <= day
+        and (valid_until is None or day <= valid_until)
+        and state == Person.State.ACTIVE
+    )
+
+
+def changed_people(people: QuerySet, day: date) -> dict[int, tuple]:
+    """histories_changed_after, with each person's school, kind and creation day:
+    pk → (school id, kind, created day, history)."""
+    histories = histories_changed_after(people, day)
+    rows = Person.objects.filter(pk__in=list(histories)).values_list(
+        "pk", "school_id", "kind", "created_at"
+    )
+    return {
+        pk: (school_id, kind, timezone.localdate(created_at), histories[pk])
+        for pk, school_id, kind, created_at in rows
+    }
 
 
 def window_groups(day: date, period: str, school_ids) -> dict[tuple[int, str], Window]:
@@ -156,17 +230,18 @@ class Trend:
 def trend(*, people: QuerySet, end: date, days: int = 14, now: datetime | None = None) -> Trend:
     """Per day from `end - days + 1` to `end`: the check-ins expected of `people` (a Person
     queryset, already scoped) and how they came out. A handful of grouped queries
-    whatever the number of people."""
+    whatever the number of people; only those whose state or validity changed within
+    the days are followed one by one, through their history."""
     now = now or timezone.now()
     first = end - timedelta(days=days - 1)
-    dated = with_dates(people)
+    changed = changed_people(people, first)
+    steady = people.exclude(pk__in=list(changed)) if changed else people
+    dated = with_dates(steady)
     bucket_fields = ("school_id", "kind", "first_day", "valid_until", "state", "changed_day")
     buckets = list(dated.values_list(*bucket_fields).annotate(n=Count("pk")).order_by())
-    school_ids = sorted({b[0] for b in buckets})
-    checkins = with_dates(
-        Checkin.objects.effective().filter(day__gte=first, day__lte=end, person__in=people),
-        prefix="person__",
-    )
+    school_ids = sorted({b[0] for b in buckets} | {c[0] for c in changed.values()})
+    in_range = Checkin.objects.effective().filter(day__gte=first, day__lte=end)
+    checkins = with_dates(in_range.filter(person__in=steady), prefix="person__")
     checked_groups = (
         checkins.values_list(
             "day",
@@ -182,16 +257,19 @@ def trend(*, people: QuerySet, end: date, days: int = 14, now: datetime | None =
         .annotate(n=Count("pk"))
         .order_by()
     )
+    changed_checkins = in_range.filter(person_id__in=list(changed)).values_list(
+        "person_id", "day", "period", "colour"
+    )
     excused = excuses(first=first, last=end, people=people.values("pk"))
     excused_people = {
         p[0]: p[1:]
-        for p in with_dates(Person.objects.filter(pk__in={k[0] for k in excused})).values_list(
-            "pk", *bucket_fields
-        )
+        for p in with_dates(
+            Person.objects.filter(pk__in={k[0] for k in excused} - set(changed))
+        ).values_list("pk", *bucket_fields)
     }
     checked_keys = set(
         Checkin.objects.effective()
-        .filter(day__gte=first, day__lte=end, person_id__in=list(excused_people))
+        .filter(day__gte=first, day__lte=end, person_id__in=[*excused_people, *changed])
         .values_list("person_id", "day", "period")
     )
     result = []
@@ -213,6 +291,10 @@ def trend(*, people: QuerySet, end: date, days: int = 14, now: datetime | None =
             day=day,
         )
 
+    def expected_changed(day, pk):
+        _school, _kind, created_day, history = changed[pk]
+        return expected_by_history(history, created_day, day)
+
     remaining: dict[tuple, int] = defaultdict(int)  # (day, period, school, kind) → people
     for school_id, kind, first_day, valid_until, state, changed_day, n in buckets:
         for (day, period), groups in windows.items():
@@ -221,6 +303,11 @@ def trend(*, people: QuerySet, end: date, days: int = 14, now: datetime | None =
             ):
                 totals[day].expected += n
                 remaining[(day, period, school_id, kind)] += n
+    for pk, (school_id, kind, _created, _history) in changed.items():
+        for (day, period), groups in windows.items():
+            if (school_id, kind) in groups and expected_changed(day, pk):
+                totals[day].expected += 1
+                remaining[(day, period, school_id, kind)] += 1
     for day, period, colour, school_id, kind, *dates, n in checked_groups:
         if (school_id, kind) not in windows[(day, period)] or not expected(
             day, school_id, kind, *dates
@@ -229,11 +316,25 @@ def trend(*, people: QuerySet, end: date, days: int = 14, now: datetime | None =
         if colour in (Colour.GREEN, Colour.YELLOW, Colour.RED):
             setattr(totals[day], colour, getattr(totals[day], colour) + n)
             remaining[(day, period, school_id, kind)] -= n
-    for pk, day, period in excused:
-        if pk not in excused_people or (pk, day, period) in checked_keys:
+    for pk, day, period, colour in changed_checkins:
+        school_id, kind, _created, _history = changed[pk]
+        if (school_id, kind) not in windows[(day, period)] or not expected_changed(day, pk):
             continue
-        school_id, kind, *dates = excused_people[pk]
-        if (school_id, kind) in windows[(day, period)] and expected(day, school_id, kind, *dates):
+        if colour in (Colour.GREEN, Colour.YELLOW, Colour.RED):
+            setattr(totals[day], colour, getattr(totals[day], colour) + 1)
+            remaining[(day, period, school_id, kind)] -= 1
+    for pk, day, period in excused:
+        if (pk, day, period) in checked_keys:
+            continue
+        if pk in changed:
+            school_id, kind = changed[pk][:2]
+            is_due = expected_changed(day, pk)
+        elif pk in excused_people:
+            school_id, kind, *dates = excused_people[pk]
+            is_due = expected(day, school_id, kind, *dates)
+        else:
+            continue
+        if (school_id, kind) in windows[(day, period)] and is_due:
             totals[day].excused += 1
             remaining[(day, period, school_id, kind)] -= 1
     for (day, period, school_id, kind), n in remaining.items():

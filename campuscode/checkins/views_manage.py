@@ -215,11 +215,13 @@ def notices(request):
         school_id = person.school_id
     else:
         school_id = None
-    rows = WindowNotice.objects.filter(school_id=school_id).order_by("-first_day")[:50]
+    page = page_of(
+        request, WindowNotice.objects.filter(school_id=school_id).order_by("-first_day", "-pk")
+    )
     return render(
         request,
         "checkins/notices.html",
-        {"rows": rows, "form": form},
+        {"rows": page.object_list, "page": page, "form": form},
         status=400 if form is not None and form.errors else 200,
     )
 
@@ -504,19 +506,25 @@ def campuses(request):
                 person=person, campus=campus, user=request.user, client_ip=client_ip(request)
             )
             return redirect("checkins:campuses")
-    rows = list(
-        CampusAssignment.objects.visible_to(request.user, Cap.EDIT_PEOPLE).select_related(
-            "person", "campus"
-        )
+    page = page_of(
+        request,
+        CampusAssignment.objects.visible_to(request.user, Cap.EDIT_PEOPLE)
+        .select_related("person", "campus")
+        .order_by("person__number", "pk"),
     )
+    rows = list(page.object_list)
     log_action(
         request=request,
         action="checkins.campuses.viewed",
-        data={"people": sorted({row.person_id for row in rows}), "count": len(rows)},
+        data={
+            "people": sorted({row.person_id for row in rows}),
+            "count": page.paginator.count,
+            "page": page.number,
+        },
     )
     return render(
         request,
         "checkins/campuses.html",
-        {"rows": rows, "campus_choices": campus_choices, "error": error},
+        {"rows": rows, "page": page, "campus_choices": campus_choices, "error": error},
         status=400 if error else 200,
     )

@@ -15,6 +15,7 @@ from campuscode.audit.services import log_action
 from campuscode.checkins.models import Checkin, CheckinPoint, Via
 from campuscode.checkins.windows import windows_on
 from campuscode.core.net import client_ip
+from campuscode.core.paging import PAGE_SIZE, page_of
 from campuscode.core.rules import get_setting
 from campuscode.followup import isolation, selectors, services, visitors
 from campuscode.followup.forms import (
@@ -40,19 +41,46 @@ from campuscode.people.models import OrgUnit, Person
 
 
 def _queue_context(request):
-    reports = list(selectors.pending_reports(request.user).order_by("first_day"))
-    makeups = list(selectors.pending_makeups(request.user).order_by("day"))
+    """One page of the pending requests (advance reports first, then make-ups); the counts
+    and the choices a decision may name are over the whole scope, so an item ticked on
+    any page can be decided and the totals do not depend on the page."""
+    reports_in_scope = selectors.pending_reports(request.user)
+    makeups_in_scope = selectors.pending_makeups(request.user)
+    keys = [
+        *(
+            f"report:{pk}"
+            for pk in reports_in_scope.order_by("first_day", "pk").values_list("pk", flat=True)
+        ),
+        *(
+            f"makeup:{pk}"
+            for pk in makeups_in_scope.order_by("day", "pk").values_list("pk", flat=True)
+        ),
+    ]
+    page = page_of(request, keys)
+    shown = [_parse_item(key) for key in page.object_list]
+    reports = _in_order(reports_in_scope, [pk for kind, pk in shown if kind == "report"])
+    makeups = _in_order(makeups_in_scope, [pk for kind, pk in shown if kind == "makeup"])
     checked = selectors.makeup_checkins(makeups)
     for makeup in makeups:
         # Shown on the item before anyone clicks, with the action that resolves it.
         makeup.found_checkin = checked.get(makeup.pk)
+    report_count = sum(1 for key in keys if key.startswith("report:"))
     return {
         "reports": reports,
         "makeups": makeups,
-        "count": len(reports) + len(makeups),
+        "keys": keys,
+        "page": page,
+        "report_count": report_count,
+        "makeup_count": len(keys) - report_count,
+        "count": len(keys),
         "decided": selectors.decided_recently(request.user),
         "is_approver": has_capability(request.user, Cap.APPROVE_REQUESTS),
     }
+
+
+def _in_order(queryset, pks: list[int]) -> list:
+    found = queryset.in_bulk(pks)
+    return [found[pk] for pk in pks if pk in found]
 
 
 def _parse_item(value: str) -> tuple[str, int]:
@@ -95,10 +123,7 @@ def _queue_post(request, context) -> int:
         )
         context["closed"] = outcome
         return 200 if outcome.ok else (403 if outcome.refusal == "not_allowed" else 409)
-    keys = [f"report:{r.pk}" for r in context["reports"]] + [
-        f"makeup:{m.pk}" for m in context["makeups"]
-    ]
-    form = DecideForm(request.POST, items=keys)
+    form = DecideForm(request.POST, items=context["keys"])
     if not form.is_valid():
         context["form_error"] = "items" in form.errors
         context["note_error"] = "note" in form.errors
@@ -106,11 +131,17 @@ def _queue_post(request, context) -> int:
         return 400
     approve = form.cleaned_data["action"] == "approve"
     if not approve and not form.cleaned_data["confirm"]:
-        chosen = set(form.cleaned_data["items"])
+        chosen = form.parsed()
         context["confirm"] = {
-            "items": [r for r in context["reports"] if f"report:{r.pk}" in chosen]
-            + [m for m in context["makeups"] if f"makeup:{m.pk}" in chosen],
-            "keys": sorted(chosen),
+            "items": _in_order(
+                selectors.pending_reports(request.user),
+                [pk for kind, pk in chosen if kind == "report"],
+            )
+            + _in_order(
+                selectors.pending_makeups(request.user),
+                [pk for kind, pk in chosen if kind == "makeup"],
+            ),
+            "keys": sorted(form.cleaned_data["items"]),
             "note": form.cleaned_data["note"],
         }
         return 200
@@ -233,11 +264,20 @@ def dashboard(request):
     # find cases in it (R5.3), only the health office isolations.
     now = timezone.now()
     is_health = has_capability(request.user, Cap.MANAGE_HEALTH)
-    open_cases = list(selectors.cases_visible_to(request.user).exclude(state="closed")[:200])
+    # Each list pages on its own (the totals in the headings are the pagers' counts).
+    case_page = page_of(
+        request,
+        selectors.cases_visible_to(request.user)
+        .exclude(state="closed")
+        .order_by("-opened_at", "-pk"),
+        param="cases",
+    )
+    open_cases = list(case_page.object_list)
     recent_closed = list(selectors.cases_visible_to(request.user).filter(state="closed")[:20])
     context = {
         "may_follow": has_capability(request.user, Cap.FOLLOW_CASES),
         "open_cases": open_cases,
+        "case_page": case_page,
         "closed_cases": recent_closed,
         "over_limit": selectors.manual_over_limit(request.user, now=now),
         "is_health": is_health,
@@ -245,9 +285,11 @@ def dashboard(request):
     }
     people = {c.person_id for c in open_cases + recent_closed}
     if is_health:
-        active = list(selectors.isolations_visible_to(request.user).filter(ended_at__isnull=True))
+        active = selectors.isolations_visible_to(request.user).filter(ended_at__isnull=True)
+        iso_page = page_of(request, active.order_by("-starts_on", "-pk"), param="isolations")
         context.update(
-            isolations=active,
+            isolations=list(iso_page.object_list),
+            iso_page=iso_page,
             missing=isolation.missing_reports(active, now=now),
             iso_form=IsolationForm(
                 request.POST or None,
@@ -258,7 +300,7 @@ def dashboard(request):
             ),
             today=timezone.localdate(now),
         )
-        people |= {i.person_id for i in active}
+        people |= {i.person_id for i in context["isolations"]}
         if request.method == "POST":
             form = context["iso_form"]
             if form.is_valid():
@@ -362,11 +404,21 @@ def visitors_list(request):
         if outcome.ok:
             messages.success(request, _("The application was sent for approval."))
             return redirect("followup:visitors")
-    rows = list(selectors.visitor_applications(request.user)[:100])
+    page = page_of(
+        request, selectors.visitor_applications(request.user).order_by("-applied_at", "-pk")
+    )
+    rows = list(page.object_list)
+    # Those waiting for this user's decision, from the whole scope (not only this page).
+    pending = selectors.pending_visitor_applications(request.user).order_by("applied_at", "pk")
+    pending_rows = list(pending[:PAGE_SIZE])
     log_action(
         request=request,
         action="followup.visitors.viewed",
-        data={"applications": [r.pk for r in rows], "count": len(rows)},
+        data={
+            "applications": sorted({r.pk for r in [*rows, *pending_rows]}),
+            "count": page.paginator.count,
+            "page": page.number,
+        },
     )
     return render(
         request,
@@ -375,9 +427,11 @@ def visitors_list(request):
             "form": form,
             "outcome": outcome,
             "rows": rows,
-            "pending": [
-                r for r in rows if r.state == "pending" and r.applied_by_id != request.user.pk
-            ],
+            "page": page,
+            "pending": pending_rows,
+            "pending_count": pending.count()
+            if len(pending_rows) == PAGE_SIZE
+            else len(pending_rows),
         },
         status=400 if (form.errors or (outcome and not outcome.ok)) else 200,
     )

@@ -14,8 +14,8 @@ from campuscode.followup.services import Refusal, Result
 from campuscode.notify.models import Kind
 from campuscode.notify.services import notify
 from campuscode.people.access import Cap, covers_unit
-from campuscode.people.models import OrgUnit, Person
-from campuscode.people.services import id_fields
+from campuscode.people.models import OrgUnit, Person, PersonStateChange
+from campuscode.people.services import id_fields, record_state
 
 
 def apply_for_code(
@@ -156,6 +156,7 @@ def decide_application(
             person = _person_for(application)
             if not isinstance(person, Person):
                 return Result(application, refusal=person)
+            record_state(person=person, by=user, reason=PersonStateChange.Reason.VISITOR)
             application.person = person
         application.state = Decision.APPROVED if approve else Decision.REJECTED
         application.decided_by, application.decided_at = user, now

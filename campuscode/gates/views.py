@@ -5,7 +5,6 @@ from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from campuscode.audit.services import log_action
 from campuscode.core.net import client_ip
+from campuscode.core.paging import page_of
 from campuscode.core.spreadsheets import Sheet, stamp, xlsx_response
 from campuscode.gates import selectors, services
 from campuscode.gates.forms import EventSearchForm, GateForm, PlaceForm
@@ -91,15 +91,9 @@ def _audit_search(request, action: str, filters: dict, events, shown: int) -> No
 @requires(Cap.VIEW_GATES)
 def events(request):
     form, filters, found = _searched_events(request)
-    page = Paginator(found, 50).get_page(request.GET.get("page"))
+    page = page_of(request, found)
     _audit_search(request, "gates.events.viewed", filters, found, len(page.object_list))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "gates/events.html",
-        {"form": form, "page": page, "query": query.urlencode()},
-    )
+    return render(request, "gates/events.html", {"form": form, "page": page})
 
 
 @requires(Cap.VIEW_GATES)
@@ -275,7 +269,7 @@ def mine(request):
     person = getattr(request.user, "person", None)
     page = None
     if person is not None:
-        page = Paginator(selectors.own_events(person), 50).get_page(request.GET.get("page"))
+        page = page_of(request, selectors.own_events(person))
     return render(request, "gates/mine.html", {"person": person, "page": page})
 
 

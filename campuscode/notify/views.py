@@ -1,12 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from campuscode.audit.services import log_action
 from campuscode.core.net import client_ip
+from campuscode.core.paging import page_of
 from campuscode.notify import selectors, services
 from campuscode.notify.forms import PreferenceForm
 from campuscode.notify.models import Delivery
@@ -41,7 +41,7 @@ def preferences(request):
 def deliveries(request):
     """The system admin's list of messages that failed or are being retried."""
     rows = selectors.deliveries_needing_attention()
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    page = page_of(request, rows)
     log_action(
         request=request,
         action="notify.deliveries.viewed",

@@ -299,3 +299,42 @@ class RoleAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.org_unit}"
+
+
+class PersonStateChange(models.Model):
+    """One step of a person's history: from `at` on, their state and validity dates were
+    these. Append-only, written by the one writer of a person's record (people.services,
+    the roster commit); who was expected in a past window follows it (checkins.tally),
+    so a later edit of the record never rewrites the past (R6.3)."""
+
+    class Reason(models.TextChoices):
+        CREATED = "created", _("Registered")
+        EDITED = "edited", _("Edited on the people page")
+        IMPORTED = "imported", _("Roster import")
+        VISITOR = "visitor", _("Visitor application approved")
+        SEEDED = "seeded", _("Recorded when the history began")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="state_changes")
+    state = models.CharField(_("state"), max_length=16, choices=Person.State.choices)
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    at = models.DateTimeField(_("in force from"), default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
+
+    class Meta:
+        verbose_name = _("change of state")
+        verbose_name_plural = _("changes of state")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["person", "at"], name="person_state_at")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.state} @ {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        # History is appended, never rewritten: a correction is a new row.
+        if self.pk is not None:
+            raise ValueError("PersonStateChange rows are append-only")
+        super().save(*args, **kwargs)

@@ -84,7 +84,9 @@ def record_person(
                 before = {name: getattr(person, name) for name in PERSON_FIELDS}
                 before["id_hash"] = person.id_hash
             school = OrgUnit.objects.get(pk=fields["org_unit"].school_id)
-            saved = save_person(person=person, school=school, id_number=id_number, **fields)
+            saved = save_person(
+                person=person, school=school, id_number=id_number, by=actor, **fields
+            )
             # The one query path decides: a record moved or re-kinded out of the editor's
             # scope (another college, a student for HR) is refused and rolled back.
             if not Person.objects.visible_to(actor, Cap.EDIT_PEOPLE).filter(pk=saved.pk).exists():

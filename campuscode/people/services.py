@@ -6,9 +6,10 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from campuscode.people.models import OrgUnit, Person, hash_id_number
+from campuscode.people.models import OrgUnit, Person, PersonStateChange, hash_id_number
 
 ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 ID_CHECK = "10X98765432"
@@ -93,13 +94,58 @@ def _id_taken(person: Person, school: OrgUnit) -> bool:
     ).exists()
 
 
+def record_state(
+    *, person: Person, by=None, reason: str, at=None, before: tuple | None = None
+) -> bool:
+    """Append the person's state and validity dates to their history when they differ
+    from the last entry (or there is none yet); whether a row was written. `before`:
+    (state, valid_from, valid_until) the record had before this change, written first,
+    from the record's creation on, when it has no history yet (a record written around
+    the services), so that the change does not reach back.
+
+    Called by every writer of a person's record, in its transaction: the counts of past
+    windows read who was active and valid then from this history (checkins.tally)."""
+    snapshot = (person.state, person.valid_from, person.valid_until)
+    last = (
+        PersonStateChange.objects.filter(person=person)
+        .order_by("-at", "-pk")
+        .values_list("state", "valid_from", "valid_until")
+        .first()
+    )
+    if last == snapshot:
+        return False
+    if last is None and before is not None and before != snapshot:
+        state, valid_from, valid_until = before
+        PersonStateChange.objects.create(
+            person=person,
+            state=state,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            at=person.created_at,
+            reason=PersonStateChange.Reason.SEEDED,
+        )
+    PersonStateChange.objects.create(
+        person=person,
+        state=person.state,
+        valid_from=person.valid_from,
+        valid_until=person.valid_until,
+        at=at or timezone.now(),
+        by=by,
+        reason=reason,
+    )
+    return True
+
+
 @transaction.atomic
 def save_person(
-    *, person: Person | None = None, school: OrgUnit, id_number: str = "", **fields
+    *, person: Person | None = None, school: OrgUnit, id_number: str = "", by=None, **fields
 ) -> Person:
-    """Create or update one person from a form; `id_number` blank keeps the stored one."""
+    """Create or update one person from a form; `id_number` blank keeps the stored one.
+    `by`: the account making the change, for the person's state history."""
+    created = person is None
     if person is None:
         person = Person(school=school)
+    before = (person.state, person.valid_from, person.valid_until)
     for name, value in fields.items():
         setattr(person, name, value)
     if id_number:
@@ -120,4 +166,6 @@ def save_person(
             raise ValidationError({"id_number": ID_TAKEN}) from None
         person.validate_constraints(exclude=["user", "id_hash"])
         raise
+    reason = PersonStateChange.Reason.CREATED if created else PersonStateChange.Reason.EDITED
+    record_state(person=person, by=by, reason=reason, before=None if created else before)
     return person

@@ -7,7 +7,6 @@ it is a 404, a page the user's roles lack is a 403.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from campuscode.audit.services import log_action
 from campuscode.core.net import client_ip
+from campuscode.core.paging import page_of
 from campuscode.people import selectors
 from campuscode.people.access import Cap, deny_unless, get_visible_person, has_capability, requires
 from campuscode.people.exports import people_xlsx
@@ -46,7 +46,7 @@ def people_list(request):
     form = PeopleFilterForm(request.GET or None, user=request.user)
     filters = form.filters()
     people = selectors.people_list(user=request.user, **filters)
-    page = Paginator(people, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, people, per_page=selectors.PAGE_SIZE)
     # One entry per list view, with the filter used: a list shows masked values only.
     log_action(
         request=request,
@@ -60,17 +60,10 @@ def people_list(request):
     context = {
         "form": form,
         "page": page,
-        "query": _query_without_page(request),
         "can_edit": has_capability(request.user, Cap.EDIT_PEOPLE),
     }
     template = "people/list_panel.html" if request.htmx else "people/list.html"
     return render(request, template, context)
-
-
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 @requires(Cap.VIEW_PEOPLE)
@@ -200,7 +193,7 @@ def account_list(request):
     form = AccountFilterForm(request.GET or None)
     q = form.cleaned_data["q"].strip() if form.is_valid() else ""
     accounts = selectors.accounts_visible_to(request.user, q=q)
-    page = Paginator(accounts, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, accounts, per_page=selectors.PAGE_SIZE)
     log_action(
         request=request,
         action="people.accounts.viewed",
@@ -209,7 +202,7 @@ def account_list(request):
     return render(
         request,
         "people/accounts.html",
-        {"form": form, "page": page, "query": _query_without_page(request)},
+        {"form": form, "page": page},
     )
 
 

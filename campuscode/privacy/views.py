@@ -11,13 +11,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from campuscode.audit.services import log_action
 from campuscode.core.net import client_ip
+from campuscode.core.paging import page_of
 from campuscode.people.access import Cap, requires
 from campuscode.people.models import Person
 from campuscode.privacy import exports, register, selectors, services
 from campuscode.privacy.forms import DataRequestForm, HandleForm, new_key
 from campuscode.privacy.models import DataRequest
-
-QUEUE_HANDLED = 50
 
 
 @never_cache
@@ -77,12 +76,21 @@ def my_data_download(request, fmt: str):
 
 def _queue_context(request, *, forms=None):
     visible = selectors.requests_for(request.user)
-    pending = list(visible.filter(state=DataRequest.State.PENDING)[:200])
-    handled = list(visible.exclude(state=DataRequest.State.PENDING)[:QUEUE_HANDLED])
+    # Each list pages on its own; the counts are the pagers' (the whole scope).
+    pending_page = page_of(request, visible.filter(state=DataRequest.State.PENDING))
+    handled_page = page_of(
+        request, visible.exclude(state=DataRequest.State.PENDING), param="answered"
+    )
+    pending, handled = list(pending_page.object_list), list(handled_page.object_list)
     forms = forms or {}
     for item in pending:
         item.form = forms.get(item.pk) or HandleForm(prefix=f"r{item.pk}")
-    return {"pending": pending, "handled": handled}
+    return {
+        "pending": pending,
+        "handled": handled,
+        "pending_page": pending_page,
+        "handled_page": handled_page,
+    }
 
 
 def _audit_queue(request, context) -> None:

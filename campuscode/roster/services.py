@@ -14,13 +14,13 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import TextChoices
+from django.db.models import Q, TextChoices
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from campuscode.accounts.notices import announce_contact_change
 from campuscode.audit.services import log_action
-from campuscode.people.models import OrgUnit, Person, RoleAssignment
+from campuscode.people.models import OrgUnit, Person, PersonStateChange, RoleAssignment
 from campuscode.people.registry import may_change_credentials
 from campuscode.roster import reading
 from campuscode.roster.models import (
@@ -599,6 +599,7 @@ def _write_chunk(job: ImportJob, batch: list, resolver: UnitResolver) -> None:
         else {}
     )
     creates, updates = [], []
+    moved = {}  # pk → (state, valid_until) before, of those whose state or validity changed
     for staged in batch:
         person = existing.get(staged.number)
         if (
@@ -653,12 +654,15 @@ def _write_chunk(job: ImportJob, batch: list, resolver: UnitResolver) -> None:
             continue
         if changed:
             updates.append((person[0], {**current, **changed}))
+            if {"state", "valid_until"} & changed.keys():
+                moved[person[0]] = (current["state"], current["valid_until"])
             if person[USER_COLUMN] in contact_guard.role_holders:
                 old = {name: current[name] for name in ("email", "phone") if name in changed}
                 if old:
                     announce.append((person[0], old))
     _insert_people(creates)
     _update_people(updates, now)
+    _record_states(job, numbers=[c["number"] for c in creates], moved=moved, now=now)
     if announce:
         _announce_on_commit(announce, editor=job.created_by)
     job.written_new += len(creates)
@@ -738,6 +742,58 @@ def _update_people(updates: list[tuple[int, dict]], now) -> None:
     with connection.cursor() as cursor:
         pk = connection.ops.quote_name(Person._meta.pk.column)
         cursor.executemany(f"UPDATE {table} SET {sets} WHERE {pk} = %s", params)  # noqa: S608
+
+
+def _record_states(job: ImportJob, *, numbers: list[str], moved: dict, now) -> None:
+    """The state history (people.PersonStateChange) of the people the chunk created or
+    whose state or validity it changed (`moved`: pk → state and valid_until before), as
+    people.services.record_state writes it for an edit: one bulk insert, like the people
+    themselves."""
+    if not numbers and not moved:
+        return
+    people = Person.objects.filter(
+        Q(school=job.school, number__in=numbers) | Q(pk__in=list(moved))
+    ).values_list("pk", "state", "valid_from", "valid_until", "created_at")
+    # A record written around the services has no history yet: what it was before this
+    # import holds from its creation on, as record_state does it.
+    known = set(
+        PersonStateChange.objects.filter(person_id__in=list(moved)).values_list(
+            "person_id", flat=True
+        )
+    )
+    fields = [f for f in PersonStateChange._meta.concrete_fields if not f.primary_key]
+    prepare_at = PersonStateChange._meta.get_field("at").get_db_prep_save
+    at = prepare_at(now, connection)
+    adapt_date = connection.ops.adapt_datefield_value
+    params = []
+
+    def add(**row):
+        row["valid_from"] = adapt_date(row["valid_from"])
+        row["valid_until"] = adapt_date(row["valid_until"])
+        params.append([row[f.attname] for f in fields])
+
+    for pk, state, valid_from, valid_until, created_at in people:
+        if pk in moved and pk not in known:
+            old_state, old_until = moved[pk]
+            add(
+                person_id=pk,
+                state=old_state,
+                valid_from=valid_from,
+                valid_until=old_until,
+                at=prepare_at(created_at, connection),
+                by_id=None,
+                reason=PersonStateChange.Reason.SEEDED,
+            )
+        add(
+            person_id=pk,
+            state=state,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            at=at,
+            by_id=job.created_by_id,
+            reason=PersonStateChange.Reason.IMPORTED,
+        )
+    _insert_rows(PersonStateChange, fields, params)
 
 
 def _end_commit(job: ImportJob, resolver: UnitResolver, problem: str) -> ImportJob:

@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
+from campuscode.core.paging import page_of
 from campuscode.core.spreadsheets import XLSX_TYPE, content_disposition
 from campuscode.people.access import Cap, has_capability
 from campuscode.roster.forms import UploadForm
@@ -67,7 +67,7 @@ def template_download(request):
 def job_detail(request, pk):
     _importer(request)
     job = _job(request, pk)
-    page = Paginator(job_errors(job), ERRORS_PER_PAGE).get_page(request.GET.get("page"))
+    page = page_of(request, job_errors(job), per_page=ERRORS_PER_PAGE)
     context = {"job": job, "page": page}
     if request.htmx and request.htmx.target == "errors":
         return render(request, "roster/_errors_panel.html", context)
