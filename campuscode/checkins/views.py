@@ -120,7 +120,9 @@ def _refuse(request, outcome: Outcome, point=None, status=403):
 
 def point_url(request, point_id: int, token: str):
     """GET: the scanned URL → the form. POST: the form's answers → one stored check-in."""
-    with snapshot():  # the school rules read once for the whole request
+    point = cached.point(point_id)
+    school = point.campus.school_id if point is not None else None
+    with snapshot(school):  # the point's school's rules, read once for the whole request
         return _point_url(request, point_id, token)
 
 
