@@ -32,9 +32,9 @@ def reminder_text(data: dict) -> str:
 def send_reminders(*, now: datetime | None = None) -> int:
     """Remind everyone due; returns how many reminders were made."""
     now = now or timezone.now()
-    lead = timedelta(minutes=get_setting("checkin_reminder_minutes"))
     made: list[Reminder] = []
     for school in OrgUnit.objects.filter(kind=OrgUnit.Kind.SCHOOL):
+        lead = timedelta(minutes=get_setting("checkin_reminder_minutes", school))
         for kind in Person.Kind.values:
             window = window_at(now, kind=kind, school_id=school.pk)
             if window is None or window.end - now > lead:

@@ -141,7 +141,7 @@ def _honesty_flags(
     flags: list[tuple[str, dict, list[int]]] = []
     if not opened:
         flags.append((Flag.Reason.NOT_OPENED, {}, []))
-    span = timedelta(seconds=get_setting("checkin_burst_seconds"))
+    span = timedelta(seconds=get_setting("checkin_burst_seconds", person.school_id))
     same_device = Q(device=device, day=window.day, period=window.period) if device else None
     same_address = Q(point_id=point.pk, ip=ip, at__gte=now - span) if ip else None
     if same_device is None and same_address is None:
@@ -170,7 +170,7 @@ def _honesty_flags(
         if ip and pt == point.pk and address == ip and at >= now - span
     ]
     people = {p for _pk, p in by_address}
-    if by_address and len(people) + 1 >= get_setting("checkin_burst_accounts"):
+    if by_address and len(people) + 1 >= get_setting("checkin_burst_accounts", person.school_id):
         # Behind a busy NAT every check-in would otherwise re-flag all the others:
         # only those not flagged for this yet get a row.
         flagged = set(

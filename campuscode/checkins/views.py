@@ -120,14 +120,14 @@ def _refuse(request, outcome: Outcome, point=None, status=403):
 
 def point_url(request, point_id: int, token: str):
     """GET: the scanned URL → the form. POST: the form's answers → one stored check-in."""
-    with snapshot():  # the school rules read once for the whole request
-        return _point_url(request, point_id, token)
-
-
-def _point_url(request, point_id: int, token: str):
     point = cached.point(point_id)
     if point is None:
         raise Http404
+    with snapshot(point.campus.school_id):  # the point's school's rules, read once
+        return _point_url(request, point, token)
+
+
+def _point_url(request, point, token: str):
     device = device_of(request)
     visits = request.session.get(VISITS, {})
     visit = visits.get(token) if isinstance(visits, dict) else None

@@ -67,7 +67,7 @@ def windows_on(
         if notice is not None:
             bounds = getattr(notice, f"{period}_range")
         else:
-            bounds = get_setting(f"checkin_{period}_{group}")
+            bounds = get_setting(f"checkin_{period}_{group}", school_id)
         if bounds is None:
             continue
         tz = timezone.get_default_timezone()

@@ -138,11 +138,10 @@ def verify_token(token: str, *, now: float | None = None) -> Verdict:
     if claims is None:
         return Verdict(False, reason)
     common = {"colour": claims.colour, "issued_at": claims.issued_at, "kid": claims.kid}
-    if (
-        reason := check_age(claims, lifetime=get_setting("code_lifetime_seconds"), now=now)
-    ) != Reason.OK:
-        return Verdict(False, reason, **common)
     person = Person.objects.select_related("org_unit").filter(pk=claims.person_id).first()
+    lifetime = get_setting("code_lifetime_seconds", person.school_id if person else None)
+    if (reason := check_age(claims, lifetime=lifetime, now=now)) != Reason.OK:
+        return Verdict(False, reason, **common)
     if person is None:
         return Verdict(False, Reason.UNKNOWN_PERSON, **common)
     if person.state == Person.State.SUSPENDED:

@@ -5,4 +5,5 @@ from campuscode.core.models import Setting
 
 @admin.register(Setting)
 class SettingAdmin(admin.ModelAdmin):
-    list_display = ["key", "value", "updated_at", "updated_by"]
+    list_display = ["key", "school", "value", "updated_at", "updated_by"]
+    list_filter = ["school"]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import time
 from typing import Any
 
+from django import forms
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -62,6 +63,18 @@ class SettingSpec:
         """The stored (JSON) value as code uses it; plain values are already typed."""
         return stored
 
+    def field_options(self) -> dict[str, Any]:
+        return {"label": self.label, "help_text": self.help}
+
+    def form_field(self) -> forms.Field:
+        """The settings form's field for this rule; its cleaned value is what is stored."""
+        if self.kind is bool:
+            return forms.BooleanField(required=False, **self.field_options())
+        if self.kind in (int, float):
+            field = forms.IntegerField if self.kind is int else forms.FloatField
+            return field(min_value=self.minimum, max_value=self.maximum, **self.field_options())
+        return forms.CharField(max_length=200, **self.field_options())
+
     def to_text(self, stored: Any) -> str:
         """The stored value as the settings form shows it."""
         return "" if stored is None else str(stored)
@@ -99,6 +112,39 @@ def _hhmm(value: time) -> str:
     return value.strftime("%H:%M")
 
 
+class SpecTextField(forms.CharField):
+    """A rule kept as text (times of day): its spec turns what the admin typed (full-width
+    digits and colons, '~' or '、' included) into the stored form, or says what is wrong."""
+
+    def __init__(self, *, spec: SettingSpec, placeholder: str, **kwargs):
+        self.spec = spec
+        super().__init__(required=False, max_length=200, **kwargs)
+        self.widget.attrs.update(placeholder=placeholder, autocomplete="off")
+
+    def clean(self, value: Any) -> str:
+        return self.spec.clean(value)
+
+
+class TimeRangeField(SpecTextField):
+    """A daily window 'HH:MM-HH:MM' (blank: none), stored normalised."""
+
+
+class TimeListField(SpecTextField):
+    """Times of day 'HH:MM,HH:MM', stored sorted and normalised."""
+
+
+class TimeOfDayField(forms.TimeField):
+    """A time of day, shown as the browser's time picker, stored as 'HH:MM'."""
+
+    widget = forms.TimeInput(format="%H:%M", attrs={"type": "time"})
+
+    def to_python(self, value: Any):
+        return super().to_python(_normal_text(value) if isinstance(value, str) else value)
+
+    def clean(self, value: Any) -> str:
+        return _hhmm(super().clean(value))
+
+
 class TimeRangeSpec(SettingSpec):
     """A daily window in the school's time zone, as (start, end) times; blank means none."""
 
@@ -123,6 +169,9 @@ class TimeRangeSpec(SettingSpec):
             )
         return f"{_hhmm(start)}-{_hhmm(end)}"
 
+    def form_field(self) -> forms.Field:
+        return TimeRangeField(spec=self, placeholder="07:00-10:00", **self.field_options())
+
     def to_python(self, stored: Any) -> tuple[time, time] | None:
         if not stored:
             return None
@@ -141,6 +190,9 @@ class TimeOfDaySpec(SettingSpec):
             )
         return _hhmm(_time_of(text, label=self.label))
 
+    def form_field(self) -> forms.Field:
+        return TimeOfDayField(**self.field_options())
+
     def to_python(self, stored: Any) -> time:
         return time.fromisoformat(str(stored))
 
@@ -155,6 +207,9 @@ class TimeListSpec(SettingSpec):
                 _("%(label)s: enter times like 08:00,16:00."), params={"label": self.label}
             )
         return ",".join(_hhmm(t) for t in sorted(times))
+
+    def form_field(self) -> forms.Field:
+        return TimeListField(spec=self, placeholder="08:00,16:00", **self.field_options())
 
     def to_python(self, stored: Any) -> tuple[time, ...]:
         return tuple(time.fromisoformat(part) for part in str(stored).split(",") if part)
@@ -584,74 +639,148 @@ SPECS: dict[str, SettingSpec] = {
 }
 
 
+# Rules are per school (a Setting row has a school). A row without a school is the
+# installation's default, used by every school that has not set the rule itself; above it
+# all is the SPECS default. So a school's value is: its own row, else the installation's
+# row, else the SPECS default.
+#
+# Code that knows the school passes it (`get_setting(key, school=person.school)`). Without
+# a school, `get_setting` answers for the installation's only school when it has exactly
+# one (the usual case: one school per installation); with several schools (or none) it
+# answers the installation default, never one school's value for another.
+#
 # Hot paths (every gate scan, every code refresh) read rules; a few seconds of memo in
 # the process spares them a cache round trip (with the database cache, a query). Another
 # process sees an admin's change within LOCAL_SECONDS.
 LOCAL_SECONDS = 5.0
-_local: dict[str, Any] = {"values": None, "at": 0.0}
+_local: dict[Any, tuple[float, Any]] = {}
+_ONLY_SCHOOL = "only-school"
+INSTALLATION = 0  # the cache key part of the rows without a school
 
 
 def clear_local_cache() -> None:
-    _local.update(values=None, at=0.0)
+    _local.clear()
 
 
-def _stored() -> dict[str, Any]:
+def _memo(name: Any, load):
     now = clock.monotonic()
-    if _local["values"] is not None and now - _local["at"] < LOCAL_SECONDS:
-        return _local["values"]
-    values = cache.get(CACHE_KEY)
-    if values is None:
-        from campuscode.core.models import Setting
-
-        values = dict(Setting.objects.values_list("key", "value"))
-        cache.set(CACHE_KEY, values, 60)
-    _local.update(values=values, at=now)
-    return values
+    hit = _local.get(name)
+    if hit is not None and now - hit[0] < LOCAL_SECONDS:
+        return hit[1]
+    value = load()
+    _local[name] = (now, value)
+    return value
 
 
-def stored_settings() -> dict[str, Any]:
-    """Every rule as stored (times as text): what the settings form shows and compares."""
-    stored = _stored()
+def _cache_key(school_id: int) -> str:
+    return f"{CACHE_KEY}.{school_id}"
+
+
+def _only_school_id() -> int | None:
+    def load():
+        from campuscode.people.models import OrgUnit
+
+        ids = list(
+            OrgUnit.objects.filter(kind=OrgUnit.Kind.SCHOOL).values_list("pk", flat=True)[:2]
+        )
+        return ids[0] if len(ids) == 1 else None
+
+    return _memo(_ONLY_SCHOOL, load)
+
+
+def school_id_of(school) -> int:
+    """The school id the rules of `school` (an OrgUnit of kind school, its id, or None)
+    are kept under; None resolves as the module comment says (INSTALLATION when no single
+    school)."""
+    if school is None:
+        return _only_school_id() or INSTALLATION
+    return int(getattr(school, "pk", school))
+
+
+def _stored(school_id: int) -> dict[str, Any]:
+    def load():
+        values = cache.get(_cache_key(school_id))
+        if values is None:
+            from django.db.models import F, Q
+
+            from campuscode.core.models import Setting
+
+            rows = Setting.objects.filter(
+                Q(school__isnull=True) | Q(school_id=school_id or None)
+            ).order_by(F("school").asc(nulls_first=True))
+            values = dict(rows.values_list("key", "value"))  # the school's rows come last
+            cache.set(_cache_key(school_id), values, 60)
+        return values
+
+    return _memo(school_id, load)
+
+
+def _forget(school_id: int) -> None:
+    """Drop the cached rules after a change (all schools' when the installation default
+    changed, since every school falls back to it)."""
+    from campuscode.people.models import OrgUnit
+
+    if school_id == INSTALLATION:
+        ids = [
+            INSTALLATION,
+            *OrgUnit.objects.filter(kind=OrgUnit.Kind.SCHOOL).values_list("pk", flat=True),
+        ]
+    else:
+        ids = [school_id]
+    cache.delete_many([_cache_key(i) for i in ids])
+    clear_local_cache()
+
+
+def stored_settings(school=None) -> dict[str, Any]:
+    """Every rule of `school` as stored (times as text): what the settings form shows and
+    compares."""
+    stored = _stored(school_id_of(school))
     return {key: stored.get(key, spec.default) for key, spec in SPECS.items()}
 
 
-def all_settings() -> dict[str, Any]:
-    """Every rule at once, typed, for code that reads many per request."""
-    return {key: SPECS[key].to_python(value) for key, value in stored_settings().items()}
+def all_settings(school=None) -> dict[str, Any]:
+    """Every rule of `school` at once, typed, for code that reads many per request."""
+    return {key: SPECS[key].to_python(value) for key, value in stored_settings(school).items()}
 
 
-def get_setting(key: str) -> Any:
-    """One rule, typed: numbers and flags as such, windows as (time, time) or None,
-    times of day as datetime.time, lists of times as a tuple."""
+def get_setting(key: str, school=None) -> Any:
+    """One rule of `school` (an OrgUnit of kind school or its id), typed: numbers and
+    flags as such, windows as (time, time) or None, times of day as datetime.time, lists
+    of times as a tuple. Without a school: the only school's value when the installation
+    has exactly one school, else the installation default (see the comment above)."""
     spec = SPECS[key]
-    return spec.to_python(_stored().get(key, spec.default))
+    return spec.to_python(_stored(school_id_of(school)).get(key, spec.default))
 
 
-def set_setting(*, key: str, value: Any, user=None) -> Any:
-    """Validate and store one rule; raises ValidationError on a bad value, or on one that
-    breaks the school together with the other rules (check_together)."""
-    from campuscode.core.models import Setting
-
+def set_setting(*, key: str, value: Any, user=None, school=None) -> Any:
+    """Validate and store one rule of `school` (resolved as in `get_setting`; with no
+    single school, the installation default); raises ValidationError on a bad value, or
+    on one that breaks the school together with its other rules (check_together)."""
     clean = SPECS[key].clean(value)
-    current = stored_settings()
+    clear_local_cache()  # a write resolves the school afresh
+    school_id = school_id_of(school)
+    current = stored_settings(school_id)
     before = check_together(current)
     after = check_together({**current, key: clean})
     if new := [message for other, message in after.items() if other not in before]:
         raise ValidationError(new[0])
-    Setting.objects.update_or_create(key=key, defaults={"value": clean, "updated_by": user})
-    cache.delete(CACHE_KEY)
-    clear_local_cache()
+    store_settings(values={key: clean}, user=user, school=school_id)
     return clean
 
 
-def store_settings(*, values: dict[str, Any], user=None) -> None:
-    """Store rules already cleaned and checked together (the settings form), at once."""
+def store_settings(*, values: dict[str, Any], user=None, school=None) -> None:
+    """Store rules of `school` already cleaned and checked together (the settings form),
+    at once."""
     from django.db import transaction
 
     from campuscode.core.models import Setting
 
+    school_id = school_id_of(school)
     with transaction.atomic():
         for key, value in values.items():
-            Setting.objects.update_or_create(key=key, defaults={"value": value, "updated_by": user})
-    cache.delete(CACHE_KEY)
-    clear_local_cache()
+            Setting.objects.update_or_create(
+                school_id=school_id or None,
+                key=key,
+                defaults={"value": value, "updated_by": user},
+            )
+    _forget(school_id)

@@ -1,18 +1,16 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from campuscode.audit.services import log_action
-from campuscode.core.rules import (
-    SPECS,
-    check_together,
-    section_of,
-    store_settings,
-    stored_settings,
-)
-from campuscode.people.access import Cap, requires, roles_of
+from campuscode.core.forms import SchoolRulesForm
+from campuscode.core.net import client_ip
+from campuscode.core.rules import stored_settings
+from campuscode.core.services import change_school_rules
+from campuscode.people.access import Cap, requires, roles_of, units_for
+from campuscode.people.models import OrgUnit
 
 
 @login_required
@@ -24,43 +22,43 @@ def home(request):
     )
 
 
+def managed_schools(user) -> list[OrgUnit]:
+    """The schools whose rules `user` may edit: those of their MANAGE_SETTINGS units."""
+    ids = {unit.school_id for unit in units_for(user, Cap.MANAGE_SETTINGS)}
+    return list(OrgUnit.objects.filter(pk__in=ids, kind=OrgUnit.Kind.SCHOOL).order_by("pk"))
+
+
 @requires(Cap.MANAGE_SETTINGS)
 def school_settings(request):
-    """The school's rules (R9.1 placeholders) as a form for the system admin."""
-    errors: dict[str, str] = {}
-    current = stored_settings()
-    if request.method == "POST":
-        changed = {}
-        cleaned = {}
-        for key, spec in SPECS.items():
-            raw = request.POST.get(key, "off" if spec.kind is bool else "")
-            try:
-                cleaned[key] = spec.clean(raw)
-            except ValidationError as error:
-                errors[key] = " ".join(error.messages)
-        if not errors:  # each valid: then the ones that break the school together
-            errors = check_together({**current, **cleaned})
-        if not errors:  # all or nothing: a bad value changes no rule
-            for key, value in cleaned.items():
-                if value != current[key]:
-                    changed[key] = {"from": current[key], "to": value}
-            store_settings(values={k: cleaned[k] for k in changed}, user=request.user)
-            if changed:
-                log_action(request=request, action="core.settings.changed", data=changed)
-            messages.success(request, _("The school rules were saved."))
-            return redirect("core:settings")
-    sections: dict[str, list[dict]] = {}
-    for key, spec in SPECS.items():
-        sections.setdefault(section_of(key), []).append(
-            {
-                "spec": spec,
-                "value": request.POST.get(key) if errors else spec.to_text(current[key]),
-                "error": errors.get(key),
-                "is_bool": spec.kind is bool,
-            }
+    """The rules of the signed-in admin's own school (R9.1 placeholders) as a form.
+
+    An admin over several schools picks one with ?school=<id>; any other school is 404."""
+    schools = managed_schools(request.user)
+    wanted = request.GET.get("school")
+    school = next((s for s in schools if str(s.pk) == wanted), None) if wanted else schools[0]
+    if school is None:
+        raise Http404
+    form = SchoolRulesForm(
+        request.POST if request.method == "POST" else None,
+        current=stored_settings(school),
+    )
+    if form.is_valid():  # all or nothing: a bad value changes no rule
+        change_school_rules(
+            school=school,
+            changes=form.changes(),
+            actor=request.user,
+            client_ip=client_ip(request),
         )
-    context = {"sections": sections.items(), "error_count": len(errors)}
-    return render(request, "core/settings.html", context, status=400 if errors else 200)
+        messages.success(request, _("The school rules were saved."))
+        return redirect(f"{reverse('core:settings')}?school={school.pk}")
+    context = {
+        "form": form,
+        "school": school,
+        "schools": schools,
+        "sections": form.sections(),
+        "error_count": len(form.errors),
+    }
+    return render(request, "core/settings.html", context, status=400 if form.errors else 200)
 
 
 def too_many_requests(request, exception=None):

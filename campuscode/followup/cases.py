@@ -44,14 +44,14 @@ def _fever(checkin: Checkin) -> bool:
     # A fresh instance may still hold the temperature as given (a str), not as loaded.
     temperature = Decimal(str(checkin.temperature)) if checkin.temperature is not None else None
     hot = temperature is not None and temperature >= Decimal(
-        str(get_setting("health_yellow_temperature"))
+        str(get_setting("health_yellow_temperature", checkin.person.school_id))
     )
     return hot or Symptom.FEVER in (checkin.symptoms or [])
 
 
-def _persistent_symptom(person_id: int) -> str | None:
+def _persistent_symptom(person_id: int, school_id: int) -> str | None:
     """A symptom present on each of the last N effective check-ins, or None."""
-    n = get_setting("followup_persistent_checkins")
+    n = get_setting("followup_persistent_checkins", school_id)
     latest = list(
         Checkin.objects.effective()
         .filter(person_id=person_id)
@@ -80,10 +80,10 @@ def open_case_for_checkin(checkin_id: int) -> FollowupCase | None:
         detail["reason"] = checkin.reason
     elif _fever(checkin):
         trigger = FollowupCase.Trigger.FEVER
-    elif symptom := _persistent_symptom(checkin.person_id):
+    elif symptom := _persistent_symptom(checkin.person_id, checkin.person.school_id):
         trigger = FollowupCase.Trigger.PERSISTENT
         detail["symptom"] = symptom
-        detail["checkins"] = get_setting("followup_persistent_checkins")
+        detail["checkins"] = get_setting("followup_persistent_checkins", checkin.person.school_id)
     else:
         return None
     return open_case(person=checkin.person, trigger=trigger, detail=detail, checkin=checkin)

@@ -75,16 +75,16 @@ def isolation_status(person) -> Status | None:
     )
 
 
-def report_times() -> list[time]:
-    """The report times of the day, in order (a typed school rule)."""
-    return list(get_setting("isolation_report_times"))
+def report_times(school=None) -> list[time]:
+    """The report times of the day of `school`, in order (a typed school rule)."""
+    return list(get_setting("isolation_report_times", school))
 
 
-def slot_at(moment: datetime) -> tuple[date, int]:
+def slot_at(moment: datetime, school=None) -> tuple[date, int]:
     """(day, slot) a report sent at `moment` answers: the last report time passed, or the
     day's first one before it."""
     local = timezone.localtime(moment)
-    times = report_times()
+    times = report_times(school)
     slot = 0
     for index, at in enumerate(times):
         if local.time() >= at:
@@ -189,7 +189,7 @@ def submit_report(
     isolation = current_isolation(person.pk, today=timezone.localdate(now))
     if isolation is None:
         return Result(refusal=Refusal.NOT_ALLOWED)
-    day, slot = slot_at(now)
+    day, slot = slot_at(now, person.school_id)
     try:
         with transaction.atomic():
             report, created = IsolationReport.objects.get_or_create(
@@ -231,8 +231,6 @@ def missing_reports(isolations, *, now: datetime | None = None) -> list[MissingR
     """Report times past their grace period without a report, newest first (dashboard)."""
     now = now or timezone.now()
     tz = timezone.get_default_timezone()
-    grace = timedelta(minutes=get_setting("isolation_report_grace_minutes"))
-    times = report_times()
     today = timezone.localdate(now)
     isolations = list(isolations)
     sent = set(
@@ -242,6 +240,9 @@ def missing_reports(isolations, *, now: datetime | None = None) -> list[MissingR
     )
     result = []
     for isolation in isolations:
+        school = isolation.person.school_id  # the rules of the person's school
+        grace = timedelta(minutes=get_setting("isolation_report_grace_minutes", school))
+        times = report_times(school)
         last = today if isolation.ended_at is None else timezone.localdate(isolation.ended_at)
         first = max(isolation.starts_on, today - timedelta(days=MISSING_LOOKBACK_DAYS))
         day = first
@@ -263,5 +264,5 @@ def reports_due_now(person: Person, *, now: datetime | None = None) -> bool:
     isolation = current_isolation(person.pk, today=timezone.localdate(now))
     if isolation is None:
         return False
-    day, slot = slot_at(now)
+    day, slot = slot_at(now, person.school_id)
     return not IsolationReport.objects.filter(isolation=isolation, day=day, slot=slot).exists()

@@ -15,7 +15,7 @@ from campuscode.followup.models import (
     ManualRegistration,
     VisitorApplication,
 )
-from campuscode.people.access import Cap, scope_q
+from campuscode.people.access import Cap, scope_q, units_for
 
 
 def excused_in_window(day: date, period: str, person_ids: list[int]) -> dict[int, str]:
@@ -182,19 +182,26 @@ def isolations_visible_to(user) -> QuerySet[Isolation]:
 def manual_over_limit(user, *, now: datetime | None = None) -> list[dict]:
     """People in the user's approver or case scope over the manual registration limit."""
     now = now or timezone.now()
-    since = now - timedelta(days=get_setting("followup_manual_period_days"))
-    limit = get_setting("followup_manual_limit")
     scope = scope_q(
         user, Cap.APPROVE_REQUESTS, unit="person__org_unit", kind="person__kind"
     ) | scope_q(user, Cap.FOLLOW_CASES, unit="person__org_unit", kind="person__kind")
-    rows = (
-        ManualRegistration.objects.filter(scope, created_at__gt=since)
-        .values("person_id", "person__name", "person__number", "person__org_unit__name")
-        .annotate(n=Count("pk"))
-        .filter(n__gt=limit)
-        .order_by("-n")
-    )
-    return list(rows)
+    schools = {
+        unit.school_id
+        for cap in (Cap.APPROVE_REQUESTS, Cap.FOLLOW_CASES)
+        for unit in units_for(user, cap)
+    }
+    rows = []
+    for school_id in sorted(schools):  # each school's limit and period for its people
+        since = now - timedelta(days=get_setting("followup_manual_period_days", school_id))
+        rows += (
+            ManualRegistration.objects.filter(
+                scope, person__school_id=school_id, created_at__gt=since
+            )
+            .values("person_id", "person__name", "person__number", "person__org_unit__name")
+            .annotate(n=Count("pk"))
+            .filter(n__gt=get_setting("followup_manual_limit", school_id))
+        )
+    return sorted(rows, key=lambda row: -row["n"])
 
 
 def open_cases_count(user) -> int:

@@ -133,7 +133,7 @@ def file_advance_report(
         return Result(refusal=Refusal.NO_PERIODS)
     if last_day < first_day:
         return Result(refusal=Refusal.BAD_DATES)
-    if (last_day - first_day).days + 1 > get_setting("followup_report_max_days"):
+    if (last_day - first_day).days + 1 > get_setting("followup_report_max_days", person.school_id):
         return Result(refusal=Refusal.TOO_LONG)
     today = timezone.localdate(now)
     if first_day < today:
@@ -220,7 +220,7 @@ def check_makeup_window(*, person: Person, day: date, period: str, now: datetime
         return Refusal.NO_WINDOW
     if window.end > now:
         return Refusal.WINDOW_OPEN
-    if now - window.end > timedelta(hours=get_setting("followup_makeup_hours")):
+    if now - window.end > timedelta(hours=get_setting("followup_makeup_hours", person.school_id)):
         return Refusal.TOO_LATE
     if has_checkin(person, day, period):
         return Refusal.ALREADY_CHECKED_IN
@@ -229,7 +229,7 @@ def check_makeup_window(*, person: Person, day: date, period: str, now: datetime
 
 def missed_windows(person: Person, *, now: datetime) -> list[Window]:
     """The person's windows that closed without a check-in and may still be made up."""
-    hours = get_setting("followup_makeup_hours")
+    hours = get_setting("followup_makeup_hours", person.school_id)
     first = timezone.localdate(now - timedelta(hours=hours))
     today = timezone.localdate(now)
     done = set(
@@ -546,7 +546,7 @@ def register_manually(
         return Result(refusal=Refusal.NO_WINDOW)
     if window.start > now:
         return Result(refusal=Refusal.NOT_OPENED)
-    if now - window.end > timedelta(hours=get_setting("followup_makeup_hours")):
+    if now - window.end > timedelta(hours=get_setting("followup_makeup_hours", person.school_id)):
         return Result(refusal=Refusal.TOO_LATE)
     colour, health_reason = evaluate(
         temperature=answers.temperature, symptoms=answers.symptoms, contact=answers.contact
@@ -582,7 +582,7 @@ def register_manually(
                 created_at=now,
             )
             count = manual_count(person, now=now)
-            if count == get_setting("followup_manual_limit") + 1:
+            if count == get_setting("followup_manual_limit", person.school_id) + 1:
                 # The first registration over the limit alerts the department once.
                 for admin in holders_over(person, Cap.APPROVE_REQUESTS, Cap.FOLLOW_CASES):
                     notify(
@@ -605,5 +605,5 @@ def register_manually(
 
 
 def manual_count(person: Person, *, now: datetime) -> int:
-    since = now - timedelta(days=get_setting("followup_manual_period_days"))
+    since = now - timedelta(days=get_setting("followup_manual_period_days", person.school_id))
     return ManualRegistration.objects.filter(person=person, created_at__gt=since).count()

@@ -164,7 +164,7 @@ def _manual_windows(now, *, school_id: int):
     Offered from the students' windows (the staff's are the same by default); the service
     checks the chosen person's own windows anyway.
     """
-    hours = timedelta(hours=get_setting("followup_makeup_hours"))
+    hours = timedelta(hours=get_setting("followup_makeup_hours", school_id))
     choices, day = [], timezone.localdate(now)
     while day >= timezone.localdate(now - hours):
         for w in reversed(windows_on(day, kind=Person.Kind.STUDENT, school_id=school_id)):
@@ -248,8 +248,8 @@ def manual(request):
             "outcome": outcome,
             "recent": recent,
             "over_limit": selectors.manual_over_limit(request.user, now=now),
-            "limit": get_setting("followup_manual_limit"),
-            "period_days": get_setting("followup_manual_period_days"),
+            "limit": get_setting("followup_manual_limit", school),
+            "period_days": get_setting("followup_manual_period_days", school),
         },
         status=status,
     )
@@ -281,7 +281,9 @@ def dashboard(request):
         "closed_cases": recent_closed,
         "over_limit": selectors.manual_over_limit(request.user, now=now),
         "is_health": is_health,
-        "limit": get_setting("followup_manual_limit"),
+        "limit": get_setting(
+            "followup_manual_limit", units_for(request.user, Cap.VIEW_HEALTH)[0].school_id
+        ),
     }
     people = {c.person_id for c in open_cases + recent_closed}
     if is_health:

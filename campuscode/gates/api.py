@@ -244,7 +244,10 @@ def heartbeat(request, payload: HeartbeatIn):
     )
     return {
         "server_time": timezone.now(),
-        "silence_limit_seconds": services.get_setting("gate_heartbeat_silence_minutes") * 60,
+        "silence_limit_seconds": services.get_setting(
+            "gate_heartbeat_silence_minutes", services.school_of(request.gate.place)
+        )
+        * 60,
         "alerts_raised": [alert.kind for alert in raised],
     }
 

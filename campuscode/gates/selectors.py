@@ -12,7 +12,7 @@ from campuscode.codes.status import current_status, maybe_not_green
 from campuscode.core.rules import get_setting
 from campuscode.gates.decide import colour_floor
 from campuscode.gates.models import Gate, GateAlert, GateEvent, Place
-from campuscode.gates.services import rules_for
+from campuscode.gates.services import rules_for, school_of
 from campuscode.people.access import Cap, scope_q
 from campuscode.people.models import Person, mask_name
 
@@ -92,7 +92,7 @@ def device_status(gate: Gate, *, now: datetime | None = None) -> str:
     if gate.revoked_at:
         return "revoked"
     now = now or timezone.now()
-    limit = get_setting("gate_heartbeat_silence_minutes") * 60
+    limit = get_setting("gate_heartbeat_silence_minutes", school_of(gate.place)) * 60
     if gate.last_heartbeat_at is None or (now - gate.last_heartbeat_at).total_seconds() > limit:
         return "silent"
     return "ok"
@@ -148,7 +148,8 @@ def build_snapshot(*, gate: Gate, now: datetime | None = None) -> dict:
     people = {}
     # Only people a status provider could call yellow or red are asked (one pass per
     # provider, not three queries per person); everyone else is green.
-    candidates = maybe_not_green(place.campus.school_id)
+    school = place.campus.school_id
+    candidates = maybe_not_green(school)
     for person in admitted_people(place, today=today).order_by("pk"):
         asked = candidates is None or person.pk in candidates
         floor = colour_floor(rules, current_status(person).colour) if asked else ""
@@ -164,9 +165,9 @@ def build_snapshot(*, gate: Gate, now: datetime | None = None) -> dict:
         "version": SNAPSHOT_VERSION,
         "generated_at": now.isoformat(),
         "generated_ts": int(now.timestamp()),
-        "max_age_seconds": get_setting("gate_snapshot_max_age_minutes") * 60,
-        "degraded_allowed": bool(get_setting("gate_degraded_mode")),
-        "code_lifetime_seconds": get_setting("code_lifetime_seconds"),
+        "max_age_seconds": get_setting("gate_snapshot_max_age_minutes", school) * 60,
+        "degraded_allowed": bool(get_setting("gate_degraded_mode", school)),
+        "code_lifetime_seconds": get_setting("code_lifetime_seconds", school),
         "time_zone": settings.TIME_ZONE,
         "gate": {
             "id": gate.pk,

@@ -130,8 +130,24 @@ _rules_cache: dict[int, tuple[datetime, float, PlaceRules]] = {}
 RULES_CACHE_SECONDS = 10
 
 
-def curfew_defaults() -> tuple[dt_time, dt_time]:
-    return get_setting("gate_dorm_curfew_starts"), get_setting("gate_dorm_curfew_ends")
+_place_schools: dict[int, int] = {}
+
+
+def school_of(place: Place) -> int:
+    """The school of `place` (its campus's), whose rules apply there. Kept per process:
+    a campus does not change school, and a scan should not pay a query for it."""
+    school_id = _place_schools.get(place.campus_id)
+    if school_id is None:
+        school_id = OrgUnit.objects.only("path").get(pk=place.campus_id).school_id
+        _place_schools[place.campus_id] = school_id
+    return school_id
+
+
+def curfew_defaults(school_id: int | None = None) -> tuple[dt_time, dt_time]:
+    return (
+        get_setting("gate_dorm_curfew_starts", school_id),
+        get_setting("gate_dorm_curfew_ends", school_id),
+    )
 
 
 def rules_for(place: Place) -> PlaceRules:
@@ -142,7 +158,7 @@ def rules_for(place: Place) -> PlaceRules:
     now = time.monotonic()
     if cached and cached[0] == place.updated_at and now - cached[1] < RULES_CACHE_SECONDS:
         return cached[2]
-    rules = PlaceRules.for_place(place, curfew_defaults=curfew_defaults())
+    rules = PlaceRules.for_place(place, curfew_defaults=curfew_defaults(school_of(place)))
     _rules_cache[place.pk] = (place.updated_at, now, rules)
     return rules
 
@@ -226,7 +242,7 @@ def _scan_person_sql(vendor: str, colour_columns: tuple[str, ...]) -> str:
     )
 
 
-def _verify_code(token: str, now: datetime) -> tuple[Verdict, str | None]:
+def _verify_code(token: str, now: datetime, school_id: int) -> tuple[Verdict, str | None]:
     """codes.tokens.verify_token with the lookup a gate needs: the same checks in the
     same order and the same reasons, with the person's current colour read in the same
     query (a whole person and one query per status provider cost a busy gate more than
@@ -236,7 +252,7 @@ def _verify_code(token: str, now: datetime) -> tuple[Verdict, str | None]:
     if claims is None:
         return Verdict(False, reason), None
     common = {"colour": claims.colour, "issued_at": claims.issued_at, "kid": claims.kid}
-    lifetime = get_setting("code_lifetime_seconds")
+    lifetime = get_setting("code_lifetime_seconds", school_id)  # the gate's school's rule
     if (reason := check_age(claims, lifetime=lifetime, now=now.timestamp())) != CodeReason.OK:
         return Verdict(False, reason, **common), None
     person, status_colour = _scan_person(claims.person_id)
@@ -253,7 +269,7 @@ def _verify_code(token: str, now: datetime) -> tuple[Verdict, str | None]:
 
 def decide_online(*, gate: Gate, token: str, direction: str, now: datetime) -> tuple:
     """(Decision, person, colour, the code's issue time) for a token scanned at `gate` now."""
-    verdict, status_colour = _verify_code(token, now)
+    verdict, status_colour = _verify_code(token, now, school_of(gate.place))
     person = verdict.person
     if person is None or verdict.reason in (CodeReason.SUSPENDED, CodeReason.LEFT):
         return Decision(False, _CODE_REASONS[verdict.reason]), person, verdict.colour or "", None
@@ -469,11 +485,18 @@ def raise_alert(*, gate: Gate, kind: str, now: datetime, detail: dict) -> GateAl
 def check_silent_gates(*, now: datetime | None = None) -> int:
     """Open a 'silent' alert for every working gate without a heartbeat for too long."""
     now = now or timezone.now()
-    limit = now - timedelta(minutes=get_setting("gate_heartbeat_silence_minutes"))
     raised = 0
-    quiet = (
-        Gate.objects.working().exclude(last_heartbeat_at__gte=limit).filter(created_at__lt=limit)
-    )
+    quiet = Gate.objects.none()
+    for school in OrgUnit.objects.filter(kind=OrgUnit.Kind.SCHOOL):  # each school's limit
+        limit = now - timedelta(minutes=get_setting("gate_heartbeat_silence_minutes", school))
+        quiet |= (
+            Gate.objects.working()
+            .filter(
+                place__campus__path__startswith=school.path,
+                created_at__lt=limit,
+            )
+            .exclude(last_heartbeat_at__gte=limit)
+        )
     open_silent = set(
         GateAlert.objects.filter(kind=GateAlert.Kind.SILENT, resolved_at__isnull=True).values_list(
             "gate_id", flat=True

@@ -14,7 +14,7 @@ from campuscode.codes import keys as keystore
 from campuscode.codes.tokens import CLOCK_SKEW_SECONDS, Claims, check_signature
 from campuscode.core.rules import get_setting
 from campuscode.gates.models import Gate, GateEvent, Reason, Unverified
-from campuscode.gates.services import CLOCK_SLACK, insert_scan_orm, token_fingerprint
+from campuscode.gates.services import CLOCK_SLACK, insert_scan_orm, school_of, token_fingerprint
 from campuscode.people.models import Person
 
 # An uploaded event may claim a time at most this far after the server's clock (a gate's
@@ -31,7 +31,7 @@ class OfflineCheck:
     claims: Claims | None = None
 
 
-def check_offline_event(*, item: dict, now: datetime) -> OfflineCheck:
+def check_offline_event(*, item: dict, now: datetime, school_id: int | None = None) -> OfflineCheck:
     """Re-verify what an offline gate says happened (R2.2): the code it read is genuine,
     its key was not retired by then, it was valid at the claimed time, that time is
     plausible, and the code is the claimed person's. The gate's word alone is not enough:
@@ -56,7 +56,7 @@ def check_offline_event(*, item: dict, now: datetime) -> OfflineCheck:
     # claimed time (the school may have shortened the lifetime since: a little slack).
     if claims.issued_at > at.timestamp() + CLOCK_SKEW_SECONDS:
         return OfflineCheck(Unverified.BEFORE_ISSUE, claims)
-    lifetime = get_setting("code_lifetime_seconds") + CLOCK_SKEW_SECONDS
+    lifetime = get_setting("code_lifetime_seconds", school_id) + CLOCK_SKEW_SECONDS
     if at.timestamp() - claims.issued_at > lifetime:
         return OfflineCheck(Unverified.EXPIRED_THEN, claims)
     claimed_person = item.get("person_id")
@@ -85,7 +85,7 @@ def upload_offline_events(*, gate: Gate, events: list[dict], now: datetime | Non
         if item["nonce"] in known:
             duplicates += 1
             continue
-        check = check_offline_event(item=item, now=now)
+        check = check_offline_event(item=item, now=now, school_id=school_of(gate.place))
         claims = check.claims
         if claims is not None and claims.person_id not in person_ids:
             person_ids[claims.person_id] = Person.objects.filter(pk=claims.person_id).first()

@@ -28,7 +28,7 @@ from datetime import timedelta
 from math import ceil
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from campuscode.audit.services import log_action, purge_allowed
@@ -45,6 +45,7 @@ from campuscode.followup.models import (
 )
 from campuscode.gates.models import GateEvent
 from campuscode.notify.models import Delivery, Notice
+from campuscode.people.models import OrgUnit
 from campuscode.privacy.models import RetentionRun
 
 log = logging.getLogger(__name__)
@@ -52,20 +53,20 @@ log = logging.getLogger(__name__)
 BATCH = 1000
 
 
-def health_retention_days() -> int:
+def health_retention_days(school=None) -> int:
     """The school's setting, but never shorter than the rules that look back need: the
     manual-registration count, the make-up period and the longest advance report read
     rows that old."""
     return max(
-        get_setting("privacy_retention_days"),
-        get_setting("followup_manual_period_days"),
-        ceil(get_setting("followup_makeup_hours") / 24) + 1,
-        get_setting("followup_report_max_days"),
+        get_setting("privacy_retention_days", school),
+        get_setting("followup_manual_period_days", school),
+        ceil(get_setting("followup_makeup_hours", school) / 24) + 1,
+        get_setting("followup_report_max_days", school),
     )
 
 
-def gate_retention_days() -> int:
-    return get_setting("privacy_gate_retention_days")
+def gate_retention_days(school=None) -> int:
+    return get_setting("privacy_gate_retention_days", school)
 
 
 @dataclass
@@ -78,24 +79,39 @@ class Step:
     related: dict[str, str] = field(default_factory=dict)  # model label → count name
 
 
-def _steps(now) -> list[Step]:
-    health_cut = now - timedelta(days=health_retention_days())
-    health_day = timezone.localdate(now) - timedelta(days=health_retention_days())
-    gate_cut = now - timedelta(days=gate_retention_days())
+def _steps(now, school_id: int | None) -> list[Step]:
+    """The records of the people of `school_id`, each past that school's retention. With
+    None: what belongs to no school's person (notices of accounts without a person), past
+    the installation's retention (core.rules.get_setting without a school)."""
+    if school_id is None:
+        health_cut = now - timedelta(days=health_retention_days())
+        nobody = Q(user__person__isnull=True)
+        return [
+            Step("notifications", Notice.objects.filter(nobody, created_at__lt=health_cut)),
+            Step("deliveries", Delivery.objects.filter(nobody, created_at__lt=health_cut)),
+        ]
+    days = health_retention_days(school_id)
+    health_cut = now - timedelta(days=days)
+    health_day = timezone.localdate(now) - timedelta(days=days)
+    gate_cut = now - timedelta(days=gate_retention_days(school_id))
+    ours = Q(person__school_id=school_id)
+    users = Q(user__person__school_id=school_id)
     needed_checkins = FollowupCase.objects.exclude(state=CaseState.CLOSED).exclude(checkin=None)
     return [
         Step(
             "advance_reports",
-            AdvanceReport.objects.exclude(state=Decision.PENDING).filter(last_day__lt=health_day),
+            AdvanceReport.objects.exclude(state=Decision.PENDING).filter(
+                ours, last_day__lt=health_day
+            ),
         ),
         Step(
             "makeups",
-            MakeupRequest.objects.exclude(state=Decision.PENDING).filter(day__lt=health_day),
+            MakeupRequest.objects.exclude(state=Decision.PENDING).filter(ours, day__lt=health_day),
         ),
         Step(
             "checkins",
             # The check-in that opened a case still open is part of that case.
-            Checkin.objects.filter(day__lt=health_day).exclude(
+            Checkin.objects.filter(ours, day__lt=health_day).exclude(
                 pk__in=needed_checkins.values("checkin_id")
             ),
             related={
@@ -103,23 +119,23 @@ def _steps(now) -> list[Step]:
                 "followup.ManualRegistration": "manual_registrations",
             },
         ),
-        Step("manual_statuses", ManualStatus.objects.filter(cleared_at__lt=health_cut)),
+        Step("manual_statuses", ManualStatus.objects.filter(ours, cleared_at__lt=health_cut)),
         Step(
             "followup_cases",
-            FollowupCase.objects.filter(state=CaseState.CLOSED, closed_at__lt=health_cut),
+            FollowupCase.objects.filter(ours, state=CaseState.CLOSED, closed_at__lt=health_cut),
             related={"followup.CaseEvent": "case_events"},
         ),
         Step(
             "isolations",
-            Isolation.objects.filter(ended_at__lt=health_cut),
+            Isolation.objects.filter(ours, ended_at__lt=health_cut),
             related={"followup.IsolationReport": "isolation_reports"},
         ),
-        Step("reminders", Reminder.objects.filter(day__lt=health_day)),
-        Step("notifications", Notice.objects.filter(created_at__lt=health_cut)),
-        Step("deliveries", Delivery.objects.filter(created_at__lt=health_cut)),
+        Step("reminders", Reminder.objects.filter(ours, day__lt=health_day)),
+        Step("notifications", Notice.objects.filter(users, created_at__lt=health_cut)),
+        Step("deliveries", Delivery.objects.filter(users, created_at__lt=health_cut)),
         Step(
             "gate_events",
-            GateEvent.objects.filter(at__lt=gate_cut).exclude(person=None),
+            GateEvent.objects.filter(ours, at__lt=gate_cut).exclude(person=None),
             deidentify={"person": None, "token_fp": "", "colour": ""},
         ),
     ]
@@ -132,25 +148,37 @@ def purge_expired(
     counts on a RetentionRun after each batch and write one audit entry for the run.
     Idempotent: a second run finds nothing left to do."""
     now = now or timezone.now()
+    # Each school's records go after that school's own retention (its rules).
+    schools = list(
+        OrgUnit.objects.filter(kind=OrgUnit.Kind.SCHOOL).order_by("pk").values_list("pk", flat=True)
+    )
     run = RetentionRun.objects.create(
         started_at=now,
         dry_run=dry_run,
         cutoffs={
             "health_days": health_retention_days(),
             "gate_days": gate_retention_days(),
+            "schools": {
+                str(pk): {
+                    "health_days": health_retention_days(pk),
+                    "gate_days": gate_retention_days(pk),
+                }
+                for pk in schools
+            },
         },
     )
     counts: dict[str, int] = {}
-    for step in _steps(now):
-        counts[step.kind] = 0
+    steps = [step for school_id in [*schools, None] for step in _steps(now, school_id)]
+    for step in steps:
+        counts.setdefault(step.kind, 0)
         for name in step.related.values():
-            counts[name] = 0
+            counts.setdefault(name, 0)
         if step.kind == "followup_cases":
-            counts["attachments"] = 0
+            counts.setdefault("attachments", 0)
         if dry_run:
-            counts[step.kind] = step.rows.count()
+            counts[step.kind] += step.rows.count()
             if step.kind == "followup_cases":
-                counts["attachments"] = (
+                counts["attachments"] += (
                     CaseEvent.objects.filter(case__in=step.rows).exclude(attachment="").count()
                 )
             if progress:

@@ -13,13 +13,14 @@ def _form(**overrides):
     return {key: str(value) for key, value in values.items() if value is not False}
 
 
-def test_the_system_admin_changes_a_rule_and_it_is_audited(client, sysadmin):
+def test_the_system_admin_changes_a_rule_and_it_is_audited(client, sysadmin, tree):
     response = sign_in(client, sysadmin).post("/settings/", _form(code_refresh_seconds=20))
     assert response.status_code == 302
     assert get_setting("code_refresh_seconds") == 20
     entry = AuditEntry.objects.get(action="core.settings.changed")
     assert (
-        entry.data == {"code_refresh_seconds": {"from": 30, "to": 20}} and entry.actor == sysadmin
+        entry.data == {"school": tree.school.pk, "code_refresh_seconds": {"from": 30, "to": 20}}
+        and entry.actor == sysadmin
     )
 
 

@@ -21,6 +21,7 @@ from campuscode.followup.models import (
     IsolationReport,
 )
 from campuscode.gates.models import GateEvent
+from campuscode.people.models import OrgUnit
 from campuscode.privacy.models import RetentionRun
 
 from .conftest import NOW, at, checkin, gate_event
@@ -133,7 +134,11 @@ def test_it_deletes_old_health_records_and_keeps_what_is_still_needed(history, t
     assert counts["attachments"] == 1
     assert counts["isolations"] == 1 and counts["isolation_reports"] == 1
     assert counts["gate_events"] == 1
-    assert entry.data["cutoffs"] == {"health_days": 180, "gate_days": 180}
+    days = {"health_days": 180, "gate_days": 180}
+    assert entry.data["cutoffs"] == {
+        **days,
+        "schools": {str(OrgUnit.objects.get(kind="school").pk): days},
+    }
     assert "checkins: 1 processed" in output and "gate_events: 1 processed" in output
     run = RetentionRun.objects.get()
     assert run.finished_at is not None and run.counts == counts
