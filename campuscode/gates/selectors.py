@@ -167,6 +167,9 @@ def build_snapshot(*, gate: Gate, now: datetime | None = None) -> dict:
         "max_age_seconds": get_setting("gate_snapshot_max_age_minutes") * 60,
         "degraded_allowed": bool(get_setting("gate_degraded_mode")),
         "code_lifetime_seconds": get_setting("code_lifetime_seconds"),
+        "passback_seconds": get_setting("gate_passback_minutes") * 60
+        if place.kind == Place.Kind.CAMPUS_GATE
+        else 0,
         "time_zone": settings.TIME_ZONE,
         "gate": {
             "id": gate.pk,

@@ -14,7 +14,12 @@ from campuscode.codes import keys as keystore
 from campuscode.codes.tokens import CLOCK_SKEW_SECONDS, Claims, check_signature
 from campuscode.core.rules import get_setting
 from campuscode.gates.models import Gate, GateEvent, Reason, Unverified
-from campuscode.gates.services import CLOCK_SLACK, insert_scan_orm, token_fingerprint
+from campuscode.gates.services import (
+    CLOCK_SLACK,
+    alert_copied_code,
+    insert_scan_orm,
+    token_fingerprint,
+)
 from campuscode.people.models import Person
 
 # An uploaded event may claim a time at most this far after the server's clock (a gate's
@@ -119,7 +124,10 @@ def upload_offline_events(*, gate: Gate, events: list[dict], now: datetime | Non
             with transaction.atomic():
                 if event.allowed:
                     since = datetime.fromtimestamp(claims.issued_at, UTC) - CLOCK_SLACK
-                    insert_scan_orm(event, since)
+                    # The duplicate, anti-passback and travel checks of a scan, against
+                    # what the server knows by now (other gates included).
+                    insert_scan_orm(event, since, place=gate.place)
+                    alert_copied_code(event=event, gate=gate)
                 else:
                     event.save()
         except IntegrityError:
