@@ -74,8 +74,9 @@ def upload_offline_events(*, gate: Gate, events: list[dict], now: datetime | Non
     """Store the events an offline gate decided, once each (by nonce).
 
     A refusal is stored as the gate decided it: it lets nobody in. An allowed passage
-    is stored as allowed only if `check_offline_event` confirms it, and then only once
-    per code and direction at this place (the duplicate check of a scan); otherwise it
+    is stored as allowed only if `check_offline_event` confirms it, and then only if the
+    checks of a scan pass against what the server knows by now (the code once per
+    direction at this place, anti-passback and travel across the campus gates); otherwise it
     is stored refused as `unverified`, with the reason and the device's claim, so it
     never counts as a passage in lists, counts or the live view.
     """
