@@ -147,7 +147,7 @@ def server_cpu_seconds(master_pid: int) -> float:
 
 
 def http_bench(args, env, device_token, fresh_tokens) -> dict[str, float]:
-    port = free_port()
+    port = args.port or free_port()
     server = subprocess.Popen(
         [
             str(ROOT / ".venv/bin/gunicorn"),
@@ -265,6 +265,7 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=2000)
     parser.add_argument("--history", type=int, default=100_000, help="earlier scans stored")
     parser.add_argument("--database-url", default="")
+    parser.add_argument("--port", type=int, default=0, help="for gunicorn; 0 = any free port")
     parser.add_argument(
         "--redis-url",
         default="redis://127.0.0.1:6379/13",

@@ -387,6 +387,30 @@ SPECS: dict[str, SettingSpec] = {
             _("Offline gates may run degraded when their data is stale"),
             _("If on, a stale offline gate still admits codes with a valid signature, flagged."),
         ),
+        SettingSpec(
+            "gate_passback_minutes",
+            240,
+            _("Anti-passback: no second entry without an exit for (minutes)"),
+            _(
+                "After an entry through any gate of a campus, the same person cannot enter "
+                "that campus again until an exit is recorded or this time has passed. "
+                "0 turns anti-passback off."
+            ),
+            0,
+            1440,
+        ),
+        SettingSpec(
+            "gate_min_travel_minutes",
+            2,
+            _("Shortest walk between two campus gates (minutes)"),
+            _(
+                "A code scanned at a campus gate is refused, and security staff alerted, "
+                "when the same person's code was scanned at another campus gate less than "
+                "this long before. 0 turns the check off."
+            ),
+            0,
+            60,
+        ),
         TimeOfDaySpec(
             "gate_dorm_curfew_starts",
             "23:00",

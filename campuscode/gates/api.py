@@ -167,6 +167,12 @@ class SnapshotOut(Schema):
     max_age_seconds: int = Field(description="After this the gate refuses everyone (`stale`)")
     degraded_allowed: bool = Field(description="...or admits valid codes flagged, if true")
     code_lifetime_seconds: int
+    passback_seconds: int = Field(
+        0,
+        description="Anti-passback at a campus gate: refuse a second entry of someone this "
+        "gate let in and has not seen leave for this long (0: off). Entries at other gates "
+        "are checked by the server when the events are uploaded.",
+    )
     time_zone: str
     gate: GateInfo
     rules: SnapshotRules

@@ -31,6 +31,12 @@ class Reason(models.TextChoices):
     RED_STATUS = "red_status", _("Red code")
     YELLOW_STATUS = "yellow_status", _("Yellow code")
     DUPLICATE = "duplicate", _("Code already used here")
+    # Anti-passback (R8.1(3)): the person entered the campus through one of its gates and
+    # no exit has been recorded since (within the school's passback time).
+    PASSBACK = "passback", _("Already inside: no exit recorded since the last entry")
+    # The person's code was scanned at another campus gate too short a time ago for
+    # anyone to walk between them: a copy of the code is in use. Raises a gate alert.
+    IMPOSSIBLE_TRAVEL = "impossible_travel", _("Code just seen at another gate")
     STALE = "stale", _("Gate data too old (offline too long)")
     # Offline only: the gate's list holds just the people this place admits.
     NOT_ON_LIST = "not_on_list", _("Not on this gate's offline list")
@@ -255,6 +261,8 @@ class GateAlert(models.Model):
     class Kind(models.TextChoices):
         SILENT = "silent", _("Gate silent (no heartbeat)")
         TAMPER = "tamper", _("Tampering reported by the device")
+        # One alert per incident: the same person's code at two gates too quickly.
+        TRAVEL = "travel", _("Code seen at two gates too quickly")
 
     gate = models.ForeignKey(Gate, on_delete=models.CASCADE, related_name="alerts")
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
@@ -271,9 +279,10 @@ class GateAlert(models.Model):
         ordering = ["-raised_at"]
         constraints = [
             # One open alert per gate and kind: a silent gate is one alert, not one a minute.
+            # A copied code is an incident of its own each time: not collapsed.
             models.UniqueConstraint(
                 fields=["gate", "kind"],
-                condition=models.Q(resolved_at__isnull=True),
+                condition=models.Q(resolved_at__isnull=True, kind__in=["silent", "tamper"]),
                 name="gatealert_one_open_per_kind",
             )
         ]

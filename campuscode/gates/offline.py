@@ -5,6 +5,11 @@ Used by the `campuscode gate` command; the gate page does the same in JavaScript
 before anything in the token is read; the place's rules are the server's (decide.py).
 The snapshot lists only the people the place admits (selectors.build_snapshot), so for
 them the answer is the server's; anyone else is refused as `not_on_list`.
+
+What an offline gate cannot enforce, because it needs other gates' scans: anti-passback
+across gates (it refuses a second entry only of someone it let in itself and has not
+seen leave), the impossible-travel check, and health-status changes since its last
+snapshot. The server applies the first two to every uploaded passage (uploads.py).
 """
 
 import base64
@@ -65,6 +70,11 @@ class OfflineVerifier:
         # Fingerprints of codes already let through here, per direction: the offline
         # twin of the server's duplicate check.
         self.used: set[tuple[str, str]] = set()
+        # Anti-passback, as far as this gate alone can know it: the people it let in
+        # (person id → when) and has not seen leave. Entries and exits at other gates and
+        # the travel check need the server; uploads.py applies them to every upload.
+        self.passback_seconds = snapshot.get("passback_seconds", 0)
+        self.inside: dict[int, float] = {}
         self._decisions: dict[tuple[int, str, str], tuple[int, Decision]] = {}
 
     def age(self, now: float | None = None) -> float:
@@ -119,10 +129,19 @@ class OfflineVerifier:
         decision = self._evaluate(row, (person_id, claims.colour), direction, now)
         fingerprint = hashlib.sha256(token.encode()).hexdigest()[:16]
         if decision.allowed:
+            entered = self.inside.get(person_id)
             if (fingerprint, direction) in self.used:
                 decision = Decision(False, Reason.DUPLICATE)
+            elif (
+                direction == "in" and entered is not None and now - entered < self.passback_seconds
+            ):
+                decision = Decision(False, Reason.PASSBACK)
             else:
                 self.used.add((fingerprint, direction))
+                if self.passback_seconds and direction == "in":
+                    self.inside[person_id] = now
+                else:
+                    self.inside.pop(person_id, None)
                 if stale:
                     decision = Decision(True, Reason.OK, Notice.DEGRADED)
         return OfflineDecision(

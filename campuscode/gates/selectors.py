@@ -168,6 +168,9 @@ def build_snapshot(*, gate: Gate, now: datetime | None = None) -> dict:
         "max_age_seconds": get_setting("gate_snapshot_max_age_minutes", school) * 60,
         "degraded_allowed": bool(get_setting("gate_degraded_mode", school)),
         "code_lifetime_seconds": get_setting("code_lifetime_seconds", school),
+        "passback_seconds": get_setting("gate_passback_minutes", school) * 60
+        if place.kind == Place.Kind.CAMPUS_GATE
+        else 0,
         "time_zone": settings.TIME_ZONE,
         "gate": {
             "id": gate.pk,

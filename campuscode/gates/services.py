@@ -20,6 +20,7 @@ from campuscode.core.rawsql import RowReader
 from campuscode.core.rules import get_setting
 from campuscode.gates.decide import Decision, PersonFacts, PlaceRules, evaluate, worse_colour
 from campuscode.gates.models import (
+    Direction,
     Gate,
     GateAlert,
     GateEvent,
@@ -322,12 +323,13 @@ def record_scan(
         # transaction a savepoint keeps a clash from breaking it.
         if transaction.get_connection().in_atomic_block:
             with transaction.atomic():
-                _insert_scan(event, issued_at)
+                _insert_scan(event, issued_at, gate.place)
         else:
-            _insert_scan(event, issued_at)
+            _insert_scan(event, issued_at, gate.place)
     except IntegrityError:
         existing = GateEvent.objects.select_related("person__org_unit")
         return ScanResult(existing.get(gate=gate, nonce=nonce), False)
+    alert_copied_code(event=event, gate=gate)
     return ScanResult(event, True)
 
 
@@ -353,43 +355,110 @@ _SCAN_COLUMNS = [
 CLOCK_SLACK = timedelta(minutes=10)
 
 
-def _insert_scan(event: GateEvent, code_issued_at: int | None) -> None:
-    """Store `event`, turned into a refusal (`duplicate`) if the same code already let
-    someone through the same way at this place: a screenshot passed back over the
-    turnstile (R8.1(3)); a fresh code is drawn every refresh, a second person isn't.
+@dataclass(frozen=True)
+class Movement:
+    """What the anti-passback and travel checks of one scan need to know (R8.1(3)).
 
-    The check and the insert are one statement (INSERT … VALUES (CASE WHEN EXISTS …)
-    … RETURNING), one round trip instead of two. A code can only have been used since
-    it was issued, so the check reads the person's events since then through the
-    (person, at) index; the table needs no index of its own for it (each index is one
-    more write on every scan)."""
+    Both apply at campus gates only (the campus perimeter): inside, a library or a
+    dormitory is walked to in a minute and often has no exit reader. `passback_since`
+    is None when the check is off for this scan (not an entry, not a campus gate,
+    already refused, or the school turned it off); likewise `travel` (the shortest walk
+    between two gates)."""
+
+    campus_id: int
+    passback_since: datetime | None
+    travel: timedelta | None
+
+    @classmethod
+    def for_event(cls, event: GateEvent, place: Place) -> "Movement":
+        perimeter = place.kind == Place.Kind.CAMPUS_GATE and event.allowed and event.person_id
+        school = school_of(place)
+        passback = get_setting("gate_passback_minutes", school) if perimeter else 0
+        travel = get_setting("gate_min_travel_minutes", school) if perimeter else 0
+        entering = event.direction == Direction.IN
+        return cls(
+            campus_id=place.campus_id,
+            passback_since=event.at - timedelta(minutes=passback)
+            if passback and entering
+            else None,
+            travel=timedelta(minutes=travel) if travel else None,
+        )
+
+
+def _insert_scan(event: GateEvent, code_issued_at: int | None, place: Place) -> None:
+    """Store `event`, turned into a refusal if, in this order:
+
+    - `duplicate`: the same code already let someone through the same way at this place:
+      a screenshot passed back over the turnstile (R8.1(3)); a fresh code is drawn every
+      refresh, a second person isn't;
+    - `passback`: an entry through a campus gate while the person's last entry through
+      any gate of that campus has no exit after it (within `gate_passback_minutes`);
+    - `impossible_travel`: the person's code was scanned at another campus gate less
+      than `gate_min_travel_minutes` ago (record_scan then alerts the security staff).
+
+    The checks and the insert are one statement (INSERT … SELECT … FROM (SELECT CASE WHEN
+    EXISTS …) … RETURNING), one round trip, each check run once. Every check reads the
+    person's recent events through the (person, at) index; the table needs no index of
+    its own for them (each index is one more write on every scan). A code can only have
+    been used since it was issued, so the duplicate check reads from then."""
     connection = transaction.get_connection()
     since = event.at if code_issued_at is None else datetime.fromtimestamp(code_issued_at, UTC)
     since -= CLOCK_SLACK
+    movement = Movement.for_event(event, place)
     if not connection.features.can_return_columns_from_insert:  # pragma: no cover
-        insert_scan_orm(event, since)
+        insert_scan_orm(event, since, place=place)
         return
     event.received_at = timezone.now()
     ops = connection.ops
+    adapt = ops.adapt_datetimefield_value
     values = {name: getattr(event, name) for name in _SCAN_COLUMNS}
-    values["at"] = ops.adapt_datetimefield_value(values["at"])
-    values["received_at"] = ops.adapt_datetimefield_value(values["received_at"])
+    values["at"] = adapt(values["at"])
+    values["received_at"] = adapt(values["received_at"])
+    person, at, place_id = event.person_id, values["at"], event.place_id
     # The same code already let someone through the same way at this place? A refused
     # scan never counts as one (the last parameter).
-    seen_params = [
-        event.person_id,
-        ops.adapt_datetimefield_value(since),
-        event.place_id,
-        event.token_fp,
-        event.direction,
-        bool(event.allowed),
+    seen = [person, adapt(since), place_id, event.token_fp, event.direction, bool(event.allowed)]
+    entered_since = movement.passback_since or event.at
+    perimeter = [movement.campus_id, Place.Kind.CAMPUS_GATE]
+    inside = [
+        movement.passback_since is not None,
+        person,
+        adapt(entered_since),
+        at,
+        Direction.IN,
+        *perimeter,
+        person,
+        at,
+        Direction.OUT,
+        *perimeter,
+    ]
+    travel = movement.travel or timedelta(0)
+    elsewhere = [
+        movement.travel is not None,
+        person,
+        adapt(event.at - travel),
+        adapt(event.at + travel),
+        place_id,
+        Place.Kind.CAMPUS_GATE,
     ]
     params = []
     for name in _SCAN_COLUMNS:
-        if name in _DUPLICATE:
-            params += [*seen_params, _DUPLICATE[name], values[name]]
+        if name == "allowed":
+            params += [values[name], False]
+        elif name == "reason":
+            params.append(values[name])
+        elif name == "notice":
+            params += [values[name], ""]
         else:
             params.append(values[name])
+    params += [
+        *seen,
+        Reason.DUPLICATE,
+        *inside,
+        Reason.PASSBACK,
+        *elsewhere,
+        Reason.IMPOSSIBLE_TRAVEL,
+    ]
     with connection.cursor() as cursor:
         cursor.execute(_insert_scan_sql(connection.vendor), params)
         pk, allowed, reason, notice = cursor.fetchone()
@@ -398,44 +467,131 @@ def _insert_scan(event: GateEvent, code_issued_at: int | None) -> None:
     event._state.db = connection.alias
 
 
-_DUPLICATE = {"allowed": False, "reason": Reason.DUPLICATE, "notice": ""}
-
-
 @functools.cache
 def _insert_scan_sql(vendor: str) -> str:
     """The statement of `_insert_scan`, built once per database vendor."""
     quote = connection.ops.quote_name
     table = quote(GateEvent._meta.db_table)
+    places = quote(Place._meta.db_table)
     columns = ", ".join(quote(name) for name in _SCAN_COLUMNS)
     seen = (
         f"EXISTS (SELECT 1 FROM {table} WHERE person_id = %s AND at >= %s"  # noqa: S608
         " AND place_id = %s AND token_fp = %s AND direction = %s AND allowed AND %s)"
     )
-    marks = [
-        f"CASE WHEN {seen} THEN %s ELSE %s END" if name in _DUPLICATE else "%s"
-        for name in _SCAN_COLUMNS
-    ]
+    perimeter = f"(SELECT id FROM {places} WHERE campus_id = %s AND kind = %s)"  # noqa: S608
+    # An allowed entry through a gate of this campus with no allowed exit through any of
+    # them at or after it.
+    inside = (
+        f"%s AND EXISTS (SELECT 1 FROM {table} e WHERE e.person_id = %s"  # noqa: S608
+        " AND e.at >= %s AND e.at <= %s AND e.allowed AND e.direction = %s"
+        f" AND e.place_id IN {perimeter}"
+        f" AND NOT EXISTS (SELECT 1 FROM {table} x WHERE x.person_id = %s"
+        " AND x.at >= e.at AND x.at <= %s AND x.allowed AND x.direction = %s"
+        f" AND x.place_id IN {perimeter}))"
+    )
+    # Any scan of the person, allowed or not, at another campus gate moments before.
+    elsewhere = (
+        f"%s AND EXISTS (SELECT 1 FROM {table} e WHERE e.person_id = %s"  # noqa: S608
+        " AND e.at >= %s AND e.at <= %s AND e.place_id <> %s"
+        f" AND e.place_id IN (SELECT id FROM {places} WHERE kind = %s))"
+    )
+    marks = []
+    for name in _SCAN_COLUMNS:
+        if name in ("allowed", "notice"):
+            marks.append("CASE WHEN v.refusal IS NULL THEN %s ELSE %s END")
+        elif name == "reason":
+            marks.append("COALESCE(v.refusal, %s)")
+        else:
+            marks.append("%s")
+    verdict = (
+        f"SELECT CASE WHEN {seen} THEN %s WHEN {inside} THEN %s WHEN {elsewhere} THEN %s"
+        " END AS refusal"
+    )
     return (
-        f"INSERT INTO {table} ({columns}) VALUES ({', '.join(marks)})"  # noqa: S608
-        " RETURNING id, allowed, reason, notice"
+        f"INSERT INTO {table} ({columns}) SELECT {', '.join(marks)}"  # noqa: S608
+        f" FROM ({verdict}) v RETURNING id, allowed, reason, notice"
     )
 
 
-def insert_scan_orm(event: GateEvent, since: datetime) -> None:
-    """`_insert_scan` in two ORM statements: for databases without RETURNING, and for
-    uploads (uploads.py), where a few queries more per event cost nothing."""
-    if event.allowed and (
+def movement_refusal(event: GateEvent, since: datetime, place: Place) -> str | None:
+    """The refusal `_insert_scan` would turn `event` into, in ORM queries (see there)."""
+    if not event.allowed:
+        return None
+    mine = GateEvent.objects.filter(person_id=event.person_id)
+    if mine.filter(
+        at__gte=since,
+        place_id=event.place_id,
+        token_fp=event.token_fp,
+        direction=event.direction,
+        allowed=True,
+    ).exists():
+        return Reason.DUPLICATE
+    movement = Movement.for_event(event, place)
+    if movement.passback_since is not None:
+        perimeter = Place.objects.filter(
+            campus_id=movement.campus_id, kind=Place.Kind.CAMPUS_GATE
+        ).values("pk")
+        last = (
+            mine.filter(
+                at__gte=movement.passback_since,
+                at__lte=event.at,
+                allowed=True,
+                place_id__in=perimeter,
+            )
+            .order_by("-at", "direction")  # at the same moment, the exit ("out") counts last
+            .values_list("direction", flat=True)
+            .first()
+        )
+        if last == Direction.IN:
+            return Reason.PASSBACK
+    if movement.travel is not None and (
+        mine.filter(
+            at__gte=event.at - movement.travel,
+            at__lte=event.at + movement.travel,
+            place__kind=Place.Kind.CAMPUS_GATE,
+        )
+        .exclude(place_id=event.place_id)
+        .exists()
+    ):
+        return Reason.IMPOSSIBLE_TRAVEL
+    return None
+
+
+def insert_scan_orm(event: GateEvent, since: datetime, *, place: Place | None = None) -> None:
+    """`_insert_scan` in ORM statements: for databases without RETURNING, and for uploads
+    (uploads.py), where a few queries more per event cost nothing."""
+    place = place or Place.objects.get(pk=event.place_id)
+    if refusal := movement_refusal(event, since, place):
+        event.allowed, event.reason, event.notice = False, refusal, ""
+    event.save()
+
+
+def alert_copied_code(*, event: GateEvent, gate: Gate) -> GateAlert | None:
+    """A code refused as `impossible_travel`: the security staff see it in the live view
+    at once, with the other gate and the seconds between the two scans."""
+    if event.reason != Reason.IMPOSSIBLE_TRAVEL or event.person_id is None:
+        return None
+    travel = timedelta(minutes=get_setting("gate_min_travel_minutes", school_of(gate.place)))
+    other = (
         GateEvent.objects.filter(
             person_id=event.person_id,
-            at__gte=since,
-            place_id=event.place_id,
-            token_fp=event.token_fp,
-            direction=event.direction,
-            allowed=True,
-        ).exists()
-    ):
-        event.allowed, event.reason, event.notice = False, Reason.DUPLICATE, ""
-    event.save()
+            at__gte=event.at - travel,
+            at__lte=event.at + travel,
+            place__kind=Place.Kind.CAMPUS_GATE,
+        )
+        .exclude(place_id=event.place_id)
+        .select_related("gate__place")
+        .order_by("-at")
+        .first()
+    )
+    detail = {"event": event.pk, "person": display_label(event.person)}
+    if other is not None:
+        detail |= {
+            "other_event": other.pk,
+            "other_gate": str(other.gate),
+            "seconds": int(abs((event.at - other.at).total_seconds())),
+        }
+    return raise_alert(gate=gate, kind=GateAlert.Kind.TRAVEL, now=event.at, detail=detail)
 
 
 def record_snapshot_pull(

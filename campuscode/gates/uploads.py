@@ -14,7 +14,13 @@ from campuscode.codes import keys as keystore
 from campuscode.codes.tokens import CLOCK_SKEW_SECONDS, Claims, check_signature
 from campuscode.core.rules import get_setting
 from campuscode.gates.models import Gate, GateEvent, Reason, Unverified
-from campuscode.gates.services import CLOCK_SLACK, insert_scan_orm, school_of, token_fingerprint
+from campuscode.gates.services import (
+    CLOCK_SLACK,
+    alert_copied_code,
+    insert_scan_orm,
+    school_of,
+    token_fingerprint,
+)
 from campuscode.people.models import Person
 
 # An uploaded event may claim a time at most this far after the server's clock (a gate's
@@ -69,8 +75,9 @@ def upload_offline_events(*, gate: Gate, events: list[dict], now: datetime | Non
     """Store the events an offline gate decided, once each (by nonce).
 
     A refusal is stored as the gate decided it: it lets nobody in. An allowed passage
-    is stored as allowed only if `check_offline_event` confirms it, and then only once
-    per code and direction at this place (the duplicate check of a scan); otherwise it
+    is stored as allowed only if `check_offline_event` confirms it, and then only if the
+    checks of a scan pass against what the server knows by now (the code once per
+    direction at this place, anti-passback and travel across the campus gates); otherwise it
     is stored refused as `unverified`, with the reason and the device's claim, so it
     never counts as a passage in lists, counts or the live view.
     """
@@ -119,7 +126,10 @@ def upload_offline_events(*, gate: Gate, events: list[dict], now: datetime | Non
             with transaction.atomic():
                 if event.allowed:
                     since = datetime.fromtimestamp(claims.issued_at, UTC) - CLOCK_SLACK
-                    insert_scan_orm(event, since)
+                    # The duplicate, anti-passback and travel checks of a scan, against
+                    # what the server knows by now (other gates included).
+                    insert_scan_orm(event, since, place=gate.place)
+                    alert_copied_code(event=event, gate=gate)
                 else:
                     event.save()
         except IntegrityError:

@@ -39,7 +39,7 @@
     history.replaceState(history.state, "", location.pathname + location.search);
   }
   var direction = localGet(KEY.direction) || "in";
-  var snapshot = null, syncedAt = 0, publicKeys = {}, used = {}, ed25519 = true, online = navigator.onLine;
+  var snapshot = null, syncedAt = 0, publicKeys = {}, used = {}, inside = {}, ed25519 = true, online = navigator.onLine;
   var pending = [];  // events decided offline, not yet uploaded (mirrored in IndexedDB)
 
   // Several problems can hold at once (no token, no Ed25519, storage): each has a slot.
@@ -282,8 +282,18 @@
     var decision = evaluate(snapshot.rules, facts, dir, localParts(nowMs, snapshot.time_zone));
     var fp = await sha256hex16(code);
     if (decision.allowed) {
+      // Anti-passback as far as this gate alone knows (offline.py does the same): someone
+      // it let in and has not seen leave. Other gates' scans and the travel check are the
+      // server's, applied when the queue is uploaded.
+      var passback = snapshot.passback_seconds || 0, entered = inside[personId];
       if (used[fp + dir]) decision = { allowed: false, reason: "duplicate", notice: "" };
-      else { used[fp + dir] = true; if (stale) decision.notice = "degraded"; }
+      else if (dir === "in" && entered !== undefined && nowSec - entered < passback)
+        decision = { allowed: false, reason: "passback", notice: "" };
+      else {
+        used[fp + dir] = true;
+        if (passback && dir === "in") inside[personId] = nowSec; else delete inside[personId];
+        if (stale) decision.notice = "degraded";
+      }
     }
     return Object.assign(decision, common);
   }
@@ -310,6 +320,8 @@
     var net = $("net");
     net.dataset.online = value ? "true" : "false";
     net.textContent = value ? TEXTS.online : TEXTS.net_offline;
+    // The honest list of what this gate cannot check while offline.
+    $("offline-limits").hidden = value;
   }
 
   function showSynced() {
