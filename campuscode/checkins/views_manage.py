@@ -28,13 +28,7 @@ from campuscode.checkins.models import (
     Period,
     WindowNotice,
 )
-from campuscode.checkins.rules import setting as get_setting
-from campuscode.checkins.tokens import (
-    display_secret,
-    poster_token,
-    screen_token,
-    seconds_to_next_step,
-)
+from campuscode.checkins.tokens import poster_token, screen_token, seconds_to_next_step
 from campuscode.checkins.windows import current_or_last_window
 from campuscode.codes.services import qr_svg
 from campuscode.codes.status import current_status
@@ -118,15 +112,9 @@ def kiosk(request, point_id: int):
     display = _kiosk_display(request, point_id)
     if display is None:
         return _kiosk_refused(request, point_id)
-    point = display.point
-    # The screen's offline key and what its script needs to make codes while it cannot
-    # reach the server (tokens.display_token); the page is for the enrolled screen only.
-    base = request.build_absolute_uri(reverse("checkins:point", args=[point.pk, "TOKEN"]))
-    context = _kiosk_context(request, display) | {
-        "secret": display_secret(display.token_hash).hex(),
-        "point_url_base": base.removesuffix("TOKEN/"),
-        "step_seconds": get_setting("checkin_point_step_seconds"),
-    }
+    # Not yet: the screen's offline key (tokens.display_secret) for its script to sign
+    # codes while it cannot reach the server; the server already verifies such codes.
+    context = _kiosk_context(request, display)
     response = render(request, "checkins/kiosk.html", context)
     response["Cache-Control"] = "no-store"
     return response

@@ -90,7 +90,7 @@ def test_a_revoked_or_replaced_credential_stops_at_once_and_its_use_raises_an_al
 def test_a_silent_screen_raises_one_alert_on_the_points_page_until_heard_again(
     client, point, sysadmin, morning
 ):
-    display, _credential = enrol(client, point)
+    _display, _credential = enrol(client, point)
     morning.shift(timedelta(minutes=10))
     assert check_silent_displays() == 1
     assert check_silent_displays() == 0  # one open alert, not one a minute
