@@ -121,7 +121,11 @@ def prepare(people: int) -> dict:
                 "address": phone_address(index),
             }
         )
-    return {"point": point.pk, "kiosk_key": point.kiosk_key, "clients": clients}
+    from campuscode.checkins.devices import register_display
+
+    # The load generator reads the code as a registered screen does (its credential).
+    _display, credential = register_display(point=point, name="bench")
+    return {"point": point.pk, "kiosk_key": credential, "clients": clients}
 
 
 def count_rows() -> dict:
@@ -160,7 +164,11 @@ def request(port, address, method, path, headers, body=None):
 def current_point_path(port, point, kiosk_key) -> str:
     """What the kiosk shows now (the load generator reads it like a camera would)."""
     _status, _loc, body = request(
-        port, "127.0.0.1", "GET", f"/checkins/kiosk/{point}/{kiosk_key}/panel/", {}
+        port,
+        "127.0.0.1",
+        "GET",
+        f"/checkins/kiosk/{point}/panel/",
+        {"Authorization": f"Bearer {kiosk_key}"},
     )
     url = re.search(rb'data-url="([^"]+)"', body).group(1).decode()
     return urlsplit(url).path

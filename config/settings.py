@@ -418,6 +418,8 @@ CELERY_BEAT_SCHEDULE = {
     # Failed text messages, e-mails and robot posts, retried with growing pauses.
     "notify.retry_due": {"task": "notify.retry_due", "schedule": 60.0},
     "audit.purge": {"task": "audit.purge", "schedule": crontab(hour=3, minute=10)},
+    # A registered check-in point screen gone silent (switched off, page closed).
+    "checkins.check_silent_displays": {"task": "checkins.check_silent_displays", "schedule": 60.0},
 }
 
 # The campus code signing keys live outside the database (R2.1).

@@ -14,12 +14,14 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
+from campuscode.checkins.devices import register_display
 from campuscode.checkins.health import evaluate
 from campuscode.checkins.mac import checkin_mac
 from campuscode.checkins.models import (
     CampusAssignment,
     Checkin,
     CheckinPoint,
+    Codes,
     Contact,
     Symptom,
     Via,
@@ -57,7 +59,11 @@ def _points(school: OrgUnit) -> dict[int, list[CheckinPoint]]:
     for index, campus in enumerate(campuses[:2]):
         by_campus[campus.pk] = [
             CheckinPoint.objects.create(
-                campus=campus, building=building, name=name, kind=kind, has_screen=screen
+                campus=campus,
+                building=building,
+                name=name,
+                kind=kind,
+                codes=Codes.SCREEN if screen else Codes.POSTER,
             )
             for building, name, kind, screen in POINTS[index]
         ]
@@ -251,8 +257,12 @@ def load_demo(*, school: OrgUnit, now: datetime) -> list[str]:
                 )
     _insert(rows)
     main_gate = next(iter(points.values()))[0]
+    # The demo's screen is registered like a real one: its enrolment link carries the
+    # one-time credential (after the #), and the kiosk page answers only to it.
+    _display, credential = register_display(point=main_gate, name="南门大屏")
     return [
-        f"Check-in point screen (南门): {{base}}/checkins/kiosk/{main_gate.pk}/{main_gate.kiosk_key}/",
+        f"Check-in point screen (南门), open once on the screen: "
+        f"{{base}}/checkins/kiosk/{main_gate.pk}/enrol/#token={credential}",
         "Check-in: open the screen's QR on a phone (or the URL under it), sign in as 20250101",
         f"Check-in lists (adviser T1001): {{base}}/checkins/lists/ — {len(rows)} check-ins "
         f"over {DAYS} days",

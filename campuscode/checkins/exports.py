@@ -21,8 +21,20 @@ POINT_COLUMNS = {
     "name": {"名称", "点位", "name"},
     "kind": {"类型", "type", "kind"},
     "active": {"启用", "active", "in use"},
+    "codes": {"扫码方式", "codes"},
+    # Files exported before points chose their codes: 是 = screen, 否 = poster.
     "has_screen": {"有屏幕", "屏幕", "screen", "has screen"},
 }
+CODES = {
+    "screen": "screen",
+    "屏幕": "screen",
+    "poster": "poster",
+    "海报": "poster",
+    "both": "both",
+    "屏幕和海报": "both",
+    "两者": "both",
+}
+CODES_LABEL = {"screen": "屏幕", "poster": "海报", "both": "屏幕和海报"}
 YES = {"1", "y", "yes", "true", "是", "有", "启用", "✓"}
 NO = {"0", "n", "no", "false", "否", "无", "停用", ""}
 
@@ -36,11 +48,11 @@ def points_sheet(points) -> Sheet:
             point.name,
             point.kind,
             "是" if point.active else "否",
-            "是" if point.has_screen else "否",
+            CODES_LABEL[point.codes],
         ]
         for point in points
     )
-    return Sheet(_("Check-in points"), ["校区", "楼宇", "名称", "类型", "启用", "有屏幕"], rows)
+    return Sheet(_("Check-in points"), ["校区", "楼宇", "名称", "类型", "启用", "扫码方式"], rows)
 
 
 def roll_sheet(roll, roll_rows) -> Sheet:
@@ -230,7 +242,13 @@ def import_points(*, upload, school: OrgUnit, user) -> ImportResult:
             _kind(cell("kind")) if "kind" in columns and normalise_text(cell("kind")) else "other"
         )
         active = _yes_no(cell("active"), True) if "active" in columns else True
-        screen = _yes_no(cell("has_screen"), True) if "has_screen" in columns else True
+        if "codes" in columns:
+            codes = CODES.get(normalise_text(cell("codes")).lower() or "screen")
+        elif "has_screen" in columns:
+            screen = _yes_no(cell("has_screen"), True)
+            codes = None if screen is None else ("screen" if screen else "poster")
+        else:
+            codes = "screen"
         problems = []
         if campus is None:
             problems.append(_("unknown campus"))
@@ -238,23 +256,25 @@ def import_points(*, upload, school: OrgUnit, user) -> ImportResult:
             problems.append(_("building and name are required"))
         if kind is None:
             problems.append(_("unknown type"))
-        if active is None or screen is None:
+        if active is None or ("codes" not in columns and codes is None):
             problems.append(_("use 是/否 for yes/no columns"))
+        elif codes is None:
+            problems.append(_("codes: use 屏幕, 海报 or 屏幕和海报"))
         if problems:
             result.errors.append(
                 _("Row %(row)s: %(problems)s") % {"row": number, "problems": "; ".join(problems)}
             )
             continue
-        parsed.append((campus, building, name, kind, active, screen))
+        parsed.append((campus, building, name, kind, active, codes))
     if result.errors:
         return result
     with transaction.atomic():
-        for campus, building, name, kind, active, screen in parsed:
+        for campus, building, name, kind, active, codes in parsed:
             _point, created = CheckinPoint.objects.update_or_create(
                 campus=campus,
                 building=building,
                 name=name,
-                defaults={"kind": kind, "active": active, "has_screen": screen},
+                defaults={"kind": kind, "active": active, "codes": codes},
             )
             if created:
                 result.created += 1

@@ -190,7 +190,7 @@ class SameAsLastForm(forms.Form):
 class PointForm(forms.ModelForm):
     class Meta:
         model = CheckinPoint
-        fields = ["campus", "building", "name", "kind", "active", "has_screen"]
+        fields = ["campus", "building", "name", "kind", "active", "codes"]
 
     def __init__(self, *args, school=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -9,6 +9,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from campuscode.audit.keys import AuditKeyMissing
@@ -22,6 +23,12 @@ def _new_key() -> str:
 
 
 MAC_FIELDS = FIELDS + OPTIONAL_FIELDS
+
+
+class Codes(models.TextChoices):
+    SCREEN = "screen", _("Rotating code on a registered screen")
+    POSTER = "poster", _("Printed poster only")
+    BOTH = "both", _("Screen and printed poster")
 
 
 class CheckinPoint(models.Model):
@@ -45,10 +52,12 @@ class CheckinPoint(models.Model):
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("type"), max_length=16, choices=Kind.choices, default=Kind.OTHER)
     active = models.BooleanField(_("in use"), default=True)
-    has_screen = models.BooleanField(_("has a screen"), default=True)
-    # The kiosk page's address carries this key, so only the point's own screen shows
-    # the live code; changing it locks out an old screen (or a copied kiosk URL).
-    kiosk_key = models.CharField(max_length=32, default=_new_key, editable=False)
+    # Which codes open the form here. A poster proves no presence by itself (anyone with
+    # a photo of it can scan it from home), so it is a per-point choice, and a poster
+    # check-in is flagged unless presence evidence backs it (devices.poster_needs_evidence).
+    codes = models.CharField(
+        _("codes at this point"), max_length=8, choices=Codes.choices, default=Codes.SCREEN
+    )
     # Bumped to withdraw every printed poster of the point at once.
     poster_version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -65,6 +74,80 @@ class CheckinPoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campus.name} · {self.building} · {self.name}"
+
+    @property
+    def has_screen(self) -> bool:
+        return self.codes in (Codes.SCREEN, Codes.BOTH)
+
+    @property
+    def takes_posters(self) -> bool:
+        return self.codes in (Codes.POSTER, Codes.BOTH)
+
+
+class KioskDisplay(models.Model):
+    """A point's screen, registered like a gate device: only a request carrying its
+    credential (an HttpOnly cookie set at enrolment, or an Authorization header) gets
+    the point's live code, so a script at home cannot fetch it. The credential is shown
+    once; only its hash is kept. It also keys the codes the screen makes by itself while
+    offline (tokens.display_token)."""
+
+    point = models.ForeignKey(
+        CheckinPoint, on_delete=models.CASCADE, related_name="displays", verbose_name=_("point")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    token_hint = models.CharField(_("credential starts with"), max_length=12, editable=False)
+    # The credential replaced last: a screen still presenting it raises a tamper alert.
+    previous_token_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    token_issued_at = models.DateTimeField(_("credential issued"), default=timezone.now)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_heartbeat_at = models.DateTimeField(_("last heard from"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("point screen")
+        verbose_name_plural = _("point screens")
+        ordering = ["point", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.point} · {self.name}"
+
+
+class KioskAlert(models.Model):
+    """A point screen the people running the points must look at: gone silent (switched
+    off, unplugged, its page closed) or its revoked credential used again."""
+
+    class Kind(models.TextChoices):
+        SILENT = "silent", _("Screen silent (not heard from)")
+        TAMPER = "tamper", _("A revoked or replaced screen credential was used")
+
+    display = models.ForeignKey(KioskDisplay, on_delete=models.CASCADE, related_name="alerts")
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    raised_at = models.DateTimeField(_("raised at"), default=timezone.now)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("point screen alert")
+        verbose_name_plural = _("point screen alerts")
+        ordering = ["-raised_at"]
+        constraints = [
+            # One open alert per screen and kind: a silent screen is one alert.
+            models.UniqueConstraint(
+                fields=["display", "kind"],
+                condition=models.Q(resolved_at__isnull=True),
+                name="kioskalert_one_open_per_kind",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display}: {self.get_kind_display()}"
 
 
 class CampusAssignment(models.Model):
@@ -313,6 +396,12 @@ class Flag(models.Model):
         NOT_OPENED = (
             "not_opened",
             _("The form was sent without the point's code being opened in this browser"),
+        )
+        # A poster is static: its photo works anywhere. Only presence evidence (see
+        # checkins.devices.poster_needs_evidence) can back a poster check-in.
+        POSTER_NO_EVIDENCE = (
+            "poster_no_evidence",
+            _("Checked in through a printed poster with no evidence of being at the point"),
         )
 
     checkin = models.ForeignKey(Checkin, on_delete=models.CASCADE, related_name="flags")

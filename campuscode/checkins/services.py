@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from campuscode.audit.services import log_action
 from campuscode.checkins import cached
+from campuscode.checkins.devices import poster_needs_evidence
 from campuscode.checkins.health import evaluate
 from campuscode.checkins.models import (
     CampusAssignment,
@@ -21,6 +22,7 @@ from campuscode.checkins.models import (
     CheckinPoint,
     Flag,
     ManualStatus,
+    Via,
     WindowNotice,
 )
 from campuscode.checkins.rules import setting as get_setting
@@ -39,7 +41,11 @@ class Refusal(models.TextChoices):
     )
     FORM_EXPIRED = (
         "form_expired",
-        _("The form was open for too long. Scan the code on the point's screen again."),
+        _("The form was open for too long. Scan the point's code again."),
+    )
+    CODE_NOT_TAKEN = (
+        "code_not_taken",
+        _("This point does not take this kind of code. Scan the code shown at the point."),
     )
     WRONG_CAMPUS = (
         "wrong_campus",
@@ -218,6 +224,10 @@ def submit_checkin(
     flags = _honesty_flags(
         person=person, point=point, window=window, device=device, ip=ip, opened=opened, now=now
     )
+    if via == Via.POSTER and poster_needs_evidence(point):
+        # A poster's photo works from anywhere (issue 9, case 6): the scan proves no
+        # presence. Presence evidence (checkins.evidence) is what may back it instead.
+        flags.append((Flag.Reason.POSTER_NO_EVIDENCE, {}, []))
     checkin = Checkin(
         person=person,
         point=point,

@@ -10,3 +10,11 @@ from campuscode.checkins.reminders import send_reminders
 @shared_task(name="checkins.send_reminders")
 def send_reminders_task() -> int:
     return send_reminders()
+
+
+@shared_task(name="checkins.check_silent_displays")
+def check_silent_displays_task() -> int:
+    """Alerts for registered point screens not heard from (also `campuscode kiosk_alerts`)."""
+    from campuscode.checkins.devices import check_silent_displays
+
+    return check_silent_displays()

@@ -4,6 +4,13 @@ A screen token is `<step>.<mac>`: the time step (Unix time // step seconds) and 
 over (point id, step). It is accepted for the current and the previous step only, so a
 photo of the code taken yesterday, or sent home, no longer works (R1.2).
 A poster token is `p<version>.<mac>`: static, marked as such on the check-in.
+
+A display token is `<step>-<display>.<mac>`: the same time step, signed by one registered
+screen of the point with a secret it was given at enrolment (derived from its credential,
+so rotating or revoking the screen retires it at once). The screen makes these itself
+while it cannot reach the server; the phones reach the server as usual and it checks
+signature, point and step. Only a screen that was online once since its enrolment can
+make them, and only for as long as its page stays open (no offline start).
 """
 
 import hashlib
@@ -54,6 +61,34 @@ def screen_token(point_id: int, *, step: int | None = None) -> str:
     return f"{step}.{_mac(point_id, f's{step}')}"
 
 
+def display_secret(token_hash: str) -> bytes:
+    """The key a registered screen signs its offline codes with: derived from the hash of
+    its credential, so nothing more is stored and a new credential means a new key."""
+    base = hashlib.sha256(b"campuscode.checkins.display-secret:" + settings.SECRET_KEY.encode())
+    return hmac.new(base.digest(), token_hash.encode(), hashlib.sha256).digest()
+
+
+def _display_mac(secret: bytes, point_id: int, display_id: int, step: int) -> str:
+    # The same message and truncation as static/checkins/kiosk.js, which signs with WebCrypto.
+    message = f"{point_id}:d{display_id}:s{step}".encode()
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()[:MAC_CHARS]
+
+
+def display_token(point_id: int, display_id: int, secret: bytes, *, step: int) -> str:
+    return f"{step}-{display_id}.{_display_mac(secret, point_id, display_id, step)}"
+
+
+def _display_secret_of(point_id: int, display_id: int) -> bytes | None:
+    from campuscode.checkins.models import KioskDisplay
+
+    token_hash = (
+        KioskDisplay.objects.filter(pk=display_id, point_id=point_id, revoked_at__isnull=True)
+        .values_list("token_hash", flat=True)
+        .first()
+    )
+    return display_secret(token_hash) if token_hash else None
+
+
 def poster_token(point_id: int, version: int) -> str:
     return f"p{version}.{_mac(point_id, f'p{version}')}"
 
@@ -81,10 +116,16 @@ def check_point_token(
         from campuscode.checkins.models import Via
 
         return PointToken(TokenCheck.OK, Via.POSTER)
-    if not head.isdigit():
+    step_text, _dash, display = head.partition("-")
+    if not step_text.isdigit() or (_dash and not (display.isdigit() and len(display) <= 12)):
         return PointToken(TokenCheck.MALFORMED)
-    step = int(head)
-    if not hmac.compare_digest(mac, _mac(point_id, f"s{step}")):
+    step = int(step_text)
+    if display:  # made by a registered screen while offline: one indexed read
+        secret = _display_secret_of(point_id, int(display))
+        expected = _display_mac(secret, point_id, int(display), step) if secret else ""
+    else:
+        expected = _mac(point_id, f"s{step}")
+    if not expected or not hmac.compare_digest(mac, expected):
         return PointToken(TokenCheck.MALFORMED)
     reference = current_step() if opened_step is None else opened_step
     if step not in (reference, reference - 1):

@@ -6,6 +6,7 @@ from its clock. The phone sends only its answers and the idempotency key (R4.5, 
 
 import secrets
 import time
+from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -16,13 +17,14 @@ from django.utils import timezone
 from campuscode.checkins import cached, selectors
 from campuscode.checkins.forms import CheckinForm, SameAsLastForm
 from campuscode.checkins.health import describe
-from campuscode.checkins.models import Checkin, WindowNotice
+from campuscode.checkins.models import Checkin, Via, WindowNotice
 from campuscode.checkins.rules import setting as get_setting
 from campuscode.checkins.rules import snapshot
 from campuscode.checkins.services import (
     Outcome,
     Refusal,
     check_admission,
+    health_fields,
     last_normal_answers,
     same_site,
     submit_checkin,
@@ -147,8 +149,21 @@ def _point_url(request, point, token: str):
             point,
             status=410 if reason == Refusal.TOKEN_EXPIRED else 400,
         )
+    if check.via == Via.POSTER and not point.takes_posters:
+        # Posters are a per-point choice: a poster of a screen point (printed before the
+        # choice, or a photo kept at home) opens nothing.
+        return _refuse(request, Outcome(refusal=Refusal.CODE_NOT_TAKEN), point, status=400)
+    if check.via == Via.SCREEN and not point.has_screen:
+        return _refuse(request, Outcome(refusal=Refusal.CODE_NOT_TAKEN), point, status=400)
     if visit and time.time() - visit["t"] > get_setting("checkin_form_minutes") * 60:
-        return _refuse(request, Outcome(refusal=Refusal.FORM_EXPIRED), point, status=410)
+        if request.method == "GET" and check.via == Via.POSTER:
+            # A poster's address never changes, so the visit is per address and time:
+            # scanning it again (the next window, or after a break) opens a new visit,
+            # where a screen would show a new code. Only a form left open too long and
+            # then sent is refused.
+            visit = None
+        else:
+            return _refuse(request, Outcome(refusal=Refusal.FORM_EXPIRED), point, status=410)
     if request.method == "GET" and not visit:
         # Record that this browser opened the point's URL while its code was fresh; the
         # form may then be sent within `checkin_form_minutes`, after a sign-in too.
@@ -204,6 +219,14 @@ def _point_url(request, point, token: str):
             return _with_device(request, render(request, "checkins/form.html", context, status=409))
         if not outcome.ok:
             return _refuse(request, outcome, point)
+        if not outcome.created and _answers_differ(outcome.checkin, form):
+            # The same form sent again (back button, a second tab) with other answers:
+            # its key finds the first check-in, which stands. Say so and offer the
+            # correction, rather than showing the first result as if the new answers
+            # had been taken.
+            context = _form_context(request, point, None, person, now, via=check.via)
+            context.update(existing=outcome.checkin, token=token, resent=True)
+            return _with_device(request, render(request, "checkins/form.html", context, status=409))
         return _with_device(request, redirect("checkins:done", pk=outcome.checkin.pk))
     person = _person(request)
     admission = check_admission(person=person, point=point, now=now)
@@ -239,6 +262,15 @@ def _point_url(request, point, token: str):
             same_form=SameAsLastForm(initial={"key": visit["k"], "temperature": last.temperature}),
         )
     return _with_device(request, render(request, "checkins/form.html", context))
+
+
+def _answers_differ(checkin: Checkin, form) -> bool:
+    sent = health_fields(form.answers())
+    stored = health_fields(checkin)
+    if sent["temperature"] is not None:
+        sent["temperature"] = Decimal(sent["temperature"]).quantize(Decimal("0.1"))
+    reason = (form.cleaned_data.get("correction_reason") or "").strip()[:200]
+    return sent != stored or reason != checkin.correction_reason
 
 
 def _form_context(request, point, form, person, now, *, via, window=None):

@@ -17,9 +17,17 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from campuscode.audit.services import log_action
-from campuscode.checkins import exports, selectors, services
+from campuscode.checkins import devices, exports, selectors, services
 from campuscode.checkins.forms import ExplainForm, ManualStatusForm, NoticeForm, PointForm
-from campuscode.checkins.models import CampusAssignment, CheckinPoint, Flag, Period, WindowNotice
+from campuscode.checkins.models import (
+    CampusAssignment,
+    CheckinPoint,
+    Flag,
+    KioskAlert,
+    KioskDisplay,
+    Period,
+    WindowNotice,
+)
 from campuscode.checkins.tokens import poster_token, screen_token, seconds_to_next_step
 from campuscode.checkins.windows import current_or_last_window
 from campuscode.codes.services import qr_svg
@@ -36,6 +44,8 @@ from campuscode.people.access import (
     units_for,
 )
 from campuscode.people.models import OrgUnit, Person
+
+KIOSK_COOKIE_MAX_AGE = 5 * 365 * 24 * 3600
 
 
 def _managed_points(user):
@@ -55,26 +65,37 @@ def _school_of(user) -> OrgUnit:
 # --- Kiosk screens and posters ---------------------------------------------------------
 
 
-def _kiosk_point(point_id: int, key: str) -> CheckinPoint:
-    point = CheckinPoint.objects.select_related("campus").filter(pk=point_id).first()
-    # A wrong key is a 404 like an unknown point: the live code is for the screen only.
-    if point is None or not secrets_equal(point.kiosk_key, key):
-        raise Http404
-    return point
+def _kiosk_display(request, point_id: int):
+    """The registered screen this request comes from, or None: the live code is for a
+    screen enrolled with its one-time credential, never for whoever knows the address."""
+    display = devices.authenticate_display(
+        devices.credential_of(request), point_id=point_id, client_ip=client_ip(request)
+    )
+    if display is not None:
+        devices.record_heartbeat(display=display)
+    return display
 
 
-def secrets_equal(a: str, b: str) -> bool:
-    import hmac
+def _kiosk_refused(request, point_id: int):
+    # 403 whether the point exists or not, and no code at all in the answer.
+    response = render(
+        request,
+        "checkins/kiosk_refused.html",
+        {"enrol_url": reverse("checkins:kiosk_enrol", args=[point_id])},
+        status=403,
+    )
+    response["Cache-Control"] = "no-store"
+    return response
 
-    return hmac.compare_digest(a.encode(), b.encode())
 
-
-def _kiosk_context(request, point):
+def _kiosk_context(request, display):
+    point = display.point
     url = request.build_absolute_uri(
         reverse("checkins:point", args=[point.pk, screen_token(point.pk)])
     )
     return {
         "point": point,
+        "display": display,
         "url": url,
         "svg": qr_svg(url, scale=8),
         "count": selectors.today_count(point, timezone.localdate()),
@@ -85,23 +106,148 @@ def _kiosk_context(request, point):
     }
 
 
-def kiosk(request, point_id: int, key: str):
-    """The point's screen: a rotating code, the point's name, a clock, today's count."""
-    point = _kiosk_point(point_id, key)
-    return render(request, "checkins/kiosk.html", _kiosk_context(request, point))
-
-
-def kiosk_panel(request, point_id: int, key: str):
-    point = _kiosk_point(point_id, key)
-    response = render(request, "checkins/kiosk_panel.html", _kiosk_context(request, point))
+def kiosk(request, point_id: int):
+    """The point's screen: a rotating code, the point's name, a clock, today's count.
+    Only for a registered screen of the point (its credential cookie or header)."""
+    display = _kiosk_display(request, point_id)
+    if display is None:
+        return _kiosk_refused(request, point_id)
+    # Not yet: the screen's offline key (tokens.display_secret) for its script to sign
+    # codes while it cannot reach the server; the server already verifies such codes.
+    context = _kiosk_context(request, display)
+    response = render(request, "checkins/kiosk.html", context)
     response["Cache-Control"] = "no-store"
     return response
+
+
+def kiosk_panel(request, point_id: int):
+    display = _kiosk_display(request, point_id)
+    if display is None:
+        return _kiosk_refused(request, point_id)
+    response = render(request, "checkins/kiosk_panel.html", _kiosk_context(request, display))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def kiosk_enrol(request, point_id: int):
+    """A new screen presents the one-time credential shown when it was registered (from
+    the link's #fragment, never sent in a URL, or typed in); it is kept in an HttpOnly
+    cookie for this point's kiosk pages only."""
+    error = ""
+    if request.method == "POST":
+        token = request.POST.get("token", "").strip()
+        display = devices.authenticate_display(
+            token, point_id=point_id, client_ip=client_ip(request)
+        )
+        if display is not None:
+            devices.record_heartbeat(display=display)
+            log_action(
+                action="checkins.display.enrolled",
+                client_ip=client_ip(request),
+                data={"display": display.pk, "point": point_id},
+            )
+            response = redirect("checkins:kiosk", point_id=point_id)
+            response.set_cookie(
+                devices.COOKIE,
+                token,
+                max_age=KIOSK_COOKIE_MAX_AGE,
+                path=reverse("checkins:kiosk", args=[point_id]),
+                httponly=True,
+                samesite="Strict",
+                secure=request.is_secure(),
+            )
+            return response
+        error = _(
+            "This screen credential is not valid for this point (mistyped, replaced or "
+            "revoked). Register the screen again on the check-in point's page."
+        )
+    response = render(
+        request, "checkins/kiosk_enrol.html", {"error": error}, status=403 if error else 200
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _managed_display(request, pk: int):
+    return get_object_or_404(
+        KioskDisplay.objects.select_related("point", "point__campus").filter(
+            point__in=_managed_points(request.user)
+        ),
+        pk=pk,
+    )
+
+
+def _credential_shown_once(request, display, token):
+    enrol_url = request.build_absolute_uri(
+        reverse("checkins:kiosk_enrol", args=[display.point_id]) + f"#token={token}"
+    )
+    response = render(
+        request,
+        "checkins/kiosk_token.html",
+        {"display": display, "point": display.point, "token": token, "enrol_url": enrol_url},
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@requires(Cap.MANAGE_SETTINGS)
+@require_POST
+def display_new(request, pk: int):
+    point = get_object_or_404(_managed_points(request.user), pk=pk)
+    name = request.POST.get("name", "").strip()
+    if not name or not point.has_screen:
+        messages.error(
+            request,
+            _("Give the screen a name.")
+            if point.has_screen
+            else _("This point takes printed posters only: set it to use a screen first."),
+        )
+        return redirect("checkins:point_edit", pk=point.pk)
+    display, token = devices.register_display(
+        point=point, name=name, user=request.user, client_ip=client_ip(request)
+    )
+    return _credential_shown_once(request, display, token)
+
+
+@requires(Cap.MANAGE_SETTINGS)
+@require_POST
+def display_rotate(request, pk: int):
+    display = _managed_display(request, pk)
+    token = devices.rotate_display(display=display, user=request.user, client_ip=client_ip(request))
+    return _credential_shown_once(request, display, token)
+
+
+@requires(Cap.MANAGE_SETTINGS)
+@require_POST
+def display_revoke(request, pk: int):
+    display = _managed_display(request, pk)
+    devices.revoke_display(display=display, user=request.user, client_ip=client_ip(request))
+    messages.success(request, _("The screen no longer shows the point's code."))
+    return redirect("checkins:point_edit", pk=display.point_id)
+
+
+@requires(Cap.MANAGE_SETTINGS)
+@require_POST
+def display_alert_resolve(request, pk: int):
+    alert = get_object_or_404(
+        KioskAlert.objects.filter(
+            display__point__in=_managed_points(request.user), resolved_at__isnull=True
+        ),
+        pk=pk,
+    )
+    devices.resolve_alert(alert=alert, user=request.user, client_ip=client_ip(request))
+    return redirect("checkins:points")
 
 
 @requires(Cap.MANAGE_SETTINGS)
 def poster(request, pk: int):
     """An A4 poster for a point without a screen: a static code, marked as such."""
     point = get_object_or_404(_managed_points(request.user), pk=pk)
+    if not point.takes_posters:
+        messages.error(
+            request, _("This point takes no posters: set it to take printed posters first.")
+        )
+        return redirect("checkins:point_edit", pk=point.pk)
     url = request.build_absolute_uri(
         reverse("checkins:point", args=[point.pk, poster_token(point.pk, point.poster_version)])
     )
@@ -121,13 +267,38 @@ def points(request):
         services.save_point(user=request.user, client_ip=client_ip(request), **form.cleaned_data)
         messages.success(request, _("The check-in point was saved."))
         return redirect("checkins:points")
-    rows = _managed_points(request.user).order_by("campus__path", "building", "name")
+    rows = list(_managed_points(request.user).order_by("campus__path", "building", "name"))
+    screens = _screens_context(request.user)
+    for row in rows:
+        row.live_screens = screens["screens_by_point"].get(row.pk, [])
     return render(
         request,
         "checkins/points.html",
-        {"points": rows, "form": form, "import_errors": []},
+        {"points": rows, "form": form, "import_errors": []} | screens,
         status=400 if form.errors else 200,
     )
+
+
+def _screens_context(user, point=None) -> dict:
+    """The registered screens (of one point, or all managed) with their state, and the
+    open alerts; a silent screen is found here too, as the gates' live page does."""
+    devices.check_silent_displays()
+    managed = _managed_points(user)
+    screens = KioskDisplay.objects.filter(point__in=managed).select_related("point")
+    alerts = KioskAlert.objects.filter(
+        display__point__in=managed, resolved_at__isnull=True
+    ).select_related("display", "display__point")
+    if point is not None:
+        screens, alerts = screens.filter(point=point), alerts.filter(display__point=point)
+    now = timezone.now()
+    screens = list(screens)
+    for screen in screens:
+        screen.status = devices.display_status(screen, now=now)
+    by_point: dict[int, list] = {}
+    for screen in screens:
+        if screen.status != "revoked":
+            by_point.setdefault(screen.point_id, []).append(screen)
+    return {"screens": screens, "screen_alerts": list(alerts), "screens_by_point": by_point}
 
 
 @requires(Cap.MANAGE_SETTINGS)
@@ -146,11 +317,12 @@ def point_edit(request, pk: int):
             )
             messages.success(request, _("The check-in point was saved."))
             return redirect("checkins:points")
-    kiosk_url = request.build_absolute_uri(
-        reverse("checkins:kiosk", args=[point.pk, point.kiosk_key])
-    )
+    kiosk_url = request.build_absolute_uri(reverse("checkins:kiosk", args=[point.pk]))
     return render(
-        request, "checkins/point_edit.html", {"point": point, "form": form, "kiosk_url": kiosk_url}
+        request,
+        "checkins/point_edit.html",
+        {"point": point, "form": form, "kiosk_url": kiosk_url}
+        | _screens_context(request.user, point),
     )
 
 

@@ -467,6 +467,16 @@ SPECS: dict[str, SettingSpec] = {
             300,
         ),
         SettingSpec(
+            "checkin_kiosk_silence_minutes",
+            3,
+            _("Check-in point screen silent after (minutes)"),
+            _(
+                "A registered screen not heard from for this long raises an alert on the check-in points page."
+            ),
+            1,
+            120,
+        ),
+        SettingSpec(
             "checkin_form_minutes",
             10,
             _("Time to fill in the check-in form (minutes)"),

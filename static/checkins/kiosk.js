@@ -21,6 +21,13 @@
   function refresh() {
     fetch(url, {cache: "no-store", credentials: "same-origin"})
       .then(function (response) {
+        if (response.status === 403) {
+          // Revoked or replaced: show no code at all, and stop asking.
+          root.classList.add("revoked");
+          var box = document.getElementById("kiosk-panel");
+          if (box) box.remove();
+          throw "revoked";
+        }
         if (!response.ok) throw new Error(response.status);
         return response.text();
       })
@@ -30,7 +37,8 @@
         var next = apply(html);
         setTimeout(refresh, Math.min(Math.max(next + 150, 500), 10000));
       })
-      .catch(function () {
+      .catch(function (error) {
+        if (error === "revoked") return;
         failures += 1;
         root.classList.add("offline");
         setTimeout(refresh, Math.min(2000 * failures, 10000));

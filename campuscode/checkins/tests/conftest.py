@@ -56,3 +56,14 @@ def check_in(client, point, data=None, *, token=None, correction="", **extra):
     if correction:
         data = {**(data or {}), "correcting": "1", "correction_reason": correction}
     return client.post(path, {**GOOD, **(data or {}), "key": key}, **extra)
+
+
+def enrol(client, point, name="大屏"):
+    """Register a screen for `point` and enrol `client` as that screen: the kiosk page
+    answers only to its credential. Returns (display, credential)."""
+    from campuscode.checkins.devices import register_display
+
+    display, credential = register_display(point=point, name=name)
+    response = client.post(f"/checkins/kiosk/{point.pk}/enrol/", {"token": credential})
+    assert response.status_code == 302, response.content.decode()[:300]
+    return display, credential

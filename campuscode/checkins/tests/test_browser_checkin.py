@@ -9,6 +9,16 @@ from conftest import PASSWORD, decode_qr, screenshot
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def _enrol(page, point):
+    """Register a screen for `point` and open its one-time link, as the admin would."""
+    from campuscode.checkins.devices import register_display
+
+    _display, credential = register_display(point=point, name="大屏")
+    page.goto(f"/checkins/kiosk/{point.pk}/enrol/#token={credential}")
+    page.wait_for_selector(".kiosk-qr svg")
+    return credential
+
+
 def _sign_in(page, username):
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
@@ -23,8 +33,7 @@ def test_a_student_checks_in_from_the_kiosk_qr_and_the_adviser_sees_it(
         campus=tree.main_campus, building="第一教学楼", name="一教东门", kind="teaching"
     )
     kiosk = desktop_page
-    kiosk.goto(f"/checkins/kiosk/{point.pk}/{point.kiosk_key}/")
-    kiosk.wait_for_selector(".kiosk-qr svg")
+    _enrol(kiosk, point)
     urls = decode_qr(screenshot(kiosk, "checkins-kiosk"))
     assert len(urls) == 1 and f"/checkins/p/{point.pk}/" in urls[0]
 
@@ -59,7 +68,7 @@ def test_the_kiosk_rotates_its_code_and_recovers_after_an_outage(desktop_page, t
     set_setting(key="checkin_point_step_seconds", value=5)
     point = CheckinPoint.objects.create(campus=tree.east_campus, building="外语楼", name="大厅")
     page = desktop_page
-    page.goto(f"/checkins/kiosk/{point.pk}/{point.kiosk_key}/")
+    _enrol(page, point)
     first = page.get_attribute(".kiosk-qr", "data-url")
     page.wait_for_function(
         "u => document.querySelector('.kiosk-qr').dataset.url !== u", arg=first, timeout=12_000
@@ -79,7 +88,7 @@ def test_the_poster_prints_a_static_code_that_opens_the_form(desktop_page, sysad
     from conftest import PASSWORD
 
     point = CheckinPoint.objects.create(
-        campus=tree.main_campus, building="图书馆", name="图书馆入口", has_screen=False
+        campus=tree.main_campus, building="图书馆", name="图书馆入口", codes="poster"
     )
     page = desktop_page
     page.goto(f"/checkins/points/{point.pk}/poster/")
@@ -90,3 +99,26 @@ def test_the_poster_prints_a_static_code_that_opens_the_form(desktop_page, sysad
     page.emulate_media(media="print")
     urls = decode_qr(screenshot(page, "checkins-poster-print"))
     assert len(urls) == 1 and f"/checkins/p/{point.pk}/p1." in urls[0]
+
+
+def test_a_screen_is_enrolled_by_its_link_and_an_unregistered_one_gets_no_code(
+    browser, live_server, desktop_page, tree
+):
+    """Issue 9, case 2: the kiosk page used to be served to whoever knew its address."""
+    point = CheckinPoint.objects.create(campus=tree.main_campus, building="一教", name="东门")
+    _enrol(desktop_page, point)
+    # The one-time credential left the address bar at once.
+    assert "token" not in desktop_page.url
+    assert f"/checkins/p/{point.pk}/" in desktop_page.get_attribute(".kiosk-qr", "data-url")
+
+    stranger = browser.new_context(base_url=live_server.url)
+    try:
+        page = stranger.new_page()
+        for path in (f"/checkins/kiosk/{point.pk}/", f"/checkins/kiosk/{point.pk}/panel/"):
+            response = page.goto(path)
+            assert response.status == 403
+            assert "/checkins/p/" not in page.content()
+            assert page.query_selector(".kiosk-qr") is None
+        screenshot(page, "checkins-kiosk-unregistered")
+    finally:
+        stranger.close()

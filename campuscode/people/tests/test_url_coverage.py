@@ -80,6 +80,11 @@ NO_PERSONAL_DATA = {
     "roster:discard",  # POST
     "checkins:kiosk",
     "checkins:kiosk_panel",
+    "checkins:kiosk_enrol",  # a screen presents its one-time credential: no one's data
+    "checkins:display_new",  # POST: the screen's credential, shown once
+    "checkins:display_rotate",  # POST
+    "checkins:display_revoke",  # POST
+    "checkins:display_alert_resolve",  # POST
     "checkins:points",
     "checkins:points_export",
     "checkins:points_import",
