@@ -3,6 +3,7 @@ and its documentation at /api/v1/docs, both served from this installation (no CD
 
 from ninja import NinjaAPI
 
+from campuscode.checkins.scan_api import router as checkin_scan_router
 from campuscode.codes.api import router as codes_router
 from campuscode.gates.api import router as gates_router
 
@@ -14,3 +15,4 @@ api = NinjaAPI(
 )
 api.add_router("/codes/", codes_router)
 api.add_router("/gates/", gates_router)
+api.add_router("/checkins/", checkin_scan_router)

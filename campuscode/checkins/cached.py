@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from django.core.cache import cache
 
-from campuscode.checkins.models import CheckinPoint, WindowNotice
+from campuscode.checkins.models import CampusNetwork, CheckinPoint, WindowNotice
 
 TIMEOUT = 60
 MAX_NOTICE_DAYS = 400  # a notice longer than this is not cached day by day
@@ -29,6 +29,13 @@ def point(point_id: int) -> CheckinPoint | None:
     if found is None:
         found = CheckinPoint.objects.select_related("campus").filter(pk=point_id).first()
         if found is not None:
+            # The campus's own networks travel with the point: every check-in reads them
+            # (checkins.evidence), and saving them forgets the campus's points.
+            found.campus_networks = tuple(
+                CampusNetwork.objects.filter(campus_id=found.campus_id)
+                .order_by("network")
+                .values_list("network", flat=True)
+            )
             cache.set(key, found, TIMEOUT)
     return found
 
@@ -48,6 +55,11 @@ def notices_on(school_id: int, day: date) -> list[WindowNotice]:
 
 def forget_point(sender, instance: CheckinPoint, **kwargs) -> None:
     cache.delete(_point_key(instance.pk))
+
+
+def forget_points_of_campus(campus_id: int) -> None:
+    ids = CheckinPoint.objects.filter(campus_id=campus_id).values_list("pk", flat=True)
+    cache.delete_many([_point_key(pk) for pk in ids])
 
 
 def forget_notice(sender, instance: WindowNotice, **kwargs) -> None:

@@ -200,6 +200,38 @@ class PointForm(forms.ModelForm):
             )
 
 
+class PointPolicyForm(PointForm):
+    """The point's page: also what proves presence there (checkins.evidence). A new point
+    starts with the default policy: the campus network, flagged when missing."""
+
+    class Meta(PointForm.Meta):
+        fields = [
+            *PointForm.Meta.fields,
+            "evidence_network",
+            "evidence_location",
+            "evidence_scan",
+            "on_missing",
+            "latitude",
+            "longitude",
+            "radius_m",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("evidence_location") and (
+            data.get("latitude") is None or data.get("longitude") is None
+        ):
+            self.add_error(
+                "latitude",
+                _("Location evidence needs the point's coordinates (latitude and longitude)."),
+            )
+        for name, limit in (("latitude", 90), ("longitude", 180)):
+            value = data.get(name)
+            if value is not None and abs(value) > limit:
+                self.add_error(name, _("Out of range."))
+        return data
+
+
 class WindowField(forms.CharField):
     def clean(self, value):
         value = super().clean(value)

@@ -31,6 +31,11 @@ class Codes(models.TextChoices):
     BOTH = "both", _("Screen and printed poster")
 
 
+class OnMissing(models.TextChoices):
+    FLAG = "flag", _("Store the check-in with a flag")
+    REFUSE = "refuse", _("Refuse the check-in")
+
+
 class CheckinPoint(models.Model):
     """A designated place to check in (R4.3): a screen with a rotating code, or a poster."""
 
@@ -60,6 +65,50 @@ class CheckinPoint(models.Model):
     )
     # Bumped to withdraw every printed poster of the point at once.
     poster_version = models.PositiveIntegerField(default=1, editable=False)
+    # Presence evidence (checkins.evidence): what proves that the person stands at the
+    # point (any one ticked kind suffices), and what happens when none does. The form's
+    # binding to the browser that opened it is checked at every point.
+    evidence_network = models.BooleanField(
+        _("campus network proves presence"),
+        default=True,
+        help_text=_("A check-in from an address in the campus networks counts as on site."),
+    )
+    evidence_location = models.BooleanField(
+        _("phone location proves presence"),
+        default=False,
+        help_text=_(
+            "The form asks the phone for its location; within the radius below, with "
+            "enough accuracy, counts as on site. Needs the point's coordinates."
+        ),
+    )
+    evidence_scan = models.BooleanField(
+        _("the point's scanner proves presence"),
+        default=False,
+        help_text=_(
+            "The point's scanner reads the person's own campus code and opens their form "
+            "for a few minutes: the strongest proof."
+        ),
+    )
+    on_missing = models.CharField(
+        _("without proof of presence"),
+        max_length=8,
+        choices=OnMissing.choices,
+        default=OnMissing.FLAG,
+    )
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    radius_m = models.PositiveIntegerField(
+        _("radius (m)"),
+        default=150,
+        help_text=_("How far from the coordinates a phone may be and still count as at the point."),
+    )
+    # The point's scanner acts with its own token (Bearer pt_...); only a hash is kept.
+    scanner_token_hash = models.CharField(max_length=64, blank=True, editable=False)
+    scanner_token_hint = models.CharField(max_length=12, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -318,6 +367,11 @@ class Checkin(models.Model):
     # set on every save (checkins.mac); blank or wrong on a row written behind the
     # application's back, which `campuscode verify-records` reports.
     mac = models.CharField(max_length=64, blank=True, editable=False)
+    # What the server saw of the person's presence (checkins.evidence), in plain data:
+    # network in/out and the range matched, distance and accuracy, the scanner's grant,
+    # whether the form stayed in the browser and network that opened it.
+    # db_default: rows written by raw SQL (the demo's bulk history, old importers) too.
+    evidence = models.JSONField(default=dict, blank=True, db_default={})
 
     objects = CheckinQuerySet.as_manager()
 
@@ -403,6 +457,23 @@ class Flag(models.Model):
             "poster_no_evidence",
             _("Checked in through a printed poster with no evidence of being at the point"),
         )
+        OFF_CAMPUS_NETWORK = (
+            "off_campus_network",
+            _("Sent from outside the campus networks"),
+        )
+        LOCATION_MISSING = (
+            "location_missing",
+            _("The phone gave no location, or one too imprecise to tell"),
+        )
+        LOCATION_FAR = "location_far", _("The phone was too far from the point")
+        NOT_SCANNED = (
+            "not_scanned",
+            _("The point's scanner had not read this person's campus code"),
+        )
+        FORM_MOVED = (
+            "form_moved",
+            _("The form was sent from another browser or network than the one that opened it"),
+        )
 
     checkin = models.ForeignKey(Checkin, on_delete=models.CASCADE, related_name="flags")
     reason = models.CharField(max_length=20, choices=Reason.choices)
@@ -467,3 +538,47 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.day} {self.period}"
+
+
+class CampusNetwork(models.Model):
+    """An address range of a campus's own networks (Wi-Fi, wired, the school VPN's exit):
+    a check-in from inside one is network evidence of presence."""
+
+    campus = models.ForeignKey(
+        OrgUnit,
+        on_delete=models.CASCADE,
+        related_name="+",
+        limit_choices_to={"kind": OrgUnit.Kind.CAMPUS},
+        verbose_name=_("campus"),
+    )
+    network = models.CharField(_("address range"), max_length=50)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("campus network")
+        verbose_name_plural = _("campus networks")
+        ordering = ["campus__path", "network"]
+        constraints = [
+            models.UniqueConstraint(fields=["campus", "network"], name="campus_network_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campus_id}: {self.network}"
+
+
+class PresenceGrant(models.Model):
+    """The point's scanner read this person's own campus code: their form at that point
+    counts as on site until `expires_at`. A relay cannot produce one."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    point = models.ForeignKey(CheckinPoint, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["person", "point", "-expires_at"], name="presence_grant_lookup")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} @ {self.point_id} until {self.expires_at}"

@@ -6,6 +6,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Q
@@ -28,6 +29,9 @@ from campuscode.checkins.models import (
 from campuscode.checkins.rules import setting as get_setting
 from campuscode.checkins.windows import Window, next_window, window_at
 from campuscode.people.models import Person
+
+if TYPE_CHECKING:
+    from campuscode.checkins.evidence import Evidence
 
 
 class Refusal(models.TextChoices):
@@ -55,6 +59,44 @@ class Refusal(models.TextChoices):
     ALREADY_CHECKED_IN = (
         "already_checked_in",
         _("You have already checked in for this window. To replace it, correct it and say why."),
+    )
+    # Presence evidence missing at a point that refuses then (checkins.evidence); the
+    # codes are the flag reasons of the same facts.
+    OFF_CAMPUS_NETWORK = (
+        "off_campus_network",
+        _("You are not on the campus network. Connect to the campus Wi-Fi and send again."),
+    )
+    LOCATION_MISSING = (
+        "location_missing",
+        _(
+            "Your phone's location is needed here and was not given, or not precisely "
+            "enough. Allow location for this page, step outside if needed, and send again."
+        ),
+    )
+    LOCATION_FAR = (
+        "location_far",
+        _("Your phone is too far from this point. Check in at the point itself."),
+    )
+    NOT_SCANNED = (
+        "not_scanned",
+        _(
+            "At this point, first show your own campus code to the point's scanner, "
+            "then fill in the form that opens."
+        ),
+    )
+    FORM_MOVED = (
+        "form_moved",
+        _(
+            "The form was opened on another phone, browser or network. Scan the point's "
+            "code again where you are and send the form from there."
+        ),
+    )
+    NO_PRESENCE = (
+        "no_presence",
+        _(
+            "We could not confirm that you are at this point. Connect to the campus Wi-Fi, "
+            "allow location, or show your campus code to the point's scanner, and try again."
+        ),
     )
 
 
@@ -201,6 +243,7 @@ def submit_checkin(
     opened: bool = True,
     now: datetime | None = None,
     correction_reason: str = "",
+    evidence: "Evidence | None" = None,
 ) -> Outcome:
     """Store one check-in at once (R6.1), or refuse with a reason.
 
@@ -209,14 +252,17 @@ def submit_checkin(
     record, even after the window has closed. A second check-in in a window replaces
     the first only as a correction, with its reason (the first row is kept, superseded);
     without one it is refused with ALREADY_CHECKED_IN and the earlier check-in.
+
+    `evidence` (checkins.evidence.assess): kept on the row; what is missing becomes
+    flags, or a refusal where the point's policy says so.
     """
     correction_reason = (correction_reason or "").strip()[:200]
     now = now or timezone.now()
     admission = check_admission(person=person, point=point, now=now)
-    if not admission.ok:
+    if not admission.ok or (evidence is not None and evidence.refuse):
         if person is not None and (first := _by_key(person, idempotency_key)):
             return Outcome(checkin=first, created=False)
-        return admission
+        return admission if not admission.ok else Outcome(refusal=evidence.refusal)
     window = admission.window
     colour, reason = evaluate(
         temperature=answers.temperature, symptoms=answers.symptoms, contact=answers.contact
@@ -224,9 +270,12 @@ def submit_checkin(
     flags = _honesty_flags(
         person=person, point=point, window=window, device=device, ip=ip, opened=opened, now=now
     )
-    if via == Via.POSTER and poster_needs_evidence(point):
+    if evidence is not None:
+        flags += [(reason, detail, []) for reason, detail in evidence.missing]
+    present = evidence is not None and evidence.facts.get("present")
+    if via == Via.POSTER and poster_needs_evidence(point) and not present:
         # A poster's photo works from anywhere (issue 9, case 6): the scan proves no
-        # presence. Presence evidence (checkins.evidence) is what may back it instead.
+        # presence; only presence evidence (checkins.evidence) may back it.
         flags.append((Flag.Reason.POSTER_NO_EVIDENCE, {}, []))
     checkin = Checkin(
         person=person,
@@ -242,6 +291,7 @@ def submit_checkin(
         ip=ip,
         idempotency_key=idempotency_key,
         correction_reason=correction_reason,
+        evidence=evidence.facts if evidence is not None else {},
     )
     # The common case is one INSERT. Two unique constraints decide the rest: (person,
     # key) catches a retry, a double tap or a second tab; (person, window) among the

@@ -334,7 +334,7 @@ class Day:
         # A script at home fetches the point's screen by its copied URL, no credential.
         script = Client()
         panel = script.get(
-            f"/checkins/kiosk/{self.teaching.pk}/{self.teaching.kiosk_key}/panel/",
+            f"/checkins/kiosk/{self.teaching.pk}/panel/",
             REMOTE_ADDR=self.home_address(),
             HTTP_USER_AGENT=SCRIPT_AGENT,
         )

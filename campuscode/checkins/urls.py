@@ -20,6 +20,8 @@ urlpatterns = [
         views_manage.display_alert_resolve,
         name="display_alert_resolve",
     ),
+    path("scanned/", views.scanned, name="scanned"),
+    path("networks/", views_manage.networks, name="networks"),
     path("points/", views_manage.points, name="points"),
     path("points/export.xlsx", views_manage.points_export, name="points_export"),
     path("points/import/", views_manage.points_import, name="points_import"),

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from campuscode.checkins import cached, selectors
+from campuscode.checkins.evidence import assess, binding_of, live_grant, location_from
 from campuscode.checkins.forms import CheckinForm, SameAsLastForm
 from campuscode.checkins.health import describe
 from campuscode.checkins.models import Checkin, Via, WindowNotice
@@ -29,7 +30,12 @@ from campuscode.checkins.services import (
     same_site,
     submit_checkin,
 )
-from campuscode.checkins.tokens import TokenCheck, check_point_token, current_step
+from campuscode.checkins.tokens import (
+    TokenCheck,
+    check_point_token,
+    current_step,
+    screen_token,
+)
 from campuscode.checkins.windows import next_window, windows_on
 from campuscode.core.net import client_ip
 
@@ -108,6 +114,15 @@ def _person_from_visit(request, visit):
     return person
 
 
+def _binding(request, device: str) -> dict:
+    return binding_of(
+        device=device,
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        ip=client_ip(request),
+        at=round(time.time(), 1),
+    )
+
+
 def _refuse(request, outcome: Outcome, point=None, status=403):
     return _with_device(
         request,
@@ -172,6 +187,9 @@ def _point_url(request, point, token: str):
             "s": check.step if check.step is not None else current_step(),
             "t": time.time(),
             "k": secrets.token_urlsafe(16),
+            # The browser, device and address that opened the form: sending it from
+            # anywhere else is evidence missing (checkins.evidence).
+            "b": _binding(request, device),
         }
         visits = {k: v for k, v in (visits or {}).items()}
         visits[token] = visit
@@ -198,7 +216,17 @@ def _point_url(request, point, token: str):
         if not form.is_bound or not form.is_valid():
             context = _form_context(request, point, form, person, now, via=check.via)
             return _with_device(request, render(request, "checkins/form.html", context, status=400))
+        evidence = assess(
+            point=point,
+            person_id=person.pk if person is not None else None,
+            ip=client_ip(request),
+            location=location_from(request.POST) if point.evidence_location else None,
+            opened=(visit or {}).get("b"),
+            sent=_binding(request, device),
+            now=now,
+        )
         outcome = submit_checkin(
+            evidence=evidence,
             person=person,
             point=point,
             answers=form.answers(),
@@ -298,6 +326,10 @@ def _form_context(request, point, form, person, now, *, via, window=None):
         "window": window,
         "measure_minutes": get_setting("checkin_measure_minutes"),
         "via": via,
+        # The form asks the phone for its position only where it is evidence here.
+        "ask_location": point.evidence_location
+        and point.latitude is not None
+        and point.longitude is not None,
     }
 
 
@@ -322,6 +354,16 @@ def done(request, pk: int):
             "person": person,
         },
     )
+
+
+@login_required
+def scanned(request):
+    """After the point's scanner read one's own code: that point's form, on this phone."""
+    person = _person(request)
+    grant = live_grant(person_id=person.pk, now=timezone.now()) if person else None
+    if grant is None:
+        return redirect("checkins:mine")
+    return redirect("checkins:point", point_id=grant.point_id, token=screen_token(grant.point_id))
 
 
 @login_required
@@ -350,6 +392,7 @@ def mine(request):
             next_window=next_window(now, kind=person.kind, school_id=person.school_id),
             history=history,
             campuses=selectors.campuses_of(person),
+            grant=live_grant(person_id=person.pk, now=now),
             date_notices=_upcoming_notices(person.school_id, today),
         )
     return render(request, "checkins/mine.html", context)

@@ -7,7 +7,7 @@ from datetime import date
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,8 +17,14 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from campuscode.audit.services import log_action
-from campuscode.checkins import devices, exports, selectors, services
-from campuscode.checkins.forms import ExplainForm, ManualStatusForm, NoticeForm, PointForm
+from campuscode.checkins import devices, evidence, exports, selectors, services
+from campuscode.checkins.forms import (
+    ExplainForm,
+    ManualStatusForm,
+    NoticeForm,
+    PointForm,
+    PointPolicyForm,
+)
 from campuscode.checkins.models import (
     CampusAssignment,
     CheckinPoint,
@@ -304,11 +310,27 @@ def _screens_context(user, point=None) -> dict:
 @requires(Cap.MANAGE_SETTINGS)
 def point_edit(request, pk: int):
     point = get_object_or_404(_managed_points(request.user), pk=pk)
-    form = PointForm(request.POST or None, instance=point, school=_school_of(request.user))
+    form = PointPolicyForm(request.POST or None, instance=point, school=_school_of(request.user))
     if request.method == "POST":
         if "withdraw_posters" in request.POST:
             services.withdraw_posters(point=point, user=request.user, client_ip=client_ip(request))
             messages.success(request, _("Printed posters of this point no longer work."))
+            return redirect("checkins:point_edit", pk=point.pk)
+        if "scanner_token" in request.POST:
+            # Shown once, on this answer only; the point keeps its hash.
+            scanner_token = evidence.issue_scanner_token(
+                point=point, user=request.user, client_ip=client_ip(request)
+            )
+            return render(
+                request,
+                "checkins/point_edit.html",
+                _point_page(request, point, PointPolicyForm(instance=point), scanner_token),
+            )
+        if "revoke_scanner" in request.POST:
+            evidence.revoke_scanner_token(
+                point=point, user=request.user, client_ip=client_ip(request)
+            )
+            messages.success(request, _("The point's scanner token no longer works."))
             return redirect("checkins:point_edit", pk=point.pk)
         if form.is_valid():
             fields = {k: v for k, v in form.cleaned_data.items()}
@@ -317,13 +339,56 @@ def point_edit(request, pk: int):
             )
             messages.success(request, _("The check-in point was saved."))
             return redirect("checkins:points")
+    return render(request, "checkins/point_edit.html", _point_page(request, point, form))
+
+
+def _point_page(request, point, form, scanner_token: str = "") -> dict:
     kiosk_url = request.build_absolute_uri(reverse("checkins:kiosk", args=[point.pk]))
-    return render(
-        request,
-        "checkins/point_edit.html",
-        {"point": point, "form": form, "kiosk_url": kiosk_url}
-        | _screens_context(request.user, point),
+    return {
+        "point": point,
+        "form": form,
+        "kiosk_url": kiosk_url,
+        "scanner_token": scanner_token,
+        "scan_api": request.build_absolute_uri("/api/v1/checkins/scan"),
+        "networks": evidence.networks_of(point.campus_id),
+    } | _screens_context(request.user, point)
+
+
+@requires(Cap.MANAGE_SETTINGS)
+def networks(request):
+    """Each campus's own address ranges: a check-in from inside one is on site."""
+    school = _school_of(request.user)
+    campuses = list(
+        OrgUnit.objects.filter(kind=OrgUnit.Kind.CAMPUS, path__startswith=school.path).order_by(
+            "path"
+        )
     )
+    errors = {}
+    if request.method == "POST":
+        campus = next((c for c in campuses if str(c.pk) == request.POST.get("campus")), None)
+        if campus is None:
+            raise Http404
+        try:
+            ranges = evidence.parse_networks(request.POST.get("networks", ""))
+        except ValidationError as error:
+            errors[campus.pk] = error.messages[0]
+        else:
+            evidence.set_campus_networks(
+                campus=campus, networks=ranges, user=request.user, client_ip=client_ip(request)
+            )
+            messages.success(request, _("The campus networks were saved."))
+            return redirect("checkins:networks")
+    rows = [
+        {
+            "campus": campus,
+            "text": request.POST.get("networks", "")
+            if campus.pk in errors
+            else "\n".join(evidence.networks_of(campus.pk)),
+            "error": errors.get(campus.pk, ""),
+        }
+        for campus in campuses
+    ]
+    return render(request, "checkins/networks.html", {"rows": rows}, status=400 if errors else 200)
 
 
 @requires(Cap.MANAGE_SETTINGS)

@@ -505,6 +505,25 @@ SPECS: dict[str, SettingSpec] = {
             600,
         ),
         SettingSpec(
+            "checkin_location_max_accuracy_m",
+            100,
+            _("Location evidence: worst accepted accuracy (m)"),
+            _(
+                "At points that take the phone's location as evidence, a location less "
+                "precise than this counts as no location."
+            ),
+            10,
+            5000,
+        ),
+        SettingSpec(
+            "checkin_scan_grant_minutes",
+            5,
+            _("After the point's scanner reads a code, the form stays open for (minutes)"),
+            "",
+            1,
+            30,
+        ),
+        SettingSpec(
             "checkin_burst_accounts",
             4,
             _("Same-address burst: number of accounts"),

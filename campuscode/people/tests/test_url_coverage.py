@@ -55,6 +55,7 @@ OWN_DATA = {
     "accounts:login",
     "accounts:logout",
     "notify:preferences",
+    "checkins:scanned",  # a redirect to one's own form after the point scanned one's code
 }
 
 # Forms and actions that show nobody's record (a POST answers with a redirect), device
@@ -89,6 +90,7 @@ NO_PERSONAL_DATA = {
     "checkins:points_export",
     "checkins:points_import",
     "checkins:point_edit",
+    "checkins:networks",  # the campuses' address ranges
     "checkins:poster",
     "checkins:notices",
     "checkins:flag_explain",  # POST
@@ -112,6 +114,7 @@ NO_PERSONAL_DATA = {
     "api:verify",  # one scanned code's decision, to the gate that scanned it
     "api:heartbeat",
     "api:upload",
+    "api:scan",  # one scanned code's masked name, to the point's scanner that read it
     "notify:send_again",  # POST: requeues one delivery, audited
 }
 
