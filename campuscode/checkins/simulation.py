@@ -27,7 +27,7 @@ from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
-from campuscode.checkins.models import Checkin, CheckinPoint, Flag
+from campuscode.checkins.models import Checkin, CheckinPoint, Codes, Flag
 from campuscode.checkins.tokens import poster_token, screen_token
 from campuscode.codes.tokens import Colour, issue_token
 from campuscode.core.rules import get_setting
@@ -212,7 +212,7 @@ class Day:
             building="图书馆",
             name="海报",
             kind=CheckinPoint.Kind.OTHER,
-            has_screen=False,
+            codes=Codes.POSTER,
         )
         gate_a = Place.objects.create(campus=self.campus, name="模拟南门", kind="campus_gate")
         gate_b = Place.objects.create(campus=self.campus, name="模拟北门", kind="campus_gate")

@@ -44,7 +44,7 @@ def set_policy(admin_client, point, **policy):
         "name": point.name,
         "kind": point.kind,
         "active": "on",
-        "has_screen": "on",
+        "codes": "screen",
         "on_missing": "flag",
         "radius_m": "150",
         "evidence_network": "on",
