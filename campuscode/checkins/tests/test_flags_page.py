@@ -8,12 +8,13 @@ import pytest
 from django.test import Client
 
 from campuscode.audit.models import AuditEntry
-from campuscode.checkins.models import Checkin, Flag
+from campuscode.checkins.models import Flag
 from campuscode.people.models import Role
 from conftest import sign_in
 
 from .conftest import GOOD, check_in, point_path
 from .test_honesty_cases import IPHONE_PRINT, phone
+from .test_integrity import _raw_backdated_insert
 
 pytestmark = pytest.mark.django_db
 
@@ -137,14 +138,16 @@ def test_rows_not_written_by_the_application_show_on_the_flags_page_and_in_the_l
     sign_in(client, student.user)
     check_in(client, point)
     check_in(sign_in(Client(), classmate.user), point, **phone(address="10.3.3.3"))
-    # A row slipped into the database for a missed window: no integrity code.
-    Checkin.objects.filter(person=student).update(mac="")
+    # A row slipped into the database for a window missed three days ago.
+    forged = _raw_backdated_insert(student, point.pk)
     sign_in(client, adviser)
-    flags = zh(client, f"/checkins/flags/?{TODAY}&reason=tampered")
-    assert [row.person.pk for row in flags.context["rows"]] == [student.pk]
+    flags = zh(client, "/checkins/flags/?first=2026-02-27&last=2026-03-02&reason=tampered")
+    assert [row.checkin.pk for row in flags.context["rows"]] == [forged]
     assert "非系统写入" in flags.content.decode()
-    roll = client.get("/checkins/lists/?day=2026-03-02&period=morning&show=tampered")
+    roll = client.get("/checkins/lists/?day=2026-02-27&period=morning&show=tampered")
     assert [row.person.pk for row in roll.context["rows"]] == [student.pk]
+    today = client.get("/checkins/lists/?day=2026-03-02&period=morning&show=tampered")
+    assert list(today.context["rows"]) == []
 
 
 def test_the_menu_links_the_flags_page(client, adviser, student, morning):
