@@ -42,6 +42,8 @@ class AuditAction(models.TextChoices):
     CHECKIN_LIST_EXPORTED = "checkins.list.exported", _("Exported the check-in list")
     CHECKIN_HISTORY_VIEWED = "checkins.history.viewed", _("Viewed a person's check-ins")
     FLAG_EXPLAINED = "checkins.flag.explained", _("Explained a check-in flag")
+    FLAGS_VIEWED = "checkins.flags.viewed", _("Viewed the check-in flags")
+    FLAGS_EXPORTED = "checkins.flags.exported", _("Exported the check-in flags")
     STATUS_SET = "checkins.status.set", _("Set a health status")
     STATUS_CLEARED = "checkins.status.cleared", _("Cleared a health status")
     NOTICE_PUBLISHED = "checkins.notice.published", _("Published a check-in notice")

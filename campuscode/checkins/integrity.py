@@ -80,10 +80,16 @@ def check_records(queryset=None) -> RecordsReport:
 
 def tampered_checkin_ids(checkins: Iterable[Checkin]) -> set[int]:
     """The ids among `checkins` (already loaded, e.g. a page of a list) to mark."""
+    return set(problems_of(checkins))
+
+
+def problems_of(checkins: Iterable[Checkin]) -> dict[int, str]:
+    """{id: Problem} among `checkins` (already loaded); without the key, every row."""
+    checkins = list(checkins)
     try:
-        return set(_check(list(checkins)))
+        return _check(checkins)
     except AuditKeyMissing:
-        return {c.pk for c in checkins}
+        return {c.pk: Problem.UNSIGNED for c in checkins}
 
 
 def sign_unsigned() -> int:

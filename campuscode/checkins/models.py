@@ -343,6 +343,11 @@ class Checkin(models.Model):
     reason = models.CharField(max_length=32)
     via = models.CharField(_("reached by"), max_length=8, choices=Via.choices)
     device = models.CharField(max_length=40, blank=True)
+    # Which phone, when the device cookie cannot tell (checkins.honesty): a hash of the
+    # user agent, client hints and what the form's script reports; and whether the device
+    # cookie was issued just now (cleared cookies, a private tab, a script).
+    fingerprint = models.CharField(max_length=16, blank=True, default="", db_default="")
+    device_new = models.BooleanField(default=False, db_default=False)
     ip = models.GenericIPAddressField(null=True, blank=True)
     idempotency_key = models.CharField(max_length=64)
     # Who recorded a manual registration or approved a make-up (followup); blank otherwise.
@@ -445,7 +450,7 @@ class Flag(models.Model):
         )
         ADDRESS_BURST = (
             "address_burst",
-            _("Several accounts checked in at this point from one network address within seconds"),
+            _("Several accounts checked in at this point from one phone on one network address"),
         )
         NOT_OPENED = (
             "not_opened",
@@ -473,6 +478,10 @@ class Flag(models.Model):
         FORM_MOVED = (
             "form_moved",
             _("The form was sent from another browser or network than the one that opened it"),
+        )
+        ISOLATED = (
+            "isolated",
+            _("Checked in on campus while under isolation or medical observation"),
         )
 
     checkin = models.ForeignKey(Checkin, on_delete=models.CASCADE, related_name="flags")

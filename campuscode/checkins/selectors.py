@@ -5,10 +5,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from campuscode.checkins import tally
+from campuscode.checkins.honesty import honesty_scan  # noqa: F401  (its old home)
 from campuscode.checkins.models import CampusAssignment, Checkin, CheckinPoint, Flag
 from campuscode.codes.tokens import Colour
 from campuscode.people.access import Cap, units_under
@@ -23,7 +24,8 @@ class Show:
     RED = "red"
     FLAGGED = "flagged"
     EXCUSED = "excused"
-    CHOICES = (ALL, CHECKED, MISSING, YELLOW, RED, FLAGGED, EXCUSED)
+    TAMPERED = "tampered"  # a check-in of the window not written by the application
+    CHOICES = (ALL, CHECKED, MISSING, YELLOW, RED, FLAGGED, EXCUSED, TAMPERED)
 
 
 # Other apps mark people without a check-in as excused for a window: followup's approved
@@ -38,14 +40,17 @@ class RollRow:
     checkin: Checkin | None
     excuse: str | None = None
     state: str = tally.State.MISSED  # see tally.State
+    # Flags belong to the window, not the row: those of every check-in of the person's
+    # window, a corrected (superseded) one's included, so a correction hides none.
+    flags: list[Flag] = field(default_factory=list)
 
     @property
     def open_flags(self) -> list[Flag]:
-        return [f for f in self.checkin.flags.all() if not f.explained_at] if self.checkin else []
+        return [f for f in self.flags if not f.explained_at]
 
     @property
     def all_flags(self) -> list[Flag]:
-        return list(self.checkin.flags.all()) if self.checkin else []
+        return list(self.flags)
 
 
 @dataclass
@@ -81,16 +86,19 @@ class Roll:
     def page_rows(self, people) -> list[RollRow]:
         """The rows of some people of `rows` (a page): their check-ins, excuses, states."""
         people = list(people)
+        ids = [p.pk for p in people]
         checkins = {
             c.person_id: c
             for c in Checkin.objects.effective()
-            .filter(day=self.day, period=self.period, person_id__in=[p.pk for p in people])
+            .filter(day=self.day, period=self.period, person_id__in=ids)
             .select_related("point")
-            .prefetch_related(Prefetch("flags", queryset=Flag.objects.order_by("pk")))
         }
+        flags = defaultdict(list)
+        for flag in window_flags(day=self.day, period=self.period, person_ids=ids):
+            flags[flag.checkin.person_id].append(flag)
         result = []
         for person in people:
-            row = RollRow(person, checkins.get(person.pk))
+            row = RollRow(person, checkins.get(person.pk), flags=flags[person.pk])
             if row.checkin is not None:
                 row.state = tally.State.CHECKED
             elif person.pk in self.excuses:
@@ -103,6 +111,27 @@ class Roll:
 
     def all_rows(self) -> list[RollRow]:
         return self.page_rows(self.rows)
+
+
+def window_flags(*, day: date, period: str, person_ids: list[int]) -> list[Flag]:
+    """The flags of every check-in of these people in one window, corrected ones too."""
+    return list(
+        Flag.objects.filter(
+            checkin__person_id__in=person_ids, checkin__day=day, checkin__period=period
+        )
+        .select_related("checkin")
+        .order_by("checkin__at", "pk")
+    )
+
+
+def tampered_people(*, people, day: date, period: str) -> list[int]:
+    """Who among `people` has a check-in in the window not written by the application
+    (checkins.integrity): each row's MAC is checked here, so only on request."""
+    from campuscode.checkins.integrity import tampered_checkin_ids
+
+    rows = list(Checkin.objects.filter(day=day, period=period, person__in=people))
+    bad = tampered_checkin_ids(rows)
+    return sorted({c.person_id for c in rows if c.pk in bad})
 
 
 def scope_unit_choices(user) -> list[OrgUnit]:
@@ -155,7 +184,6 @@ def roll(
                 checkin__person=OuterRef("pk"),
                 checkin__day=day,
                 checkin__period=period,
-                checkin__superseded_at__isnull=True,
                 explained_at__isnull=True,
             )
         ),
@@ -209,6 +237,8 @@ def roll(
         Show.RED: Q(colour=Colour.RED),
         Show.FLAGGED: Q(flagged=True),
     }.get(show, Q())
+    if show == Show.TAMPERED:
+        shown = Q(pk__in=tampered_people(people=expected.values("pk"), day=day, period=period))
     result.rows = (
         expected.filter(shown).select_related("org_unit").order_by("org_unit__path", "number")
     )
@@ -235,36 +265,6 @@ def campuses_of(person: Person) -> list[OrgUnit]:
         a.campus for a in CampusAssignment.objects.filter(person=person).select_related("campus")
     ]
     return [c for c in [own, *extra] if c is not None]
-
-
-def honesty_scan(checkins) -> dict[str, int]:
-    """Re-run the shared-device and same-address checks over stored check-ins (for an
-    audit of imported or generated history): how many check-ins each would flag."""
-    from campuscode.core.rules import get_setting
-
-    span = get_setting("checkin_burst_seconds")
-    needed = get_setting("checkin_burst_accounts")
-    devices: dict[tuple, set] = defaultdict(set)
-    by_address: dict[tuple, list] = defaultdict(list)
-    rows = checkins.values_list(
-        "pk", "person_id", "device", "day", "period", "point_id", "ip", "at"
-    )
-    for _pk, person_id, device, day, period, point_id, ip, at in rows.iterator():
-        if device:
-            devices[(device, day, period)].add(person_id)
-        if ip:
-            by_address[(point_id, ip)].append((at, person_id))
-    shared = sum(len(people) for people in devices.values() if len(people) > 1)
-    burst = 0
-    for events in by_address.values():
-        events.sort()
-        start = 0
-        for end in range(len(events)):
-            while (events[end][0] - events[start][0]).total_seconds() > span:
-                start += 1
-            if len({p for _at, p in events[start : end + 1]}) >= needed:
-                burst += 1
-    return {"shared_device": shared, "address_burst": burst}
 
 
 def trend(*, user, end: date, days: int = 14, unit: OrgUnit | None = None, now=None):

@@ -4,7 +4,7 @@ notices, flag explanations. Every expected refusal is a `Refusal` code, never an
 
 from contextlib import nullcontext
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from campuscode.audit.services import log_action
-from campuscode.checkins import cached
+from campuscode.checkins import cached, honesty
 from campuscode.checkins.devices import poster_needs_evidence
 from campuscode.checkins.health import evaluate
 from campuscode.checkins.models import (
@@ -26,7 +26,6 @@ from campuscode.checkins.models import (
     Via,
     WindowNotice,
 )
-from campuscode.checkins.rules import setting as get_setting
 from campuscode.checkins.windows import Window, next_window, window_at
 from campuscode.people.models import Person
 
@@ -96,6 +95,13 @@ class Refusal(models.TextChoices):
         _(
             "We could not confirm that you are at this point. Connect to the campus Wi-Fi, "
             "allow location, or show your campus code to the point's scanner, and try again."
+        ),
+    )
+    ISOLATED = (
+        "isolated",
+        _(
+            "You are under isolation or medical observation and may not check in on campus. "
+            "The health office has been told; please contact them."
         ),
     )
 
@@ -171,66 +177,6 @@ def check_admission(*, person: Person | None, point: CheckinPoint, now: datetime
     return Outcome(window=window)
 
 
-def _honesty_flags(
-    *,
-    person: Person,
-    point: CheckinPoint,
-    window: Window,
-    device: str,
-    ip: str | None,
-    opened: bool,
-    now: datetime,
-) -> list[tuple[str, dict, list[int]]]:
-    """(reason, detail, other check-in ids to flag too) for one new check-in (R1.2).
-
-    One query for both checks: the same device in this window, or the same address at
-    this point within the burst span (each side uses its own index).
-    """
-    flags: list[tuple[str, dict, list[int]]] = []
-    if not opened:
-        flags.append((Flag.Reason.NOT_OPENED, {}, []))
-    span = timedelta(seconds=get_setting("checkin_burst_seconds", person.school_id))
-    same_device = Q(device=device, day=window.day, period=window.period) if device else None
-    same_address = Q(point_id=point.pk, ip=ip, at__gte=now - span) if ip else None
-    if same_device is None and same_address is None:
-        return flags
-    rows = list(
-        Checkin.objects.filter((same_device or Q(pk__in=[])) | (same_address or Q(pk__in=[])))
-        .exclude(person_id=person.pk)
-        .values_list("pk", "person_id", "device", "day", "period", "point_id", "ip", "at")
-    )
-    by_device = [
-        (pk, p)
-        for pk, p, d, day, period, _pt, _ip, _at in rows
-        if device and d == device and day == window.day and period == window.period
-    ]
-    if by_device:
-        flags.append(
-            (
-                Flag.Reason.SHARED_DEVICE,
-                {"people": sorted({p for _pk, p in by_device})},
-                [pk for pk, _p in by_device],
-            )
-        )
-    by_address = [
-        (pk, p)
-        for pk, p, _d, _day, _period, pt, address, at in rows
-        if ip and pt == point.pk and address == ip and at >= now - span
-    ]
-    people = {p for _pk, p in by_address}
-    if by_address and len(people) + 1 >= get_setting("checkin_burst_accounts", person.school_id):
-        # Behind a busy NAT every check-in would otherwise re-flag all the others:
-        # only those not flagged for this yet get a row.
-        flagged = set(
-            Flag.objects.filter(
-                checkin_id__in=[pk for pk, _p in by_address], reason=Flag.Reason.ADDRESS_BURST
-            ).values_list("checkin_id", flat=True)
-        )
-        others = sorted({pk for pk, _p in by_address} - flagged)
-        flags.append((Flag.Reason.ADDRESS_BURST, {"people": len(people) + 1}, others))
-    return flags
-
-
 def submit_checkin(
     *,
     person: Person | None,
@@ -240,6 +186,7 @@ def submit_checkin(
     idempotency_key: str,
     device: str = "",
     ip: str | None = None,
+    client: honesty.ClientFacts | None = None,
     opened: bool = True,
     now: datetime | None = None,
     correction_reason: str = "",
@@ -264,12 +211,22 @@ def submit_checkin(
             return Outcome(checkin=first, created=False)
         return admission if not admission.ok else Outcome(refusal=evidence.refusal)
     window = admission.window
+    # Isolation and the like, checked at the point (followup registers it): refused or
+    # flagged as the school chose; the health office is told either way.
+    findings = honesty.point_findings(person=person, point=point, now=now)
+    if any(found.refuse for found in findings):
+        if first := _by_key(person, idempotency_key):  # a retry of one stored before
+            return Outcome(checkin=first, created=False)
+        return Outcome(refusal=Refusal.ISOLATED, window=window)
     colour, reason = evaluate(
         temperature=answers.temperature, symptoms=answers.symptoms, contact=answers.contact
     )
-    flags = _honesty_flags(
-        person=person, point=point, window=window, device=device, ip=ip, opened=opened, now=now
+    client = client or honesty.ClientFacts(device=device, device_new=False, ip=ip)
+    device, ip = client.device, client.ip
+    flags = honesty.honesty_flags(
+        person=person, point=point, window=window, client=client, opened=opened, now=now
     )
+    flags += [(found.reason, found.detail, []) for found in findings]
     if evidence is not None:
         flags += [(reason, detail, []) for reason, detail in evidence.missing]
     present = evidence is not None and evidence.facts.get("present")
@@ -288,6 +245,8 @@ def submit_checkin(
         reason=reason,
         via=via,
         device=device,
+        fingerprint=client.fingerprint,
+        device_new=client.device_new,
         ip=ip,
         idempotency_key=idempotency_key,
         correction_reason=correction_reason,
@@ -316,7 +275,11 @@ def submit_checkin(
                 if flags:
                     Flag.objects.bulk_create(
                         [Flag(checkin=checkin, reason=r, detail=d) for r, d, _o in flags]
-                        + [Flag(checkin_id=o, reason=r) for r, _d, others in flags for o in others],
+                        + [
+                            Flag(checkin_id=o, reason=r, detail=d)
+                            for r, d, others in flags
+                            for o in others
+                        ],
                         ignore_conflicts=True,
                     )
         except IntegrityError:

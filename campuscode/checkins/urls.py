@@ -2,7 +2,7 @@ import os
 
 from django.urls import path
 
-from campuscode.checkins import views, views_manage
+from campuscode.checkins import views, views_flags, views_manage
 
 app_name = "checkins"
 urlpatterns = [
@@ -31,6 +31,8 @@ urlpatterns = [
     path("lists/", views_manage.roll, name="roll"),
     path("lists/export.xlsx", views_manage.roll_export, name="roll_export"),
     path("lists/remind/", views_manage.roll_remind, name="roll_remind"),
+    path("flags/", views_flags.flags, name="flags"),
+    path("flags/export.xlsx", views_flags.flags_export, name="flags_export"),
     path("flags/<int:pk>/explain/", views_manage.flag_explain, name="flag_explain"),
     path("people/<int:pk>/", views_manage.person_history, name="person"),
     path("campuses/", views_manage.campuses, name="campuses"),

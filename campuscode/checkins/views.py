@@ -14,7 +14,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from campuscode.checkins import cached, selectors
+from campuscode.checkins import cached, honesty, selectors
 from campuscode.checkins.evidence import assess, binding_of, live_grant, location_from
 from campuscode.checkins.forms import CheckinForm, SameAsLastForm
 from campuscode.checkins.health import describe
@@ -56,6 +56,7 @@ def device_of(request) -> str:
 
 
 def _with_device(request, response):
+    response["Accept-CH"] = honesty.ACCEPT_CH  # the phone's model, for the shared-phone check
     if getattr(request, "_new_device", None):
         response.set_signed_cookie(
             DEVICE_COOKIE,
@@ -232,8 +233,13 @@ def _point_url(request, point, token: str):
             answers=form.answers(),
             via=check.via,
             idempotency_key=form.cleaned_data["key"],
-            device=device,
-            ip=client_ip(request),
+            client=honesty.client_facts(
+                request,
+                device=device,
+                ip=client_ip(request),
+                cookie=DEVICE_COOKIE,
+                salt=DEVICE_SALT,
+            ),
             opened=visit is not None,
             now=now,
             correction_reason=form.cleaned_data.get("correction_reason", ""),

@@ -18,6 +18,7 @@ NAV = [
     ("gates:mine", _("My entries/exits"), None),
     ("checkins:mine", _("Check-in"), None),
     ("checkins:roll", _("Check-in lists"), Cap.VIEW_HEALTH),
+    ("checkins:flags", _("Check-in flags"), Cap.VIEW_HEALTH),
     ("checkins:points", _("Check-in points"), Cap.MANAGE_SETTINGS),
     ("checkins:notices", _("Check-in notices"), None),
     ("checkins:campuses", _("Staff on several campuses"), Cap.EDIT_PEOPLE),

@@ -495,14 +495,28 @@ SPECS: dict[str, SettingSpec] = {
             240,
         ),
         SettingSpec(
-            "checkin_burst_seconds",
-            15,
-            _("Same-address burst: time span (seconds)"),
+            "checkin_shared_minutes",
+            30,
+            _("One phone for several accounts: time span (minutes)"),
             _(
-                "Check-ins of several accounts at one point from one network address within this time are flagged."
+                "Check-ins of other accounts at the same point, from the same network address "
+                "and the same browser and screen within this time, are flagged when the "
+                "phone's cookies were just cleared or it used a private tab."
             ),
             1,
-            600,
+            240,
+        ),
+        SettingSpec(
+            "checkin_burst_minutes",
+            10,
+            _("Accounts from one phone: sliding window (minutes)"),
+            _(
+                "Within any span of this length, check-ins at one point from one network "
+                "address are counted per phone; many phones behind one address (a dormitory "
+                "or the campus Wi-Fi) are not suspect."
+            ),
+            1,
+            120,
         ),
         SettingSpec(
             "checkin_location_max_accuracy_m",
@@ -525,11 +539,22 @@ SPECS: dict[str, SettingSpec] = {
         ),
         SettingSpec(
             "checkin_burst_accounts",
-            4,
-            _("Same-address burst: number of accounts"),
-            "",
+            3,
+            _("Accounts from one phone: number of accounts flagged"),
+            _(
+                "This many accounts or more sent from one phone within the window above are flagged."
+            ),
             2,
             100,
+        ),
+        SettingSpec(
+            "checkin_isolated_refuse",
+            True,
+            _("Refuse check-ins at points from people under isolation or observation"),
+            _(
+                "If on, the check-in is refused; if off, it is stored and flagged. Either way "
+                "the health office is alerted at once."
+            ),
         ),
         SettingSpec(
             "health_yellow_temperature",

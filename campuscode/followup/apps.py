@@ -26,6 +26,10 @@ class FollowupConfig(AppConfig):
         if selectors.excuses_between not in tally.excuse_providers:
             tally.excuse_providers.append(selectors.excuses_between)
 
+        from campuscode.checkins.honesty import point_checks
+
+        if isolation.isolation_at_point not in point_checks:
+            point_checks.append(isolation.isolation_at_point)
         if banners.banners not in banner_providers:
             banner_providers.append(banners.banners)
         if selectors.excused_in_window not in excuse_providers:

@@ -266,3 +266,55 @@ def reports_due_now(person: Person, *, now: datetime | None = None) -> bool:
         return False
     day, slot = slot_at(now, person.school_id)
     return not IsolationReport.objects.filter(isolation=isolation, day=day, slot=slot).exists()
+
+
+ALERT_QUIET_MINUTES = 30  # one alert per person and point in this time, however many tries
+
+
+def isolation_at_point(person, point, now: datetime):
+    """A point check (checkins.honesty.point_checks): a person under isolation or
+    observation checking in at a campus point is refused or flagged (the school's
+    setting), and the health office over them is alerted at once (issue 9, case 8)."""
+    from campuscode.checkins.honesty import Finding
+    from campuscode.checkins.models import Flag
+    from campuscode.notify.models import Notice
+    from campuscode.people.access import holders_over
+
+    isolation = current_isolation(person.pk, today=timezone.localdate(now))
+    if isolation is None:
+        return None
+    refuse = bool(get_setting("checkin_isolated_refuse", person.school_id))
+    detail = {
+        "isolation": isolation.pk,
+        "kind": isolation.kind,
+        "place": isolation.place,
+        "since": isolation.starts_on.isoformat(),
+        "until": isolation.ends_on.isoformat(),
+        "refused": refuse,
+    }
+    recent = Notice.objects.filter(
+        kind=Kind.ISOLATED_AT_POINT,
+        data__person=person.pk,
+        data__point_id=point.pk,
+        created_at__gte=now - timedelta(minutes=ALERT_QUIET_MINUTES),
+    )
+    if not recent.exists():
+        full = Person.objects.select_related("org_unit").get(pk=person.pk)
+        data = {
+            "person": person.pk,
+            "name": full.name,
+            "number": full.number,
+            "point_id": point.pk,
+            "point": str(point),
+            "time": timezone.localtime(now).strftime("%H:%M"),
+            "refused": refuse,
+        }
+        for user in holders_over(full, Cap.MANAGE_HEALTH):
+            notify(
+                user=user,
+                kind=Kind.ISOLATED_AT_POINT,
+                data=data,
+                url=f"/followup/isolations/{isolation.pk}/",
+                now=now,
+            )
+    return Finding(reason=Flag.Reason.ISOLATED, detail=detail, refuse=refuse)

@@ -40,6 +40,22 @@ def notification_text(kind: str, data: dict) -> str:
                 "time on the 'My reports and cases' page."
             )
         return _("Your isolation/observation has ended.")
+    elif kind == Kind.ISOLATED_AT_POINT:
+        text = (
+            _(
+                "%(name)s (%(number)s), under isolation/observation, was refused at %(point)s at %(time)s."
+            )
+            if data.get("refused")
+            else _(
+                "%(name)s (%(number)s), under isolation/observation, checked in at %(point)s at %(time)s."
+            )
+        )
+        return text % {
+            "name": data.get("name", ""),
+            "number": data.get("number", ""),
+            "point": data.get("point", ""),
+            "time": data.get("time", ""),
+        }
     elif kind == Kind.VISITOR_DECIDED:
         text = (
             _("The code application for %(name)s was approved.")

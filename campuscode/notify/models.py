@@ -20,6 +20,7 @@ class Kind(models.TextChoices):
     MANUAL_LIMIT = "manual_limit", _("Too many manual registrations")
     CASE_OPENED = "case_opened", _("Follow-up case opened")
     ISOLATION = "isolation", _("Isolation / observation")
+    ISOLATED_AT_POINT = "isolated_at_point", _("Check-in on campus during isolation")
     VISITOR_DECIDED = "visitor_decided", _("Visitor application decided")
     VISITOR_CLAIM = "visitor_claim", _("Visitor code approved")
     BULK_READ = "bulk_read", _("Bulk read of personal data")

@@ -16,6 +16,7 @@ TEXTS: dict[str, str] = {
     Kind.MANUAL_LIMIT: _FOLLOWUP,
     Kind.CASE_OPENED: _FOLLOWUP,
     Kind.ISOLATION: _FOLLOWUP,
+    Kind.ISOLATED_AT_POINT: _FOLLOWUP,
     Kind.VISITOR_DECIDED: _FOLLOWUP,
     Kind.VISITOR_CLAIM: "campuscode.followup.visitors.claim_text",
     Kind.BULK_READ: "campuscode.privacy.alerts.bulk_read_text",

@@ -12,6 +12,9 @@ from .conftest import GOOD, check_in, point_path
 
 pytestmark = pytest.mark.django_db
 
+IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
+ANDROID = "Mozilla/5.0 (Linux; Android 14; K) AppleWebKit/537.36 Chrome/125.0 Mobile Safari/537.36"
+
 
 def test_an_honest_checkin_has_no_flags(client, student, point, morning):
     sign_in(client, student.user)
@@ -37,8 +40,8 @@ def test_one_phone_checking_in_two_accounts_flags_both(client, student, tree, po
 
 def test_different_phones_are_not_flagged_as_shared(student, tree, point, morning):
     friend = tree.person("赵同学", tree.cs_2501)
-    for person in (student, friend):
-        check_in(sign_in(Client(), person.user), point)
+    for person, agent in ((student, IPHONE), (friend, ANDROID)):
+        check_in(sign_in(Client(), person.user), point, HTTP_USER_AGENT=agent)
     assert not Flag.objects.filter(reason=Flag.Reason.SHARED_DEVICE).exists()
 
 
@@ -52,11 +55,12 @@ def test_many_accounts_from_one_address_within_seconds_are_flagged(tree, point, 
     assert set(burst.values_list("checkin__person", flat=True)) == {p.pk for p in people}
 
 
-def test_the_same_address_spread_over_time_is_not_a_burst(tree, point, morning):
+def test_different_phones_on_one_address_are_not_a_burst(tree, point, morning):
     set_setting(key="checkin_burst_accounts", value=3)
     for index in range(3):
         person = tree.person(f"学生{index}", tree.cs_2501)
-        check_in(sign_in(Client(), person.user), point, REMOTE_ADDR="10.9.8.7")
+        phone = {"REMOTE_ADDR": "10.9.8.7", "HTTP_USER_AGENT": f"{ANDROID} Build/{index}"}
+        check_in(sign_in(Client(), person.user), point, **phone)
         morning.shift(60)
     assert not Flag.objects.exists()
 

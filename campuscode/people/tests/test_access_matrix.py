@@ -224,6 +224,20 @@ LIST_PAGES = [
         H.VIEW_HEALTH,
     ),
     ListPage(
+        "check-in flags",
+        "/checkins/flags/?first=2026-03-02&last=2026-03-02",
+        H.VIEW_HEALTH,
+        "checkins.flags.viewed",
+        H.VIEW_HEALTH,
+    ),
+    ListPage(
+        "check-in flags export",
+        "/checkins/flags/export.xlsx?first=2026-03-02&last=2026-03-02",
+        H.VIEW_HEALTH,
+        "checkins.flags.exported",
+        H.VIEW_HEALTH,
+    ),
+    ListPage(
         "approvals", "/followup/queue/", H.VIEW_HEALTH, "followup.queue.viewed", H.APPROVE_REQUESTS
     ),
     ListPage(
@@ -271,7 +285,7 @@ class World:
     def __init__(self, tree):
         from django.core.files.base import ContentFile
 
-        from campuscode.checkins.models import CampusAssignment, Checkin, CheckinPoint
+        from campuscode.checkins.models import CampusAssignment, Checkin, CheckinPoint, Flag
         from campuscode.followup.models import AdvanceReport, CaseEvent, FollowupCase, Isolation
         from campuscode.gates.models import GateEvent, Place
         from campuscode.gates.services import register_gate
@@ -321,7 +335,7 @@ class World:
         gate, _token = register_gate(place=place, name="南门闸机1")
         self.cases, self.attachments, self.isolations = {}, {}, {}
         for n, person in enumerate(self.people.values()):
-            Checkin.objects.create(
+            checkin = Checkin.objects.create(
                 person=person,
                 point=point,
                 at=now,
@@ -333,6 +347,7 @@ class World:
                 via="screen",
                 idempotency_key=f"k{n}",
             )
+            Flag.objects.create(checkin=checkin, reason=Flag.Reason.SHARED_DEVICE)
             AdvanceReport.objects.create(
                 person=person,
                 first_day=day,
