@@ -27,6 +27,7 @@ from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
+from campuscode.checkins.evidence import set_campus_networks
 from campuscode.checkins.models import Checkin, CheckinPoint, Codes, Flag
 from campuscode.checkins.tokens import poster_token, screen_token
 from campuscode.codes.tokens import Colour, issue_token
@@ -124,16 +125,42 @@ def _counts(counter: Counter) -> str:
 class Phone:
     """One browser on one phone: its own cookies, user agent and current address."""
 
-    def __init__(self, user, address: str, agent: str):
+    def __init__(self, user, address: str, agent: str, where: tuple | None = None):
         self.client = Client()
         self.client.force_login(user)
         self.user, self.address, self.agent = user, address, agent
+        # Where the phone's location service puts it (lat, lon, accuracy m); None: the
+        # person did not allow location. Sent with every form, as location.js does.
+        self.where = where
 
     def get(self, url: str):
         return self.client.get(url, REMOTE_ADDR=self.address, HTTP_USER_AGENT=self.agent)
 
     def post(self, url: str, data: dict):
+        if self.where is not None:
+            lat, lon, accuracy = self.where
+            data = {**data, "geo_lat": lat, "geo_lon": lon, "geo_accuracy": accuracy}
+        else:
+            data = {**data, "geo_error": "denied"}
         return self.client.post(url, data, REMOTE_ADDR=self.address, HTTP_USER_AGENT=self.agent)
+
+
+CAMPUS_NETWORKS = ["10.0.0.0/8", "202.96.0.0/11"]
+CAMPUS_AT = (30.5100, 114.4000)
+
+
+def at_point(point, rng) -> tuple:
+    """A phone at `point`: a fix within a few tens of metres, as phones give outdoors."""
+    return (
+        float(point.latitude) + rng.uniform(-0.0002, 0.0002),
+        float(point.longitude) + rng.uniform(-0.0002, 0.0002),
+        rng.uniform(8, 40),
+    )
+
+
+def at_home(rng) -> tuple:
+    """A phone at home, some kilometres away."""
+    return (CAMPUS_AT[0] + rng.uniform(0.03, 0.1), CAMPUS_AT[1] + rng.uniform(0.03, 0.1), 20)
 
 
 def _answers(key: str, **extra) -> dict:
@@ -214,6 +241,14 @@ class Day:
             kind=CheckinPoint.Kind.OTHER,
             codes=Codes.POSTER,
         )
+        # What a school sets up for presence (issue 9): its campus networks (Wi-Fi and the
+        # dormitories' NAT egress), and where each point is, so that a phone on mobile
+        # data proves presence by its location instead.
+        set_campus_networks(campus=self.campus, networks=CAMPUS_NETWORKS, user=None, client_ip=None)
+        for n, p in enumerate([self.teaching, *self.dorms, self.poster_point]):
+            p.latitude, p.longitude = CAMPUS_AT[0] + n * 0.001, CAMPUS_AT[1]
+            p.evidence_location, p.radius_m = True, 150
+            p.save(update_fields=["latitude", "longitude", "evidence_location", "radius_m"])
         gate_a = Place.objects.create(campus=self.campus, name="模拟南门", kind="campus_gate")
         gate_b = Place.objects.create(campus=self.campus, name="模拟北门", kind="campus_gate")
         self.gate_tokens = [
@@ -309,8 +344,26 @@ class Day:
         return self.rng.uniform(60, window)
 
     def _honest(self, phone: Phone, point: CheckinPoint):
+        # Most people allow location; the rest are on the campus network anyway or not.
+        if self.rng.random() < 0.9:
+            phone.where = at_point(point, self.rng)
+        # A phone in daily use carries the device cookie of its first check-in, days old
+        # (a cheat who clears cookies between accounts does not). The first week of term,
+        # when every phone is new, is not what this replays.
+        self.established(phone)
         yield from self.check_in(phone, point, fill=self.rng.uniform(20, 90))
         self.honest.append(phone.result)
+
+    def established(self, phone: Phone) -> None:
+        from django.core import signing
+
+        from campuscode.checkins.views import DEVICE_COOKIE, DEVICE_SALT
+
+        now = timezone.now()
+        self.traveller.move_to(now - timedelta(days=self.rng.randint(3, 60)))
+        value = signing.get_cookie_signer(salt=DEVICE_COOKIE + DEVICE_SALT).sign(uuid.uuid4().hex)
+        self.traveller.move_to(now)
+        phone.client.cookies[DEVICE_COOKIE] = value
 
     # --- the cheats ---------------------------------------------------------------------
 
@@ -370,9 +423,10 @@ class Day:
             yield self.rng.uniform(5, 20)
 
     def paced_burst(self, accounts: list[Person]):
-        # A script sends one account at a time, just over the burst span apart.
+        # A script sends one account at a time, just over the old fixed burst span (60 s)
+        # apart: what slipped past the address-burst rule before its sliding window.
         address = self.home_address()
-        span = get_setting("checkin_burst_seconds") + 1
+        span = 61
         for person in accounts:
             phone = Phone(person.user, address, SCRIPT_AGENT)
             yield from self.check_in(phone, self.teaching, fill=1)
@@ -542,6 +596,17 @@ def _flags_of(pks: list[int]) -> dict[int, list[str]]:
     return flags
 
 
+def _window_flags_of(pks: list[int]) -> dict[int, list[str]]:
+    from campuscode.checkins.selectors import window_flags
+
+    flags: dict[int, list[str]] = {}
+    for pk, person_id, day, period in Checkin.objects.filter(pk__in=pks).values_list(
+        "pk", "person_id", "day", "period"
+    ):
+        flags[pk] = [f.reason for f in window_flags(day=day, period=period, person_ids=[person_id])]
+    return flags
+
+
 def _judge(sim: Day, report: Report) -> None:
     from campuscode.checkins.integrity import check_records
 
@@ -565,7 +630,8 @@ def _judge(sim: Day, report: Report) -> None:
                     )
                 ).first()
                 effective[pk] = latest or pk
-            flags = _flags_of(list(effective.values()))
+            # The lists show the flags of the whole window, corrected rows' too.
+            flags = _window_flags_of(list(effective.values()))
             outcomes += ["flagged" if flags[effective[pk]] else "passed" for pk in pks]
         tally.attempts = len(outcomes)
         tally.blocked = outcomes.count("blocked")
