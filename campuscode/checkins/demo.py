@@ -260,10 +260,14 @@ def load_demo(*, school: OrgUnit, now: datetime) -> list[str]:
     # The demo's screen is registered like a real one: its enrolment link carries the
     # one-time credential (after the #), and the kiosk page answers only to it.
     _display, credential = register_display(point=main_gate, name="南门大屏")
+    from campuscode.checkins.demo_flags import load_flag_examples
+
+    flag_lines = load_flag_examples(school=school, now=now)
     return [
         f"Check-in point screen (南门), open once on the screen: "
         f"{{base}}/checkins/kiosk/{main_gate.pk}/enrol/#token={credential}",
         "Check-in: open the screen's QR on a phone (or the URL under it), sign in as 20250101",
         f"Check-in lists (adviser T1001): {{base}}/checkins/lists/ — {len(rows)} check-ins "
         f"over {DAYS} days",
+        *flag_lines,
     ]
