@@ -12,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -665,7 +666,12 @@ def flag_explain(request, pk: int):
         )
     if request.htmx:
         return render(request, "checkins/flag_panel.html", {"flag": flag})
-    return redirect(request.POST.get("next") or reverse("checkins:roll"))
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = reverse("checkins:roll")  # never off-site: `next` comes from the form
+    return redirect(back)
 
 
 # --- One person's check-ins and manual status ------------------------------------------

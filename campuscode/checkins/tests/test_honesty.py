@@ -90,6 +90,18 @@ def test_an_adviser_sees_and_explains_a_flag(client, student, adviser, point, mo
     assert AuditEntry.objects.filter(action="checkins.flag.explained", subject=student).exists()
 
 
+def test_explaining_a_flag_never_redirects_off_site(client, student, adviser, point, morning):
+    sign_in(client, student.user)
+    client.post(point_path(point), {**GOOD, "key": "scripted-1"})
+    flag = Flag.objects.get()
+    sign_in(client, adviser)
+    url = f"/checkins/flags/{flag.pk}/explain/"
+    away = client.post(url, {"explanation": "x", "next": "https://evil.example/"})
+    assert away.status_code == 302 and away["Location"] == "/checkins/lists/"
+    back = client.post(url, {"explanation": "x", "next": "/checkins/flags/?reason=not_opened"})
+    assert back["Location"] == "/checkins/flags/?reason=not_opened"
+
+
 def test_others_cannot_explain_a_flag(
     client, student, other_student, adviser, sysadmin, outsider, point, morning, tree
 ):
