@@ -3,6 +3,7 @@ the facts a cheat would leave (another network, a far location, a moved form, on
 for several accounts, a poster from home …), so the flags page shows each with its
 evidence. Run by the check-ins demo after the history is loaded."""
 
+import hashlib
 import uuid
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -142,7 +143,7 @@ def load_flag_examples(*, school: OrgUnit, now: datetime) -> list[str]:
     check_in(client=phone(WIFI), agent="python-requests/2.32", page_opened=False)
     # One phone, its cookies cleared between three roommates.
     if len(roommates) == 3:
-        shared = "demo-shared-phone"
+        shared = hashlib.sha256(b"one phone, three roommates").hexdigest()[:16]
         for n, slot in enumerate(roommates):
             check_in(
                 client=phone(WIFI, new=True, fingerprint=shared),
