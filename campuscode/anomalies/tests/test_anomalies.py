@@ -172,6 +172,9 @@ def test_it_moves_a_case_on_with_a_reason_and_an_action(
     assert AuditEntry.objects.filter(action="anomalies.case.changed", actor=adviser).count() == 3
     page = client.get(url).content.decode()
     assert "手机坏了" in page
+    # The evidence and the steps in plain Chinese.
+    assert "连续 3 个上课日未打卡：3月3日、3月4日、3月5日。" in page
+    assert "核实原因：手机损坏或丢失" in page and "处置措施：补卡" in page
     # A closed case, re-detected, opens nothing again.
     detect()
     assert missed_cases(student).count() == 1
