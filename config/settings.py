@@ -149,6 +149,7 @@ INSTALLED_APPS = [
     "campuscode.checkins",
     "campuscode.gates",
     "campuscode.followup",
+    "campuscode.anomalies",
     "campuscode.privacy",
     "campuscode.notify",
 ]
@@ -420,6 +421,8 @@ CELERY_BEAT_SCHEDULE = {
     "audit.purge": {"task": "audit.purge", "schedule": crontab(hour=3, minute=10)},
     # A registered check-in point screen gone silent (switched off, page closed).
     "checkins.check_silent_displays": {"task": "checkins.check_silent_displays", "schedule": 60.0},
+    # R6.4: after the day's last window has closed.
+    "anomalies.detect": {"task": "anomalies.detect", "schedule": crontab(hour=22, minute=30)},
 }
 
 # The campus code signing keys live outside the database (R2.1).

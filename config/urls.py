@@ -14,6 +14,7 @@ urlpatterns = [
     path("checkins/", include("campuscode.checkins.urls")),
     path("gates/", include("campuscode.gates.urls")),
     path("followup/", include("campuscode.followup.urls")),
+    path("anomalies/", include("campuscode.anomalies.urls")),
     path("privacy/", include("campuscode.privacy.urls")),
     path("notify/", include("campuscode.notify.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -26,6 +26,7 @@ NAV = [
     ("followup:queue", _("Approvals"), Cap.VIEW_HEALTH),
     ("followup:manual", _("Manual registration"), Cap.APPROVE_REQUESTS),
     ("followup:dashboard", _("Health follow-up"), Cap.VIEW_HEALTH),
+    ("anomalies:list", _("Anomaly cases"), Cap.VIEW_HEALTH),
     ("followup:visitors", _("Visitor codes"), Cap.DECIDE_VISITORS),
     ("accounts:security", _("Account security"), None),
     ("notify:preferences", _("Notification settings"), None),

@@ -263,6 +263,7 @@ SECTIONS = [
     ("gate_", _("Gates")),
     ("privacy_", _("Personal data protection")),
     ("audit_", _("Audit log")),
+    ("anomaly_", _("Anomaly cases")),
     ("notify_", _("Notifications")),
     ("", _("Regulation")),
 ]
@@ -712,6 +713,50 @@ SPECS: dict[str, SettingSpec] = {
             _("Older entries are removed by a daily job; the law asks for at least 6 months."),
             6,
             120,
+        ),
+        # R6.4: anomaly cases.
+        SettingSpec(
+            "anomaly_missed_days",
+            3,
+            _("Anomaly: school days in a row without a check-in"),
+            _(
+                "Holidays, approved advance reports, isolation and days before a person was "
+                "registered do not count."
+            ),
+            1,
+            30,
+        ),
+        SettingSpec(
+            "anomaly_lookback_days",
+            21,
+            _("Anomaly: days the daily run looks back for missed check-ins"),
+            "",
+            7,
+            90,
+        ),
+        SettingSpec(
+            "anomaly_health_days",
+            2,
+            _("Anomaly: days the daily run looks back for abnormal health data"),
+            _("A temperature from the yellow-code temperature up, a symptom, or a contact."),
+            1,
+            30,
+        ),
+        SettingSpec(
+            "anomaly_contact_days",
+            14,
+            _("Anomaly: a contact with a case counts for (days)"),
+            "",
+            1,
+            60,
+        ),
+        SettingSpec(
+            "anomaly_deadline_days",
+            3,
+            _("Anomaly: days to verify and handle a case"),
+            "",
+            1,
+            60,
         ),
     ]
 }

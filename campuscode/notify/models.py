@@ -27,6 +27,7 @@ class Kind(models.TextChoices):
     CLAIM_CODE = "claim_code", _("One-time code")
     CONTACT_CHANGED = "contact_changed", _("Contact details changed")
     PASSWORD_RESET = "password_reset", _("Password reset")
+    ANOMALY_OPENED = "anomaly_opened", _("Anomaly case opened")
 
 
 class Channel(models.TextChoices):

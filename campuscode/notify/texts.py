@@ -23,6 +23,7 @@ TEXTS: dict[str, str] = {
     Kind.CLAIM_CODE: "campuscode.accounts.notices.claim_code_text",
     Kind.CONTACT_CHANGED: "campuscode.accounts.notices.contact_change_text",
     Kind.PASSWORD_RESET: "campuscode.accounts.notices.password_reset_text",
+    Kind.ANOMALY_OPENED: "campuscode.anomalies.notices.opened_text",
 }
 
 

@@ -111,6 +111,10 @@ def _isolation_pk(world, person) -> int:
     return world.isolations[person.pk].pk
 
 
+def _anomaly_pk(world, person) -> int:
+    return world.anomalies[person.pk].pk
+
+
 def _account_pk(world, person) -> int:
     return person.user_id
 
@@ -202,6 +206,16 @@ PERSON_PAGES = [
         make=_isolation_pk,
         own=False,
     ),
+    PersonPage(
+        "anomaly case",
+        "/anomalies/{pk}/",
+        "get",
+        H.VIEW_HEALTH,
+        "anomalies.case.viewed",
+        H.VIEW_HEALTH,
+        make=_anomaly_pk,
+        own=False,
+    ),
 ]
 
 LIST_PAGES = [
@@ -246,6 +260,7 @@ LIST_PAGES = [
     ListPage(
         "manual registration", "/followup/manual/", H.APPROVE_REQUESTS, "followup.manual.viewed"
     ),
+    ListPage("anomaly cases", "/anomalies/", H.VIEW_HEALTH, "anomalies.list.viewed", H.VIEW_HEALTH),
     ListPage("visitors", "/followup/visitors/", H.DECIDE_VISITORS, "followup.visitors.viewed"),
     ListPage(
         "staff on several campuses",
@@ -285,6 +300,7 @@ class World:
     def __init__(self, tree):
         from django.core.files.base import ContentFile
 
+        from campuscode.anomalies.models import AnomalyCase
         from campuscode.checkins.models import CampusAssignment, Checkin, CheckinPoint, Flag
         from campuscode.followup.models import AdvanceReport, CaseEvent, FollowupCase, Isolation
         from campuscode.gates.models import GateEvent, Place
@@ -333,7 +349,7 @@ class World:
             campus=tree.main_campus, name="南门", kind=Place.Kind.CAMPUS_GATE
         )
         gate, _token = register_gate(place=place, name="南门闸机1")
-        self.cases, self.attachments, self.isolations = {}, {}, {}
+        self.cases, self.attachments, self.isolations, self.anomalies = {}, {}, {}, {}
         for n, person in enumerate(self.people.values()):
             checkin = Checkin.objects.create(
                 person=person,
@@ -385,6 +401,15 @@ class World:
                 nonce=f"n{n}",
             )
             CampusAssignment.objects.create(person=person, campus=tree.east_campus)
+            self.anomalies[person.pk] = AnomalyCase.objects.create(
+                person=person,
+                kind="missed_checkins",
+                first_day=day,
+                last_day=day,
+                detail={"days": [day.isoformat()]},
+                opened_at=now,
+                deadline=now,
+            )
             DataRequest.objects.create(
                 person=person,
                 kind="correction",

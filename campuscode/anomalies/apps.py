@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AnomaliesConfig(AppConfig):
+    name = "campuscode.anomalies"
+    label = "anomalies"
+    verbose_name = _("Anomaly cases")

@@ -1,0 +1,11 @@
+"""Periodic job (CELERY_BEAT_SCHEDULE); also `campuscode detect-anomalies`."""
+
+from celery import shared_task
+
+
+@shared_task(name="anomalies.detect")
+def detect() -> int:
+    """Run the anomaly detectors (idempotent); the number of cases opened."""
+    from campuscode.anomalies.services import run_detectors
+
+    return len(run_detectors().opened)
