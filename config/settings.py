@@ -151,6 +151,7 @@ INSTALLED_APPS = [
     "campuscode.followup",
     "campuscode.privacy",
     "campuscode.notify",
+    "campuscode.backups",
 ]
 
 MIDDLEWARE = [
@@ -431,6 +432,13 @@ AUDIT_KEY_FILE = env_str("CAMPUSCODE_AUDIT_KEY_FILE", "") or None
 # Signed anchors of the audit chain's head and purge checkpoints, outside the database;
 # the backup / off-site copy takes this folder (campuscode.audit.anchors).
 ANCHOR_DIR = Path(env_str("CAMPUSCODE_ANCHOR_DIR", str(DATA_DIR / "anchors"))).resolve()
+# Backups (campuscode.backups): encrypted archives of the database, uploads, signing keys,
+# audit-chain key and anchors. The key that encrypts them is kept apart from them (lose the
+# key and every backup is unreadable; keep a copy of it somewhere else than the archives).
+BACKUP_DIR = Path(env_str("CAMPUSCODE_BACKUP_DIR", str(DATA_DIR / "backups"))).resolve()
+BACKUP_KEY_FILE = Path(
+    env_str("CAMPUSCODE_BACKUP_KEY_FILE", str(DATA_DIR / "keys-backup" / "backup.key"))
+).resolve()
 # The keyed hash of national ID numbers; changing it breaks matching of stored hashes.
 ID_HASH_KEY = env_str("CAMPUSCODE_ID_HASH_KEY", "") or SECRET_KEY
 
