@@ -421,6 +421,9 @@ CELERY_BEAT_SCHEDULE = {
     "audit.purge": {"task": "audit.purge", "schedule": crontab(hour=3, minute=10)},
     # A registered check-in point screen gone silent (switched off, page closed).
     "checkins.check_silent_displays": {"task": "checkins.check_silent_displays", "schedule": 60.0},
+    # Hourly look: a backup is made when the last is older than the school's
+    # backup_every_hours, copied off-site, and old ones pruned by the retention counts.
+    "backups.scheduled": {"task": "backups.scheduled", "schedule": crontab(minute=40)},
 }
 
 # The campus code signing keys live outside the database (R2.1).
@@ -439,6 +442,8 @@ BACKUP_DIR = Path(env_str("CAMPUSCODE_BACKUP_DIR", str(DATA_DIR / "backups"))).r
 BACKUP_KEY_FILE = Path(
     env_str("CAMPUSCODE_BACKUP_KEY_FILE", str(DATA_DIR / "keys-backup" / "backup.key"))
 ).resolve()
+# A second folder (a mounted NAS or another disk) each scheduled backup is copied to; blank: none.
+BACKUP_OFFSITE_DIR = env_str("CAMPUSCODE_BACKUP_OFFSITE_DIR", "") or None
 # The keyed hash of national ID numbers; changing it breaks matching of stored hashes.
 ID_HASH_KEY = env_str("CAMPUSCODE_ID_HASH_KEY", "") or SECRET_KEY
 

@@ -125,6 +125,7 @@ class AuditAction(models.TextChoices):
     BACKUP_CREATED = "backups.backup.created", _("Made a backup")
     BACKUP_VERIFIED = "backups.backup.verified", _("Checked a backup")
     BACKUP_RESTORED = "backups.backup.restored", _("Restored a backup")
+    BACKUPS_PRUNED = "backups.backups.pruned", _("Removed old backups past the retention counts")
 
 
 AREAS = {

@@ -28,7 +28,7 @@ import tarfile
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
@@ -586,3 +586,86 @@ def describe(manifest: dict) -> str:
         made = timezone.localtime(datetime.fromisoformat(made)).strftime("%Y-%m-%d %H:%M:%S")
     rows = sum(manifest.get("row_counts", {}).values())
     return f"made {made}, {manifest.get('engine')}, version {manifest.get('version')}, {rows} rows"
+
+
+# ---------------------------------------------------------------------------- schedule
+
+
+def _archives(folder: Path) -> list[Path]:
+    folder = Path(folder)
+    return (
+        sorted(folder.glob(f"*{SUFFIX}"), key=lambda p: p.stat().st_mtime)
+        if folder.is_dir()
+        else []
+    )
+
+
+def prune_backups(*, folder: Path, daily: int, weekly: int, monthly: int, now=None) -> list[Path]:
+    """Keep the newest archive of each of the last `daily` days, `weekly` ISO weeks and
+    `monthly` months (and always the newest); delete the rest. Returns what was deleted."""
+    now = timezone.localtime(now)
+    archives = _archives(folder)
+    keep: set[Path] = set(archives[-1:])
+    buckets = (
+        (daily, lambda d: d.date(), lambda d: (now.date() - d.date()).days),
+        (weekly, lambda d: d.isocalendar()[:2], lambda d: (now.date() - d.date()).days // 7),
+        (
+            monthly,
+            lambda d: (d.year, d.month),
+            lambda d: (now.year - d.year) * 12 + now.month - d.month,
+        ),
+    )
+    for count, bucket_of, age_of in buckets:
+        newest: dict = {}
+        for path in archives:  # oldest first: the last one seen in a bucket is its newest
+            made = timezone.localtime(datetime.fromtimestamp(path.stat().st_mtime, tz=UTC))
+            if age_of(made) < count:
+                newest[bucket_of(made)] = path
+        keep.update(newest.values())
+    deleted = [path for path in archives if path not in keep]
+    for path in deleted:
+        path.unlink()
+    return deleted
+
+
+def _copy_offsite(archive: Path, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    partial = folder / f".{archive.name}.partial"
+    shutil.copyfile(archive, partial)
+    os.utime(partial, (archive.stat().st_atime, archive.stat().st_mtime))
+    final = folder / archive.name
+    os.replace(partial, final)  # a half-copied file never looks like a backup
+    return final
+
+
+def run_scheduled_backup(*, now=None) -> BackupResult | None:
+    """The beat job: back up when the newest archive is older than `backup_every_hours`,
+    copy it off-site, prune both folders by the retention counts. None when not due."""
+    from campuscode.core.rules import get_setting
+
+    now = now or timezone.now()
+    newest = latest_backup()
+    every = get_setting("backup_every_hours")
+    if newest and now.timestamp() - newest.stat().st_mtime < every * 3600 - 300:
+        return None
+    result = create_backup(actor=None)
+    folders = [Path(settings.BACKUP_DIR)]
+    if settings.BACKUP_OFFSITE_DIR:
+        _copy_offsite(result.path, Path(settings.BACKUP_OFFSITE_DIR))
+        folders.append(Path(settings.BACKUP_OFFSITE_DIR))
+    deleted = []
+    for folder in folders:
+        deleted += prune_backups(
+            folder=folder,
+            daily=get_setting("backup_keep_daily"),
+            weekly=get_setting("backup_keep_weekly"),
+            monthly=get_setting("backup_keep_monthly"),
+            now=now,
+        )
+    if deleted:
+        log_action(
+            action=AuditAction.BACKUPS_PRUNED,
+            actor=None,
+            data={"files": [p.name for p in deleted][:50], "count": len(deleted)},
+        )
+    return result

@@ -713,6 +713,21 @@ SPECS: dict[str, SettingSpec] = {
             6,
             120,
         ),
+        SettingSpec(
+            "backup_every_hours",
+            24,
+            _("Make a backup every (hours)"),
+            _("An encrypted backup of the database, uploads and keys is made this often."),
+            1,
+            168,
+        ),
+        SettingSpec("backup_keep_daily", 7, _("Backups kept: one a day, for (days)"), "", 1, 365),
+        SettingSpec(
+            "backup_keep_weekly", 4, _("Backups kept: one a week, for (weeks)"), "", 0, 104
+        ),
+        SettingSpec(
+            "backup_keep_monthly", 6, _("Backups kept: one a month, for (months)"), "", 0, 120
+        ),
     ]
 }
 

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from campuscode.backups.services import BackupRefused, create_backup
+from campuscode.backups.services import BackupRefused, create_backup, run_scheduled_backup
 
 
 class Command(BaseCommand):
@@ -13,10 +13,22 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--to", type=Path, help="folder to write into (default: BACKUP_DIR)")
+        parser.add_argument(
+            "--if-due",
+            action="store_true",
+            help="the scheduled run: only when the last backup is older than the school's "
+            "backup period; then copy off-site and prune by the retention counts",
+        )
 
     def handle(self, *args, **options):
         try:
-            result = create_backup(actor=None, target_dir=options["to"])
+            if options["if_due"]:
+                result = run_scheduled_backup()
+                if result is None:
+                    self.stdout.write("no backup due yet")
+                    return
+            else:
+                result = create_backup(actor=None, target_dir=options["to"])
         except BackupRefused as refused:
             raise CommandError(refused.message) from None
         rows = sum(result.manifest["row_counts"].values())
