@@ -152,6 +152,7 @@ INSTALLED_APPS = [
     "campuscode.anomalies",
     "campuscode.privacy",
     "campuscode.notify",
+    "campuscode.backups",
 ]
 
 MIDDLEWARE = [
@@ -423,6 +424,9 @@ CELERY_BEAT_SCHEDULE = {
     "checkins.check_silent_displays": {"task": "checkins.check_silent_displays", "schedule": 60.0},
     # R6.4: after the day's last window has closed.
     "anomalies.detect": {"task": "anomalies.detect", "schedule": crontab(hour=22, minute=30)},
+    # Hourly look: a backup is made when the last is older than the school's
+    # backup_every_hours, copied off-site, and old ones pruned by the retention counts.
+    "backups.scheduled": {"task": "backups.scheduled", "schedule": crontab(minute=40)},
 }
 
 # The campus code signing keys live outside the database (R2.1).
@@ -434,6 +438,15 @@ AUDIT_KEY_FILE = env_str("CAMPUSCODE_AUDIT_KEY_FILE", "") or None
 # Signed anchors of the audit chain's head and purge checkpoints, outside the database;
 # the backup / off-site copy takes this folder (campuscode.audit.anchors).
 ANCHOR_DIR = Path(env_str("CAMPUSCODE_ANCHOR_DIR", str(DATA_DIR / "anchors"))).resolve()
+# Backups (campuscode.backups): encrypted archives of the database, uploads, signing keys,
+# audit-chain key and anchors. The key that encrypts them is kept apart from them (lose the
+# key and every backup is unreadable; keep a copy of it somewhere else than the archives).
+BACKUP_DIR = Path(env_str("CAMPUSCODE_BACKUP_DIR", str(DATA_DIR / "backups"))).resolve()
+BACKUP_KEY_FILE = Path(
+    env_str("CAMPUSCODE_BACKUP_KEY_FILE", str(DATA_DIR / "keys-backup" / "backup.key"))
+).resolve()
+# A second folder (a mounted NAS or another disk) each scheduled backup is copied to; blank: none.
+BACKUP_OFFSITE_DIR = env_str("CAMPUSCODE_BACKUP_OFFSITE_DIR", "") or None
 # The keyed hash of national ID numbers; changing it breaks matching of stored hashes.
 ID_HASH_KEY = env_str("CAMPUSCODE_ID_HASH_KEY", "") or SECRET_KEY
 

@@ -126,6 +126,10 @@ class AuditAction(models.TextChoices):
     AUDIT_ENTRY_VIEWED = "audit.entry.viewed", _("Opened an audit entry")
     AUDIT_LOG_EXPORTED = "audit.log.exported", _("Exported the audit log")
     AUDIT_LOG_PURGED = "audit.log.purged", _("Removed entries past the retention period")
+    BACKUP_CREATED = "backups.backup.created", _("Made a backup")
+    BACKUP_VERIFIED = "backups.backup.verified", _("Checked a backup")
+    BACKUP_RESTORED = "backups.backup.restored", _("Restored a backup")
+    BACKUPS_PRUNED = "backups.backups.pruned", _("Removed old backups past the retention counts")
 
 
 AREAS = {
@@ -140,6 +144,7 @@ AREAS = {
     "core": _("System"),
     "admin": _("Back office"),
     "audit": _("Audit log"),
+    "backups": _("Backups"),
 }
 
 # The keys of `data["filters"]` written by the list pages, with the words a reader knows.

@@ -265,6 +265,7 @@ SECTIONS = [
     ("audit_", _("Audit log")),
     ("anomaly_", _("Anomaly cases")),
     ("notify_", _("Notifications")),
+    ("backup_", _("Backups")),
     ("", _("Regulation")),
 ]
 
@@ -757,6 +758,21 @@ SPECS: dict[str, SettingSpec] = {
             "",
             1,
             60,
+        ),
+        SettingSpec(
+            "backup_every_hours",
+            24,
+            _("Make a backup every (hours)"),
+            _("An encrypted backup of the database, uploads and keys is made this often."),
+            1,
+            168,
+        ),
+        SettingSpec("backup_keep_daily", 7, _("Backups kept: one a day, for (days)"), "", 1, 365),
+        SettingSpec(
+            "backup_keep_weekly", 4, _("Backups kept: one a week, for (weeks)"), "", 0, 104
+        ),
+        SettingSpec(
+            "backup_keep_monthly", 6, _("Backups kept: one a month, for (months)"), "", 0, 120
         ),
     ]
 }
