@@ -141,6 +141,7 @@ AREAS = {
     "gates": _("Gates"),
     "privacy": _("Personal information"),
     "notify": _("Notifications"),
+    "anomalies": _("Anomaly cases"),
     "core": _("System"),
     "admin": _("Back office"),
     "audit": _("Audit log"),
