@@ -427,6 +427,11 @@ CELERY_BEAT_SCHEDULE = {
     # Hourly look: a backup is made when the last is older than the school's
     # backup_every_hours, copied off-site, and old ones pruned by the retention counts.
     "backups.scheduled": {"task": "backups.scheduled", "schedule": crontab(minute=40)},
+    # Hourly look: the latest backup is restored into a scratch database and checked when
+    # the last check is older than the school's backup_verify_every_days (weekly default).
+    "backups.verify": {"task": "backups.verify", "schedule": crontab(minute=50)},
+    # A missed backup (older than backup_every_hours + backup_missed_grace_hours) alerts once.
+    "backups.watch": {"task": "backups.watch", "schedule": crontab(minute="*/10")},
 }
 
 # The campus code signing keys live outside the database (R2.1).
@@ -447,6 +452,12 @@ BACKUP_KEY_FILE = Path(
 ).resolve()
 # A second folder (a mounted NAS or another disk) each scheduled backup is copied to; blank: none.
 BACKUP_OFFSITE_DIR = env_str("CAMPUSCODE_BACKUP_OFFSITE_DIR", "") or None
+# A restic repository each scheduled backup is also copied to (sftp:user@host:/path,
+# s3:https://host/bucket, rest:…, a local path); blank: none. Its password is read from
+# the file (kept apart, like the backup key); S3 keys come from AWS_ACCESS_KEY_ID /
+# AWS_SECRET_ACCESS_KEY, which restic reads itself.
+BACKUP_RESTIC_REPOSITORY = env_str("CAMPUSCODE_BACKUP_RESTIC_REPOSITORY", "") or None
+BACKUP_RESTIC_PASSWORD_FILE = env_str("CAMPUSCODE_BACKUP_RESTIC_PASSWORD_FILE", "") or None
 # The keyed hash of national ID numbers; changing it breaks matching of stored hashes.
 ID_HASH_KEY = env_str("CAMPUSCODE_ID_HASH_KEY", "") or SECRET_KEY
 

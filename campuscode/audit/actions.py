@@ -130,6 +130,16 @@ class AuditAction(models.TextChoices):
     BACKUP_VERIFIED = "backups.backup.verified", _("Checked a backup")
     BACKUP_RESTORED = "backups.backup.restored", _("Restored a backup")
     BACKUPS_PRUNED = "backups.backups.pruned", _("Removed old backups past the retention counts")
+    # backups: verified restores, off-site copies, alerts and the status page
+    BACKUP_FAILED = "backups.backup.failed", _("A backup failed")
+    BACKUP_COPIED_OFFSITE = "backups.backup.copied_offsite", _("Copied a backup off-site")
+    BACKUP_RESTORE_VERIFIED = (
+        "backups.restore.verified",
+        _("Restored a backup into a scratch database and checked it"),
+    )
+    BACKUP_ALERTED = "backups.alert.sent", _("Alerted about a missed or failed backup")
+    BACKUP_STATUS_VIEWED = "backups.status.viewed", _("Opened the backup status page")
+    BACKUP_REQUESTED = "backups.run.requested", _("Asked for a backup or a verified restore now")
 
 
 AREAS = {

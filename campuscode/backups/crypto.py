@@ -21,6 +21,7 @@ from typing import BinaryIO
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 MAGIC = b"CCBACKUP1\n"
 CHUNK = 1 << 20
@@ -54,7 +55,9 @@ def backup_key(*, create: bool) -> bytes:
                 handle.write(secrets.token_hex(32) + "\n")
     key = bytes.fromhex(path.read_text().strip())
     if len(key) != 32:
-        raise BackupUnreadable(f"{path}: the backup key must be 32 bytes as hex")
+        raise BackupUnreadable(
+            _("%(file)s: the backup key must be 32 bytes as hex.") % {"file": path}
+        )
     return key
 
 
@@ -126,20 +129,20 @@ class DecryptingReader:
 def decrypt_stream(source: BinaryIO, *, key: bytes) -> Iterator[bytes]:
     header = source.read(len(MAGIC) + 8)
     if len(header) != len(MAGIC) + 8 or not header.startswith(MAGIC):
-        raise BackupUnreadable("this file is not a Campus Code backup")
+        raise BackupUnreadable(_("This file is not a Campus Code backup."))
     aead = AESGCM(key)
     file_id = header[len(MAGIC) :]
     number = 0
     while True:
         size_bytes = source.read(_FRAME.size)
         if len(size_bytes) < _FRAME.size:
-            raise BackupUnreadable("the file is cut short (its last part is missing)")
+            raise BackupUnreadable(_("The file is cut short (its last part is missing)."))
         (size,) = _FRAME.unpack(size_bytes)
         if size > CHUNK + 16:
-            raise BackupUnreadable("the file is damaged (a part has an impossible length)")
+            raise BackupUnreadable(_("The file is damaged (a part has an impossible length)."))
         sealed = source.read(size)
         if len(sealed) < size:
-            raise BackupUnreadable("the file is cut short (its last part is missing)")
+            raise BackupUnreadable(_("The file is cut short (its last part is missing)."))
         nonce = file_id + struct.pack(">I", number)
         for last in (False, True):
             try:
@@ -149,12 +152,14 @@ def decrypt_stream(source: BinaryIO, *, key: bytes) -> Iterator[bytes]:
             break
         else:
             raise BackupUnreadable(
-                "the file cannot be decrypted: it was made with another backup key, "
-                "or it has been damaged or changed"
+                _(
+                    "The file cannot be decrypted: it was made with another backup key, "
+                    "or it has been damaged or changed."
+                )
             )
         yield chunk
         if last:
             if source.read(1):
-                raise BackupUnreadable("the file has data after its end (it was changed)")
+                raise BackupUnreadable(_("The file has data after its end (it was changed)."))
             return
         number += 1

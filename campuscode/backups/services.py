@@ -28,19 +28,21 @@ import tarfile
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, connections, models, transaction
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from campuscode.audit import keys as audit_keys
 from campuscode.audit.actions import AuditAction
 from campuscode.audit.services import log_action
 from campuscode.backups import crypto
+from campuscode.backups.progress import Progress, silent
 from campuscode.codes import keys as code_keys
 
 SUFFIX = ".ccbackup"
@@ -55,12 +57,15 @@ _COPY = 1 << 20
 
 
 class Refusal(models.TextChoices):
-    UNREADABLE = "unreadable", _("The backup cannot be read")
-    DAMAGED = "damaged", _("The backup is damaged")
-    OTHER_ENGINE = "other_engine", _("The backup is of another kind of database")
-    NEWER_SCHEMA = "newer_schema", _("The backup is from a newer version of Campus Code")
-    TOOLS_MISSING = "tools_missing", _("The PostgreSQL tools are not installed")
-    IN_TRANSACTION = "in_transaction", _("A backup cannot run inside a database transaction")
+    UNREADABLE = "unreadable", gettext_lazy("The backup cannot be read")
+    DAMAGED = "damaged", gettext_lazy("The backup is damaged")
+    OTHER_ENGINE = "other_engine", gettext_lazy("The backup is of another kind of database")
+    NEWER_SCHEMA = "newer_schema", gettext_lazy("The backup is from a newer version of Campus Code")
+    TOOLS_MISSING = "tools_missing", gettext_lazy("The PostgreSQL tools are not installed")
+    IN_TRANSACTION = (
+        "in_transaction",
+        gettext_lazy("A backup cannot run inside a database transaction"),
+    )
 
 
 class BackupRefused(Exception):
@@ -76,6 +81,7 @@ class BackupResult:
     size: int
     seconds: float
     manifest: dict
+    record: object = None
 
 
 @dataclass
@@ -117,8 +123,11 @@ def _pg_tools(*names: str) -> dict[str, str]:
     if missing:
         raise BackupRefused(
             Refusal.TOOLS_MISSING,
-            f"{' and '.join(missing)} not found: install the PostgreSQL client tools "
-            "(Debian/Ubuntu: apt-get install postgresql-client) and try again",
+            _(
+                "%(tools)s not found: install the PostgreSQL client tools "
+                "(Debian/Ubuntu: apt-get install postgresql-client) and try again."
+            )
+            % {"tools": ", ".join(missing)},
         )
     return found
 
@@ -161,6 +170,16 @@ class _Hashing:
         data = self._handle.read(size)
         self.sha.update(data)
         return data
+
+
+def row_count_problem(table: str, expected, found) -> str:
+    return _(
+        "Table %(table)s: the backup's manifest says %(expected)s rows, the database holds %(found)s."
+    ) % {
+        "table": table,
+        "expected": expected,
+        "found": found,
+    }
 
 
 def _sqlite_facts(path: Path) -> tuple[list[str], dict[str, int], dict[str, str]]:
@@ -213,7 +232,7 @@ def _dump_postgresql(target: Path) -> tuple[dict[str, int], dict[str, str]]:
     if connection.in_atomic_block:
         raise BackupRefused(
             Refusal.IN_TRANSACTION,
-            "a backup must run outside a database transaction (its snapshot must be its own)",
+            _("A backup must run outside a database transaction (its snapshot must be its own)."),
         )
     db = settings.DATABASES["default"]
     # One snapshot for the counts and the dump: the manifest describes exactly the rows
@@ -245,32 +264,141 @@ def _folders() -> list[tuple[str, Path]]:
     ]
 
 
-def create_backup(*, actor, client_ip: str | None = None, target_dir: Path | None = None):
-    """Write one encrypted archive into `target_dir` (default BACKUP_DIR) and audit it."""
+def start_record(model, *, trigger: str, actor=None, record=None):
+    """The row of a run about to start (a queued one from the page, or a new one)."""
+    from campuscode.backups.models import State
+
+    sweep_stale()
+    now = timezone.now()
+    if record is None:
+        record = model(trigger=trigger, started_by=actor, created_at=now)
+    record.state, record.started_at, record.heartbeat_at = State.RUNNING, now, now
+    record.save()
+    return record
+
+
+def finish_record(record, *, ok: bool, problem: str = "", **fields) -> None:
+    from campuscode.backups.models import State
+
+    record.state = State.OK if ok else State.FAILED
+    record.finished_at = timezone.now()
+    record.problem = problem[:5000]
+    record.percent = 100 if ok else record.percent
+    for name, value in fields.items():
+        setattr(record, name, value)
+    record.save()
+
+
+# A running job writes its progress at least this often; one silent for longer died with
+# its process (a restart, a killed worker) and is marked failed so the page stops waiting.
+STALE_AFTER = 3600
+
+
+def sweep_stale() -> None:
+    from campuscode.backups.models import BackupRecord, State, VerificationRecord
+
+    cutoff = timezone.now() - timedelta(seconds=STALE_AFTER)
+    for model in (BackupRecord, VerificationRecord):
+        model.objects.filter(state=State.RUNNING, heartbeat_at__lt=cutoff).update(
+            state=State.FAILED,
+            finished_at=timezone.now(),
+            problem=_("The job stopped without finishing (its process ended)."),
+        )
+
+
+def create_backup(
+    *,
+    actor,
+    client_ip: str | None = None,
+    target_dir: Path | None = None,
+    trigger: str = "command",
+    record=None,
+    progress=None,
+):
+    """Write one encrypted archive into `target_dir` (default BACKUP_DIR) and audit it.
+
+    The run is a BackupRecord from its start (progress for the status page); a failure
+    marks it failed, is audited and raised again."""
+    from campuscode.backups.models import BackupRecord
+
+    progress = progress or silent
     started = time.monotonic()
     target_dir = Path(target_dir or settings.BACKUP_DIR)
     target_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    key = crypto.backup_key(create=True)
     kind = engine()
     if kind == "unknown":
-        raise BackupRefused(Refusal.OTHER_ENGINE, "only SQLite and PostgreSQL can be backed up")
+        raise BackupRefused(
+            Refusal.OTHER_ENGINE, _("Only SQLite and PostgreSQL databases can be backed up.")
+        )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     final = target_dir / f"campuscode-{stamp}-{kind}{SUFFIX}"
+    record = start_record(BackupRecord, trigger=trigger, actor=actor, record=record)
+    record.file, record.location, record.engine = final.name, str(target_dir), kind
+    record.version = app_version()[:40]
+    record.save(update_fields=["file", "location", "engine", "version"])
+    if isinstance(progress, Progress) and progress.record is None:
+        progress.record = record
+    try:
+        manifest = _write_archive(final=final, target_dir=target_dir, kind=kind, progress=progress)
+    except Exception as error:
+        problem = error.message if isinstance(error, BackupRefused) else str(error)
+        finish_record(record, ok=False, problem=problem)
+        log_action(
+            action=AuditAction.BACKUP_FAILED,
+            actor=actor,
+            client_ip=client_ip,
+            data={"file": final.name, "problem": problem[:500], "record": record.pk},
+        )
+        from campuscode.backups.alerts import alert_failed_backup
+
+        alert_failed_backup(record)
+        raise
+    size = final.stat().st_size
+    seconds = time.monotonic() - started
+    finish_record(
+        record,
+        ok=True,
+        size=size,
+        seconds=round(seconds, 3),
+        rows=sum(manifest["row_counts"].values()),
+        step=_("Done"),
+    )
+    log_action(
+        action=AuditAction.BACKUP_CREATED,
+        actor=actor,
+        client_ip=client_ip,
+        data={"file": final.name, "bytes": size, "engine": kind, "seconds": round(seconds, 2)},
+    )
+    return BackupResult(path=final, size=size, seconds=seconds, manifest=manifest, record=record)
+
+
+def _write_archive(*, final: Path, target_dir: Path, kind: str, progress) -> dict:
+    key = crypto.backup_key(create=True)
     audit_key_file = audit_keys.key_path()
     audit_keys.audit_key()  # made on first use: a backup always carries it
     checksums: dict[str, str] = {}
     with tempfile.TemporaryDirectory(dir=target_dir, prefix=".making-") as scratch:
         dump = Path(scratch) / "db"
+        progress(_("Copying the database"), 2)
         if kind == "sqlite":
             counts, migrations = _dump_sqlite(dump)
         else:
             counts, migrations = _dump_postgresql(dump)
+        members = [(dump, _DB_MEMBER[kind])]
+        for prefix, folder in _folders():
+            if not folder.is_dir():
+                continue
+            for path in sorted(folder.rglob("*")):
+                if path.is_file() and not path.is_symlink() and path != audit_key_file:
+                    members.append((path, f"{prefix}/{path.relative_to(folder).as_posix()}"))
+        members.append((audit_key_file, "audit/audit-chain.key"))
+        total = sum(path.stat().st_size for path, _name in members) or 1
+        done = 0
         partial = Path(scratch) / "archive"
         with open(partial, "wb") as raw:
             writer = crypto.EncryptingWriter(raw, key=key)
             with tarfile.open(fileobj=writer, mode="w|", format=tarfile.PAX_FORMAT) as tar:
-
-                def add(path: Path, name: str) -> None:
+                for number, (path, name) in enumerate(members, start=1):
                     info = tar.gettarinfo(str(path), arcname=name)
                     info.uid = info.gid = 0
                     info.uname = info.gname = ""
@@ -278,21 +406,19 @@ def create_backup(*, actor, client_ip: str | None = None, target_dir: Path | Non
                         hashing = _Hashing(handle)
                         tar.addfile(info, hashing)
                     checksums[name] = hashing.sha.hexdigest()
-
-                add(dump, _DB_MEMBER[kind])
-                for prefix, folder in _folders():
-                    if not folder.is_dir():
-                        continue
-                    for path in sorted(folder.rglob("*")):
-                        if path.is_file() and not path.is_symlink() and path != audit_key_file:
-                            add(path, f"{prefix}/{path.relative_to(folder).as_posix()}")
-                add(audit_key_file, "audit/audit-chain.key")
+                    done += info.size
+                    progress(
+                        _("Encrypting file %(number)s of %(total)s")
+                        % {"number": number, "total": len(members)},
+                        30 + 60 * done // total,
+                    )
                 manifest = {
                     "format": FORMAT,
                     "app": "campuscode",
                     "version": app_version(),
                     "created_at": timezone.now().isoformat(),
                     "engine": kind,
+                    "file": final.name,
                     "migrations": migrations,
                     "row_counts": counts,
                     "checksums": checksums,
@@ -304,15 +430,8 @@ def create_backup(*, actor, client_ip: str | None = None, target_dir: Path | Non
             writer.close()
         os.chmod(partial, 0o600)
         os.replace(partial, final)
-    size = final.stat().st_size
-    seconds = time.monotonic() - started
-    log_action(
-        action=AuditAction.BACKUP_CREATED,
-        actor=actor,
-        client_ip=client_ip,
-        data={"file": final.name, "bytes": size, "engine": kind, "seconds": round(seconds, 2)},
-    )
-    return BackupResult(path=final, size=size, seconds=seconds, manifest=manifest)
+    progress(_("Backup written"), 90)
+    return manifest
 
 
 class _BytesReader:
@@ -336,11 +455,14 @@ def _unpack(path: Path, staging: Path, report: VerifyReport) -> None:
     except crypto.BackupKeyMissing as missing:
         raise BackupRefused(
             Refusal.UNREADABLE,
-            f"the backup key {missing} is missing: restore it from where you keep it apart "
-            "from the backups (CAMPUSCODE_BACKUP_KEY_FILE)",
+            _(
+                "The backup key %(file)s is missing: restore it from where you keep it apart "
+                "from the backups (CAMPUSCODE_BACKUP_KEY_FILE)."
+            )
+            % {"file": missing},
         ) from None
     if not path.is_file():
-        raise BackupRefused(Refusal.UNREADABLE, f"{path} does not exist")
+        raise BackupRefused(Refusal.UNREADABLE, _("%(file)s does not exist.") % {"file": path})
     seen: dict[str, str] = {}
     manifest_body = None
     try:
@@ -349,12 +471,16 @@ def _unpack(path: Path, staging: Path, report: VerifyReport) -> None:
             with tarfile.open(fileobj=reader, mode="r|") as tar:
                 for member in tar:
                     if not member.isfile():
-                        report.problems.append(f"unexpected entry {member.name!r} in the archive")
+                        report.problems.append(
+                            _("Unexpected entry %(name)s in the archive.") % {"name": member.name}
+                        )
                         continue
                     try:
                         tarfile.data_filter(member, str(staging))
                     except tarfile.FilterError:
-                        report.problems.append(f"unsafe file name {member.name!r} in the archive")
+                        report.problems.append(
+                            _("Unsafe file name %(name)s in the archive.") % {"name": member.name}
+                        )
                         continue
                     handle = tar.extractfile(member)
                     if member.name == MANIFEST:
@@ -371,22 +497,30 @@ def _unpack(path: Path, staging: Path, report: VerifyReport) -> None:
     except crypto.BackupUnreadable as unreadable:
         raise BackupRefused(Refusal.UNREADABLE, str(unreadable)) from None
     except tarfile.TarError as broken:
-        raise BackupRefused(Refusal.DAMAGED, f"the archive inside is damaged ({broken})") from None
+        raise BackupRefused(
+            Refusal.DAMAGED, _("The archive inside is damaged (%(error)s).") % {"error": broken}
+        ) from None
     if manifest_body is None:
-        raise BackupRefused(Refusal.DAMAGED, "the archive has no manifest")
+        raise BackupRefused(Refusal.DAMAGED, _("The archive has no manifest."))
     try:
         manifest = json.loads(manifest_body)
         expected: dict = manifest["checksums"]
     except (ValueError, KeyError, TypeError):
-        raise BackupRefused(Refusal.DAMAGED, "the archive's manifest is unreadable") from None
+        raise BackupRefused(Refusal.DAMAGED, _("The archive's manifest is unreadable.")) from None
     report.manifest = manifest
     for name, digest in sorted(expected.items()):
         if name not in seen:
-            report.problems.append(f"{name} is listed in the manifest but missing")
+            report.problems.append(
+                _("%(name)s is listed in the manifest but missing.") % {"name": name}
+            )
         elif seen[name] != digest:
-            report.problems.append(f"{name} does not match its checksum (it was changed)")
+            report.problems.append(
+                _("%(name)s does not match its checksum (it was changed).") % {"name": name}
+            )
     for name in sorted(set(seen) - set(expected)):
-        report.problems.append(f"{name} is in the archive but not in the manifest")
+        report.problems.append(
+            _("%(name)s is in the archive but not in the manifest.") % {"name": name}
+        )
 
 
 def _check_database(staging: Path, report: VerifyReport) -> None:
@@ -394,21 +528,21 @@ def _check_database(staging: Path, report: VerifyReport) -> None:
     kind = manifest.get("engine")
     member = _DB_MEMBER.get(kind)
     if member is None or not (staging / member).is_file():
-        report.problems.append("the archive holds no database")
+        report.problems.append(_("The archive holds no database."))
         return
     if kind == "sqlite":
         integrity, counts, _migrations = _sqlite_facts(staging / member)
         if integrity != ["ok"]:
             report.problems.append(
-                "the database fails its integrity check: " + "; ".join(integrity[:5])
+                _("The database fails its integrity check: %(answer)s")
+                % {"answer": "; ".join(integrity[:5])}
             )
             return
         expected = manifest.get("row_counts", {})
         for table in sorted(set(expected) | set(counts)):
             if expected.get(table) != counts.get(table):
                 report.problems.append(
-                    f"table {table}: the manifest says {expected.get(table)} rows, "
-                    f"the database holds {counts.get(table)}"
+                    row_count_problem(table, expected.get(table), counts.get(table))
                 )
     else:
         tools = _pg_tools("pg_restore")
@@ -419,7 +553,10 @@ def _check_database(staging: Path, report: VerifyReport) -> None:
             check=False,
         )
         if done.returncode != 0:
-            report.problems.append(f"pg_restore cannot read the dump: {done.stderr.strip()[:500]}")
+            report.problems.append(
+                _("pg_restore cannot read the dump: %(error)s")
+                % {"error": done.stderr.strip()[:500]}
+            )
 
 
 def verify_backup(*, path: Path, actor, client_ip: str | None = None) -> VerifyReport:
@@ -456,9 +593,11 @@ def _check_compatible(manifest: dict) -> bool:
     if there != here:
         raise BackupRefused(
             Refusal.OTHER_ENGINE,
-            f"this backup is of a {names.get(there, there)} database and this installation "
-            f"uses {names.get(here, here)}: restore it into a {names.get(there, there)} "
-            "installation (nothing was changed)",
+            _(
+                "This backup is of a %(there)s database and this installation uses %(here)s: "
+                "restore it into a %(there)s installation. Nothing was changed."
+            )
+            % {"there": names.get(there, there), "here": names.get(here, here)},
         )
     loader = _migration_loader()
     known = set(loader.disk_migrations)
@@ -470,9 +609,12 @@ def _check_compatible(manifest: dict) -> bool:
     if unknown:
         raise BackupRefused(
             Refusal.NEWER_SCHEMA,
-            f"this backup was made by a newer version of Campus Code "
-            f"({manifest.get('version')}; migrations this code does not know: "
-            f"{', '.join(unknown[:5])}): upgrade first, then restore (nothing was changed)",
+            _(
+                "This backup was made by a newer version of Campus Code (%(version)s; "
+                "migrations this code does not know: %(unknown)s): upgrade first, then "
+                "restore. Nothing was changed."
+            )
+            % {"version": manifest.get("version"), "unknown": ", ".join(unknown[:5])},
         )
     # Older when an app's last migration in the backup is not this code's last one:
     # the restored database then needs `campuscode migrate`.
@@ -540,7 +682,8 @@ def restore_backup(*, path: Path, actor, client_ip: str | None = None) -> Restor
         if not report.ok:
             raise BackupRefused(
                 Refusal.DAMAGED,
-                "the backup is damaged, nothing was changed: " + "; ".join(report.problems[:5]),
+                _("The backup is damaged, nothing was changed: %(problems)s")
+                % {"problems": "; ".join(report.problems[:5])},
             )
         manifest = report.manifest
         dump = staging / _DB_MEMBER[manifest["engine"]]
@@ -556,6 +699,7 @@ def restore_backup(*, path: Path, actor, client_ip: str | None = None) -> Restor
         os.chmod(key_file, 0o600)
     audit_keys.forget()
     code_keys._cache.update(mtime=None, ring=None)
+    _settle_restored_runs(manifest, path)
     seconds = time.monotonic() - started
     log_action(
         action=AuditAction.BACKUP_RESTORED,
@@ -568,6 +712,26 @@ def restore_backup(*, path: Path, actor, client_ip: str | None = None) -> Restor
         },
     )
     return RestoreResult(path=path, seconds=seconds, manifest=manifest, older_schema=older)
+
+
+def _settle_restored_runs(manifest: dict, path: Path) -> None:
+    """The restored database holds the run that made this archive as still running (its
+    row was written before the snapshot): it succeeded, or there would be no archive.
+    Any other run it shows as running ended with the old installation."""
+    from campuscode.backups.models import BackupRecord, State, VerificationRecord
+
+    made = None
+    with contextlib.suppress(TypeError, ValueError):
+        made = datetime.fromisoformat(manifest.get("created_at"))
+    BackupRecord.objects.filter(state=State.RUNNING, file=manifest.get("file") or path.name).update(
+        state=State.OK, finished_at=made or timezone.now(), percent=100, size=path.stat().st_size
+    )
+    for model in (BackupRecord, VerificationRecord):
+        model.objects.active().update(
+            state=State.FAILED,
+            finished_at=timezone.now(),
+            problem=_("Interrupted: the installation was restored from a backup."),
+        )
 
 
 def latest_backup(folder: Path | None = None) -> Path | None:
@@ -628,44 +792,67 @@ def prune_backups(*, folder: Path, daily: int, weekly: int, monthly: int, now=No
     return deleted
 
 
-def _copy_offsite(archive: Path, folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    partial = folder / f".{archive.name}.partial"
-    shutil.copyfile(archive, partial)
-    os.utime(partial, (archive.stat().st_atime, archive.stat().st_mtime))
-    final = folder / archive.name
-    os.replace(partial, final)  # a half-copied file never looks like a backup
-    return final
-
-
-def run_scheduled_backup(*, now=None) -> BackupResult | None:
-    """The beat job: back up when the newest archive is older than `backup_every_hours`,
-    copy it off-site, prune both folders by the retention counts. None when not due."""
+def backup_due(*, now=None) -> bool:
     from campuscode.core.rules import get_setting
 
     now = now or timezone.now()
     newest = latest_backup()
     every = get_setting("backup_every_hours")
-    if newest and now.timestamp() - newest.stat().st_mtime < every * 3600 - 300:
+    return not (newest and now.timestamp() - newest.stat().st_mtime < every * 3600 - 300)
+
+
+def run_scheduled_backup(
+    *, now=None, force: bool = False, record=None, actor=None, trigger="schedule", progress=None
+) -> BackupResult | None:
+    """The beat job: back up when the newest archive is older than `backup_every_hours`
+    (or `force`), copy it off-site, prune by the retention counts. None when not due."""
+    from campuscode.backups import offsite
+    from campuscode.backups.alerts import alert_offsite_failed
+    from campuscode.backups.models import Offsite
+    from campuscode.core.rules import get_setting
+
+    now = now or timezone.now()
+    if not force and not backup_due(now=now):
         return None
-    result = create_backup(actor=None)
+    progress = progress or silent
+    result = create_backup(actor=actor, trigger=trigger, record=record, progress=progress)
+    record = result.record
+    if offsite.targets():
+        progress(_("Copying off-site"), 92)
+        ok, lines = offsite.copy_offsite(result.path)
+        record.offsite = Offsite.COPIED if ok else Offsite.FAILED
+        record.offsite_detail = "\n".join(lines)
+        record.save(update_fields=["offsite", "offsite_detail"])
+        log_action(
+            action=AuditAction.BACKUP_COPIED_OFFSITE,
+            actor=actor,
+            data={"file": result.path.name, "ok": ok, "targets": lines[:5]},
+        )
+        if not ok:
+            alert_offsite_failed(record)
+    progress(_("Removing backups past the retention counts"), 97)
+    keep = {
+        "daily": get_setting("backup_keep_daily"),
+        "weekly": get_setting("backup_keep_weekly"),
+        "monthly": get_setting("backup_keep_monthly"),
+    }
     folders = [Path(settings.BACKUP_DIR)]
     if settings.BACKUP_OFFSITE_DIR:
-        _copy_offsite(result.path, Path(settings.BACKUP_OFFSITE_DIR))
         folders.append(Path(settings.BACKUP_OFFSITE_DIR))
     deleted = []
     for folder in folders:
-        deleted += prune_backups(
-            folder=folder,
-            daily=get_setting("backup_keep_daily"),
-            weekly=get_setting("backup_keep_weekly"),
-            monthly=get_setting("backup_keep_monthly"),
-            now=now,
-        )
+        deleted += prune_backups(folder=folder, now=now, **keep)
+    if offsite.restic_configured() and record.offsite == Offsite.COPIED:
+        try:
+            offsite.forget_in_restic(**keep)
+        except offsite.OffsiteError as error:
+            record.offsite_detail += "\n" + str(error)
+            record.save(update_fields=["offsite_detail"])
     if deleted:
         log_action(
             action=AuditAction.BACKUPS_PRUNED,
             actor=None,
             data={"files": [p.name for p in deleted][:50], "count": len(deleted)},
         )
+    progress(_("Done"), 100)
     return result

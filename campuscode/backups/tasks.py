@@ -1,7 +1,9 @@
-"""The scheduled backup, also `campuscode backup --if-due`; in CELERY_BEAT_SCHEDULE."""
+"""The backup jobs, each also a command: `campuscode backup --if-due`, `campuscode
+verify-restore --if-due`, `campuscode check-backups`; in CELERY_BEAT_SCHEDULE."""
 
 from celery import shared_task
 
+from campuscode.backups.alerts import check_missed_backup
 from campuscode.backups.services import run_scheduled_backup
 
 
@@ -9,3 +11,24 @@ from campuscode.backups.services import run_scheduled_backup
 def scheduled_backup_task() -> str:
     result = run_scheduled_backup()
     return result.path.name if result else ""
+
+
+@shared_task(name="backups.verify")
+def scheduled_verification_task() -> str:
+    from campuscode.backups.verification import run_scheduled_verification
+
+    record = run_scheduled_verification()
+    return f"{record.file}: {record.state}" if record else ""
+
+
+@shared_task(name="backups.watch")
+def watch_task() -> str:
+    alert = check_missed_backup()
+    return alert.incident if alert else ""
+
+
+@shared_task(name="backups.run_requested")
+def requested_run_task(kind: str, pk: int) -> str:
+    from campuscode.backups.runs import run_requested
+
+    return run_requested(kind=kind, pk=pk)

@@ -774,6 +774,23 @@ SPECS: dict[str, SettingSpec] = {
         SettingSpec(
             "backup_keep_monthly", 6, _("Backups kept: one a month, for (months)"), "", 0, 120
         ),
+        # backups: verified restores and the missed-backup alert
+        SettingSpec(
+            "backup_verify_every_days",
+            7,
+            _("Restore the latest backup into a scratch database and check it every (days)"),
+            _("Proves the backups can bring the site back; a failure alerts the system admins."),
+            1,
+            90,
+        ),
+        SettingSpec(
+            "backup_missed_grace_hours",
+            2,
+            _("Alert when no backup was made for the backup period plus (hours)"),
+            _("Told to the system admins and the security admins, once per missed backup."),
+            0,
+            72,
+        ),
     ]
 }
 

@@ -43,6 +43,8 @@ class Cap(TextChoices):
     MANAGE_SETTINGS = "settings.manage", _("Edit the school rules")
     MANAGE_ACCOUNTS = "accounts.manage", _("Manage accounts and roles")
     SECURITY_ALERTS = "security.alerts", _("Receive security alerts")
+    # backups: the backup status page, backing up and verifying on demand
+    MANAGE_BACKUPS = "backups.manage", _("Run and watch the backups")
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
@@ -85,6 +87,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.MANAGE_GATES,
             Cap.VIEW_GATES,
             Cap.DECIDE_VISITORS,
+            Cap.MANAGE_BACKUPS,  # backups
         }
     ),
     Role.SECURITY_ADMIN: frozenset({Cap.VIEW_AUDIT, Cap.SECURITY_ALERTS}),

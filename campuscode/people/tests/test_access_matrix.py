@@ -68,6 +68,7 @@ HOLDERS = {
     Cap.MANAGE_SETTINGS: {"sysadmin"},
     Cap.MANAGE_ACCOUNTS: {"sysadmin"},
     Cap.SECURITY_ALERTS: {"security"},
+    Cap.MANAGE_BACKUPS: {"sysadmin"},  # backups
 }
 
 # Whom each role reaches with a capability. "student" is s_cs2501's own account.
@@ -289,6 +290,8 @@ LIST_PAGES = [
         "privacy.requests.viewed",
         H.EDIT_PEOPLE,
     ),
+    # backups: no one's personal data, but the system admin's alone (where the data lies)
+    ListPage("backup status", "/backups/", H.MANAGE_BACKUPS, "backups.status.viewed"),
 ]
 
 OWN_PAGES = [OwnPage("my code", "/code/"), OwnPage("my code panel", "/code/panel/")]

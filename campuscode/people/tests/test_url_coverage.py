@@ -116,6 +116,9 @@ NO_PERSONAL_DATA = {
     "api:upload",
     "api:scan",  # one scanned code's masked name, to the point's scanner that read it
     "notify:send_again",  # POST: requeues one delivery, audited
+    # backups: the running jobs' progress (system admin only), and starting a job (POST)
+    "backups:progress",
+    "backups:run",
 }
 
 
