@@ -30,6 +30,7 @@ APP_LOADERS = [
     "campuscode.gates",
     "campuscode.followup",
     "campuscode.privacy",
+    "campuscode.backups",  # backups: last, so the demo's backup holds everything above
 ]
 
 SURNAMES = (
