@@ -20,6 +20,7 @@ from django.db import connection, connections
 from campuscode.audit.actions import AuditAction
 from campuscode.audit.models import AuditEntry
 from campuscode.backups import crypto
+from campuscode.backups.models import BackupRecord, State
 from campuscode.backups.services import (
     BackupRefused,
     Refusal,
@@ -92,6 +93,9 @@ def test_it_brings_back_everything_after_the_database_and_folders_are_gone(schoo
     # The restore itself is audited in the restored log, after everything it restored.
     assert after["audit"][: len(before["audit"])] == before["audit"]
     assert AuditEntry.objects.filter(action=AuditAction.BACKUP_RESTORED).count() == 1
+    # The run that made the archive was still running in its own snapshot: settled as done.
+    made = BackupRecord.objects.get(file=archive.name)
+    assert (made.state, made.size) == (State.OK, archive.stat().st_size)
     assert school["upload"].read_bytes().startswith(b"\xff\xd8")
     call_command("verify_audit")  # exits 1 if the chain or its anchors do not verify
     verdict = verify_token(school["token"])

@@ -1,6 +1,8 @@
 """The backup status page: the system admin's alone; what it shows; starting a job; the
 running job's progress panel (polled by htmx)."""
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 
@@ -97,3 +99,14 @@ def test_the_progress_panel_shows_a_running_job_and_reloads_the_page_when_it_end
     BackupRecord.objects.filter(pk=run.pk).update(state=State.OK, percent=100)
     done = client.get("/backups/progress/", headers={"HX-Request": "true"})
     assert done["HX-Refresh"] == "true"
+
+
+def test_a_run_whose_process_died_is_marked_failed_when_the_next_one_starts(folders, tree):
+    needs_pg_tools()
+    long_ago = timezone.now() - timedelta(hours=2)
+    dead = BackupRecord.objects.create(
+        state=State.RUNNING, trigger="schedule", created_at=long_ago, heartbeat_at=long_ago
+    )
+    create_backup(actor=None)
+    dead.refresh_from_db()
+    assert dead.state == State.FAILED and dead.problem
