@@ -148,7 +148,7 @@ def heatmap_sheets(scope: PanelScope) -> list[Sheet]:
             title=_("Per unit"),
             headers=[
                 _("Unit"),
-                _("People (per day)"),
+                _("People"),
                 _("Checked in"),
                 _("Excused"),
                 _("Missed"),
@@ -157,7 +157,7 @@ def heatmap_sheets(scope: PanelScope) -> list[Sheet]:
             rows=[
                 [
                     row.label,
-                    s.people if s.suppressed else round(row.total.people / max(len(days), 1)),
+                    s.people,
                     s.checked,
                     s.excused,
                     s.missed,

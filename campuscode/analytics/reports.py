@@ -24,6 +24,7 @@ from campuscode.analytics.selectors import (
     Figures,
     UnitRow,
     figures_for,
+    range_total,
     reportable_units,
 )
 from campuscode.analytics.summaries import refresh_summaries
@@ -90,14 +91,12 @@ def dashboard_of(report: Report) -> Dashboard:
         report.first_day + timedelta(days=n)
         for n in range((report.last_day - report.first_day).days + 1)
     ]
-    rows, by_day, total = [], {day: Figures() for day in days}, Figures()
+    rows, by_day = [], {day: Figures() for day in days}
     for row in data.get("rows", []):
         per_day = {day: _figures_of(row["days"].get(day.isoformat(), {})) for day in days}
-        row_total = Figures()
+        row_total = range_total(per_day.values())
         for day, figures in per_day.items():
-            row_total.add(figures)
             by_day[day].add(figures)
-        total.add(row_total)
         unit = OrgUnit(pk=row["pk"], name=row["name"])
         rows.append(UnitRow(unit, row["own"], per_day, row_total, row.get("rank")))
     return Dashboard(
@@ -106,7 +105,7 @@ def dashboard_of(report: Report) -> Dashboard:
         report.last_day,
         rows,
         by_day,
-        total,
+        range_total(by_day.values()),
         int(data.get("min_group", 5)),
         bool(data.get("ranked")),
         report.created_at,

@@ -11,6 +11,7 @@ Rankings between units are off unless the school turns them on.
 """
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -86,12 +87,12 @@ class Figures:
 class Shown:
     """Figures as a reader may see them: small groups and small sensitive counts hidden."""
 
-    def __init__(self, figures: Figures, min_group: int, *, days: int = 1):
+    def __init__(self, figures: Figures, min_group: int):
         self.figures = figures
         self.min_group = min_group
         self.hidden_text = f"<{min_group}"
-        # A group is its people on one day (a range: the most on any day, roughly people/days).
-        self.suppressed = 0 < figures.people / max(days, 1) < min_group
+        # `people`: the group's size (over several days, the most on any one day).
+        self.suppressed = 0 < figures.people < min_group
 
     def __getattr__(self, name: str):
         figures = self.__dict__["figures"]
@@ -156,8 +157,8 @@ class Dashboard:
     def days(self) -> list[date]:
         return [self.first + timedelta(days=n) for n in range((self.last - self.first).days + 1)]
 
-    def shown(self, figures: Figures, *, days: int = 1) -> Shown:
-        return Shown(figures, self.min_group, days=days)
+    def shown(self, figures: Figures) -> Shown:
+        return Shown(figures, self.min_group)
 
     @property
     def day_rows(self) -> list[tuple[date, Shown]]:
@@ -165,11 +166,22 @@ class Dashboard:
 
     @property
     def unit_rows(self) -> list[tuple[UnitRow, Shown]]:
-        return [(row, self.shown(row.total, days=len(self.days))) for row in self.rows]
+        return [(row, self.shown(row.total)) for row in self.rows]
 
     @property
     def shown_total(self) -> Shown:
-        return self.shown(self.total, days=len(self.days))
+        return self.shown(self.total)
+
+
+def range_total(days: "Iterable[Figures]") -> Figures:
+    """Several days of one group added up; its `people` is the most on any one day (the
+    group's size, which decides whether its figures may be shown)."""
+    total, people = Figures(), 0
+    for figures in days:
+        total.add(figures)
+        people = max(people, figures.people)
+    total.people = people
+    return total
 
 
 def figures_for(unit: OrgUnit, first: date, last: date) -> Dashboard:
@@ -203,24 +215,22 @@ def figures_for(unit: OrgUnit, first: date, last: date) -> Dashboard:
         by_unit.setdefault(group_pk, {}).setdefault(day, Figures()).symptoms.update(symptoms)
 
     units = {unit.pk: unit, **{child.pk: child for child in children}}
-    result_rows, by_day, total = [], {day: Figures() for day in days}, Figures()
+    result_rows, by_day = [], {day: Figures() for day in days}
     for pk in [unit.pk, *(child.pk for child in children)]:
         if pk not in by_unit:
             continue
         per_day = {day: by_unit[pk].get(day, Figures()) for day in days}
-        row_total = Figures()
+        row_total = range_total(per_day.values())
         for day, figures in per_day.items():
-            row_total.add(figures)
             by_day[day].add(figures)
-        total.add(row_total)
         result_rows.append(UnitRow(units[pk], pk == unit.pk, per_day, row_total))
+    total = range_total(by_day.values())
     min_group = int(get_setting("analytics_min_group", unit.school_id))
     ranked = bool(get_setting("analytics_rank_units", unit.school_id))
     if ranked:
         # Only groups large enough to show take part; the others keep their place below.
         def rate_of(row):
-            shown = Shown(row.total, min_group, days=len(days))
-            return shown.rate_value
+            return Shown(row.total, min_group).rate_value
 
         showable = [row for row in result_rows if rate_of(row) is not None]
         showable.sort(key=lambda row: -rate_of(row))
