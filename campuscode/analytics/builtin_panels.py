@@ -3,7 +3,7 @@ missing, temperatures and symptoms (R6.3). Each gives its chart, the table of th
 numbers, and its sheet for the XLSX export; small groups hidden (selectors.Shown)."""
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from campuscode.analytics import charts
 from campuscode.analytics.panels import Panel, PanelScope, register
@@ -15,12 +15,12 @@ from campuscode.people.access import Cap
 # --- Check-in trend ---------------------------------------------------------------------
 
 TREND_PARTS = [
-    ("on_phone", "green", _lazy("Checked in")),
-    ("manual", "#0891b2", _lazy("Registered by staff")),
-    ("makeup", "#7c3aed", _lazy("Make-up")),
-    ("excused", "blue", _lazy("Excused")),
-    ("missed", "grey", _lazy("Missed")),
-    ("pending", "light", _lazy("Not yet due")),
+    ("on_phone", "green", gettext_lazy("Checked in")),
+    ("manual", "#0891b2", gettext_lazy("Registered by staff")),
+    ("makeup", "#7c3aed", gettext_lazy("Make-up")),
+    ("excused", "blue", gettext_lazy("Excused")),
+    ("missed", "grey", gettext_lazy("Missed")),
+    ("pending", "light", gettext_lazy("Not yet due")),
 ]
 
 
@@ -49,7 +49,10 @@ def trend_context(scope: PanelScope) -> dict:
             unit="%",
             caption=_("Check-in rate per day"),
         ),
-        "columns_svg": stacked_columns(
+        # Over a month the columns get too thin to read: the rate line and the table stay.
+        "columns_svg": ""
+        if len(rows) > 31
+        else stacked_columns(
             columns,
             maximum=max([s.figures.expected for _d, s in rows if not s.suppressed] + [1]),
             caption=_("Check-ins expected per day and how they came out"),
@@ -172,13 +175,13 @@ def heatmap_sheets(scope: PanelScope) -> list[Sheet]:
 # --- Reasons for missing ----------------------------------------------------------------
 
 REASONS = [
-    ("on_phone", "green", _lazy("Checked in on a phone")),
-    ("manual", "#0891b2", _lazy("Registered by staff (no phone)")),
-    ("makeup", "#7c3aed", _lazy("Make-up check-in")),
-    ("reported", "blue", _lazy("Excused: approved advance report")),
-    ("isolated", "red", _lazy("Excused: isolation or observation")),
-    ("missed", "grey", _lazy("Missed")),
-    ("pending", "light", _lazy("Not yet due")),
+    ("on_phone", "green", gettext_lazy("On a phone")),
+    ("manual", "#0891b2", gettext_lazy("Registered by staff")),
+    ("makeup", "#7c3aed", gettext_lazy("Make-up check-in")),
+    ("reported", "blue", gettext_lazy("Excused: advance report")),
+    ("isolated", "red", gettext_lazy("Excused: isolation")),
+    ("missed", "grey", gettext_lazy("Missed")),
+    ("pending", "light", gettext_lazy("Not yet due")),
 ]
 
 
@@ -265,7 +268,7 @@ def register_all() -> None:
     register(
         Panel(
             "trend",
-            _lazy("Check-in rate"),
+            gettext_lazy("Check-in rate"),
             Cap.VIEW_HEALTH,
             "analytics/panel_trend.html",
             trend_context,
@@ -276,7 +279,7 @@ def register_all() -> None:
     register(
         Panel(
             "heatmap",
-            _lazy("Units and days"),
+            gettext_lazy("Units and days"),
             Cap.VIEW_HEALTH,
             "analytics/panel_heatmap.html",
             heatmap_context,
@@ -287,7 +290,7 @@ def register_all() -> None:
     register(
         Panel(
             "reasons",
-            _lazy("Reasons for not checking in"),
+            gettext_lazy("Reasons for not checking in"),
             Cap.VIEW_HEALTH,
             "analytics/panel_reasons.html",
             reasons_context,
@@ -299,7 +302,7 @@ def register_all() -> None:
     register(
         Panel(
             "health",
-            _lazy("Temperatures and symptoms"),
+            gettext_lazy("Temperatures and symptoms"),
             Cap.VIEW_HEALTH,
             "analytics/panel_health.html",
             health_context,

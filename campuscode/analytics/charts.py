@@ -24,9 +24,14 @@ def band_colour(rate: float | None) -> str:
     return next(colour for start, colour in BANDS if rate >= start)
 
 
-def _open(width: float, height: float, caption: str) -> list[str]:
+def _open(width: float, height: float, caption: str, *, wide: bool = False) -> list[str]:
+    # A wide grid keeps its size and scrolls sideways in its box (class "wide" lets the
+    # width attribute apply) rather than shrinking to unreadable cells on a phone.
+    size = (
+        f'class="chart wide" width="{width:.0f}" height="{height:.0f}"' if wide else 'class="chart"'
+    )
     return [
-        f'<svg class="chart" viewBox="0 0 {width:.0f} {height:.0f}" role="img" '
+        f'<svg {size} viewBox="0 0 {width:.0f} {height:.0f}" role="img" '
         f'aria-label="{escape(caption)}" xmlns="http://www.w3.org/2000/svg" '
         f'preserveAspectRatio="xMinYMin meet"><title>{escape(caption)}</title>'
     ]
@@ -50,8 +55,9 @@ def line_chart(
     height: int = 170,
 ) -> str:
     """Lines over labelled points (days); a None value leaves a gap (a hidden figure)."""
-    axis, step, top, label_room = 36, 24, 8, 30
-    width = axis + max(len(labels) - 1, 1) * step + 12
+    axis, width, top, label_room = 36, 360, 8, 30
+    step = (width - axis - 12) / max(len(labels) - 1, 1)
+    every = max(1, -(-len(labels) // 12))  # at most a dozen labels under the axis
     plot = height - label_room - top
     span = (maximum - minimum) or 1
 
@@ -67,7 +73,7 @@ def line_chart(
         )
         parts.append(_text(axis - 6, y + 4, f"{value:g}{unit}", anchor="end", fill=MUTED))
     for index, label in enumerate(labels):
-        if len(labels) <= 16 or index % 2 == 0:
+        if index % every == 0:
             parts.append(_text(axis + index * step, top + plot + 14, label, anchor="middle"))
     for name, colour, values in series:
         colour = COLOURS.get(colour, colour)
@@ -84,7 +90,8 @@ def line_chart(
             x, y = axis + index * step, y_of(value)
             run.append(f"{x:.1f},{y:.1f}")
             parts.append(
-                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"><title>'
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{3 if len(labels) <= 31 else 1.5}" '
+                f'fill="{colour}"><title>'
                 f"{escape(f'{labels[index]} {name}: {value:.1f}{unit}')}</title></circle>"
             )
     parts.append("</svg>")
@@ -107,7 +114,7 @@ def heatmap(
 def bars(items: list[tuple[str, float, str, str]], *, caption: str) -> str:
     """Horizontal bars: (label, value to draw, colour, figure to print), scaled to the
     largest value (a hidden figure is drawn as 0 and printed as given, e.g. "<5")."""
-    label_width, bar_room, row, top = 110, 200, 22, 4
+    label_width, bar_room, row, top = 130, 180, 22, 4
     width = label_width + bar_room + 50
     height = top + len(items) * row + 4
     largest = max([value for _l, value, _c, _t in items] + [1])
@@ -153,7 +160,7 @@ def _grid(row_labels, column_labels, cells, *, caption: str) -> str:
     label_width, cell, gap, top = 92, 14 if len(column_labels) > 16 else 20, 2, 16
     width = label_width + len(column_labels) * (cell + gap)
     height = top + len(row_labels) * (cell + gap) + 4
-    parts = _open(width, height, caption)
+    parts = _open(width, height, caption, wide=len(column_labels) > 16)
     for index, label in enumerate(column_labels):
         if len(column_labels) <= 16 or index % 3 == 0:
             x = label_width + index * (cell + gap) + cell / 2

@@ -31,7 +31,18 @@ COUNTS = (
     "fever",
     "symptomatic",
     "temp_count",
+    "red_people",
+    "isolated_people",
+    "fever_people",
+    "symptomatic_people",
 )
+# A sensitive count and the field holding how many people it is about (on one day).
+SENSITIVE = {
+    "red": "red_people",
+    "isolated": "isolated_people",
+    "fever": "fever_people",
+    "symptomatic": "symptomatic_people",
+}
 
 
 class DailyUnitSummary(models.Model):
@@ -57,6 +68,12 @@ class DailyUnitSummary(models.Model):
     temp_sum = models.FloatField(default=0)
     temp_count = models.PositiveIntegerField(default=0)
     symptoms = models.JSONField(default=dict, blank=True)  # symptom code → check-ins
+    # How many people the sensitive counts above are about (a person has two windows a
+    # day): what decides whether a count may be shown (selectors.Shown).
+    red_people = models.PositiveIntegerField(default=0)
+    isolated_people = models.PositiveIntegerField(default=0)
+    fever_people = models.PositiveIntegerField(default=0)
+    symptomatic_people = models.PositiveIntegerField(default=0)
     refreshed_at = models.DateTimeField()
 
     class Meta:

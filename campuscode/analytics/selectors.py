@@ -6,7 +6,9 @@ request) so that bench/ can time "today's dashboard for this user".
 
 Small groups (R6.6, data minimisation): a figure about fewer people than the school's
 `analytics_min_group` is shown as "<N"; a count of fevers, symptoms, isolations or red
-codes between 1 and N-1 likewise, since a handful in a known class points at people.
+codes likewise when it is about fewer than N people (on any one day: over a week, one
+person's seven days of isolation are still one person), since a handful in a known class
+points at people.
 Rankings between units are off unless the school turns them on.
 """
 
@@ -18,14 +20,15 @@ from datetime import date, datetime, timedelta
 from django.db.models import Case, IntegerField, Max, Sum, Value, When
 from django.utils import timezone
 
-from campuscode.analytics.models import COUNTS, DailyUnitSummary, GateHourSummary
+from campuscode.analytics.models import COUNTS, SENSITIVE, DailyUnitSummary, GateHourSummary
 from campuscode.core.rules import get_setting
 from campuscode.people.access import Cap, covers_unit, units_for
 from campuscode.people.models import OrgUnit
 
 SUMMED = (*COUNTS, "temp_sum")
-# Figures that point at someone's health when small.
-SENSITIVE = ("red", "isolated", "fever", "symptomatic")
+# Over several days a group's size, and the people a sensitive count is about, are the most
+# on any one day (a person counted on seven days is still one person).
+PEAKS = ("people", *SENSITIVE.values())
 MAX_DAYS = 92
 
 
@@ -47,6 +50,10 @@ class Figures:
     fever: int = 0
     symptomatic: int = 0
     temp_count: int = 0
+    red_people: int = 0
+    isolated_people: int = 0
+    fever_people: int = 0
+    symptomatic_people: int = 0
     temp_sum: float = 0.0
     symptoms: Counter = field(default_factory=Counter)
 
@@ -99,13 +106,13 @@ class Shown:
         value = getattr(figures, name)
         if self.suppressed:
             return self.hidden_text
-        if name in SENSITIVE and 0 < value < self.min_group:
+        if name in SENSITIVE and value and getattr(figures, SENSITIVE[name]) < self.min_group:
             return self.hidden_text
         return value
 
     def symptom(self, code: str):
         value = self.figures.symptoms.get(code, 0)
-        if self.suppressed or 0 < value < self.min_group:
+        if self.suppressed or (value and self.figures.symptomatic_people < self.min_group):
             return self.hidden_text
         return value
 
@@ -176,11 +183,13 @@ class Dashboard:
 def range_total(days: "Iterable[Figures]") -> Figures:
     """Several days of one group added up; its `people` is the most on any one day (the
     group's size, which decides whether its figures may be shown)."""
-    total, people = Figures(), 0
+    total, peaks = Figures(), dict.fromkeys(PEAKS, 0)
     for figures in days:
         total.add(figures)
-        people = max(people, figures.people)
-    total.people = people
+        for name in PEAKS:
+            peaks[name] = max(peaks[name], getattr(figures, name))
+    for name, value in peaks.items():
+        setattr(total, name, value)
     return total
 
 

@@ -68,18 +68,27 @@ def count_unit(unit: OrgUnit, first: date, last: date, *, now: datetime | None =
     fever_from = float(get_setting("health_yellow_temperature", school_id))
     extras: dict[date, dict] = defaultdict(lambda: defaultdict(float))
     symptom_counts: dict[date, Counter] = defaultdict(Counter)
+    sensitive_people: dict[tuple[date, str], set] = defaultdict(set)
     checked_keys = set()
     checkins = Checkin.objects.effective().filter(person__in=people, day__gte=first, day__lte=last)
-    for pk, day, period, via, temperature, symptoms in checkins.values_list(
-        "person_id", "day", "period", "via", "temperature", "symptoms"
+    for pk, day, period, via, temperature, symptoms, colour in checkins.values_list(
+        "person_id", "day", "period", "via", "temperature", "symptoms", "colour"
     ).order_by():
         checked_keys.add((pk, day, period))
         row = extras[day]
         codes = [code for code in (symptoms or []) if code in Symptom.values]
         row["manual"] += via == Via.MANUAL
         row["makeup"] += via == Via.MAKEUP
-        row["fever"] += float(temperature) >= fever_from or Symptom.FEVER in codes
+        fever = float(temperature) >= fever_from or Symptom.FEVER in codes
+        row["fever"] += fever
         row["symptomatic"] += bool(codes)
+        for name, flag in (
+            ("fever", fever),
+            ("symptomatic", bool(codes)),
+            ("red", colour == "red"),
+        ):
+            if flag:
+                sensitive_people[(day, name)].add(pk)
         row["temp_sum"] += float(temperature)
         row["temp_count"] += 1
         symptom_counts[day].update(codes)
@@ -107,6 +116,7 @@ def count_unit(unit: OrgUnit, first: date, last: date, *, now: datetime | None =
                     period,
                 ) not in checked_keys:
                     isolated[day] += 1
+                    sensitive_people[(day, "isolated")].add(person_id)
 
     rows = []
     for day in days:
@@ -132,6 +142,10 @@ def count_unit(unit: OrgUnit, first: date, last: date, *, now: datetime | None =
                 temp_sum=round(extra.get("temp_sum", 0.0), 1),
                 temp_count=int(extra.get("temp_count", 0)),
                 symptoms=dict(sorted(symptom_counts[day].items())),
+                red_people=len(sensitive_people[(day, "red")]),
+                isolated_people=len(sensitive_people[(day, "isolated")]),
+                fever_people=len(sensitive_people[(day, "fever")]),
+                symptomatic_people=len(sensitive_people[(day, "symptomatic")]),
                 refreshed_at=now,
             )
         )

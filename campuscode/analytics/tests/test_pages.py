@@ -84,6 +84,9 @@ def test_small_groups_and_small_sensitive_counts_are_hidden(client, counted, rol
     # One fever in a class of six: "<5", never "1".
     fever = re.findall(r"<td data-fever>([^<]*)</td>", html)
     assert "1" not in fever and "&lt;5" in fever
+    # One person isolated all week: 6 excused windows, still one person.
+    reasons = re.search(r'data-table="reasons".*?</table>', html, re.S).group(0)
+    assert re.search(r"<td>隔离或医学观察</td><td>&lt;5</td>", reasons)
     set_setting(key="analytics_min_group", value=2)
     response = sign_in(client, roles["dept_admin"]).get("/analytics/?days=7&day=2026-03-04")
     assert rates(response, "units")[str(tree.cs_2502.pk)] == "100.0%"
