@@ -147,7 +147,7 @@ class SendResult:
 
 
 def send_reports(
-    *, period: str, day: date | None = None, now: datetime | None = None
+    *, period: str, day: date | None = None, now: datetime | None = None, refresh: bool = True
 ) -> SendResult:
     """Build the `period` reports of the period containing `day` (default: the last
     complete one) for every reportable unit and tell their readers; idempotent per unit,
@@ -160,8 +160,8 @@ def send_reports(
     day = day or default_day(period, timezone.localdate(now))
     first, last = period_range(period, day)
     result = SendResult(period, first, last)
-    # The summaries as of now (a late make-up or approval changes past days).
-    refresh_summaries(since=first, until=min(last, timezone.localdate(now)), now=now)
+    if refresh:  # the summaries as of now (a late make-up or approval changes past days)
+        refresh_summaries(since=first, until=min(last, timezone.localdate(now)), now=now)
     for unit, readers in reportable_units():
         with transaction.atomic():
             report, created = Report.objects.get_or_create(

@@ -1,24 +1,25 @@
 """Rebuilding the summary tables for a range of days (R6.3).
 
 `refresh_summaries` recounts each unit's own people with the same rules as the check-in
-lists (checkins.tally: who was expected, excused, missed) and replaces the range's rows,
-so a rerun, or a run after a late make-up or approval, leaves exactly what a fresh count
-of the raw tables gives. One tally per unit keeps it simple and correct; a school of
-50,000 people in ~1,500 units recounts a day in seconds (bench/), which the beat job does
-every few minutes for today and yesterday.
+lists (checkins.tally: who was expected, excused, missed; here grouped by unit in one pass,
+analytics.tally) and replaces the range's rows, so a rerun, or a run after a late make-up
+or approval, leaves exactly what a fresh count of the raw tables gives. The beat job does
+it every ten minutes for today and yesterday, and nightly for the past week.
 """
 
 from collections import Counter, defaultdict
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import ExtractHour, TruncDate
 from django.utils import timezone
 
 from campuscode.analytics.models import DailyUnitSummary, GateHourSummary
+from campuscode.analytics.tally import Windows, trend_by_unit
 from campuscode.checkins.models import Checkin, Period, Symptom, Via
-from campuscode.checkins.tally import is_expected, trend, window_groups, with_dates
+from campuscode.checkins.tally import is_expected, with_dates
 from campuscode.core.rules import get_setting
 from campuscode.people.models import OrgUnit, Person
 
@@ -29,29 +30,22 @@ def days_between(first: date, last: date) -> list[date]:
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
-def units_with_people(school: OrgUnit | None = None) -> list[OrgUnit]:
-    """The units people belong to directly (visitors aside: they have no windows)."""
-    people = Person.objects.exclude(kind=Person.Kind.VISITOR)
-    if school is not None:
-        people = people.filter(school=school)
-    ids = people.order_by().values("org_unit_id").distinct()
-    return list(OrgUnit.objects.filter(pk__in=ids).order_by("path"))
-
-
-def count_unit(unit: OrgUnit, first: date, last: date, *, now: datetime | None = None) -> list:
-    """The unsaved DailyUnitSummary rows of `unit`'s own people from `first` to `last`."""
+def count_school(
+    school: OrgUnit, first: date, last: date, *, now: datetime | None = None
+) -> list[DailyUnitSummary]:
+    """The unsaved DailyUnitSummary rows of every unit of `school` from `first` to `last`."""
     from campuscode.followup.models import Isolation
 
     now = now or timezone.now()
-    school_id = unit.school_id
-    people = Person.objects.filter(org_unit=unit).exclude(kind=Person.Kind.VISITOR)
+    people = Person.objects.filter(school=school).exclude(kind=Person.Kind.VISITOR)
     days = days_between(first, last)
-    tally = {row.day: row for row in trend(people=people, end=last, days=len(days), now=now).days}
+    windows = Windows([school.pk])
+    tallies = trend_by_unit(people=people, first=first, last=last, now=now, windows=windows)
 
-    headcount: Counter = Counter()
-    for first_day, valid_until, state, changed_day, n in (
+    headcount: Counter = Counter()  # (unit, day) → people expected
+    for unit_id, first_day, valid_until, state, changed_day, n in (
         with_dates(people)
-        .values_list("first_day", "valid_until", "state", "changed_day")
+        .values_list("org_unit_id", "first_day", "valid_until", "state", "changed_day")
         .annotate(n=Count("pk"))
         .order_by()
     ):
@@ -63,92 +57,103 @@ def count_unit(unit: OrgUnit, first: date, last: date, *, now: datetime | None =
                 changed_day=changed_day,
                 day=day,
             ):
-                headcount[day] += n
+                headcount[(unit_id, day)] += n
 
-    fever_from = float(get_setting("health_yellow_temperature", school_id))
-    extras: dict[date, dict] = defaultdict(lambda: defaultdict(float))
-    symptom_counts: dict[date, Counter] = defaultdict(Counter)
-    sensitive_people: dict[tuple[date, str], set] = defaultdict(set)
-    checked_keys = set()
+    # The day's check-ins, counted by the database; the few with a fever or a symptom are
+    # looked at one by one (symptoms are a JSON list, counted alike on SQLite and PG).
+    fever_from = Decimal(str(get_setting("health_yellow_temperature", school)))
     checkins = Checkin.objects.effective().filter(person__in=people, day__gte=first, day__lte=last)
-    for pk, day, period, via, temperature, symptoms, colour in checkins.values_list(
-        "person_id", "day", "period", "via", "temperature", "symptoms", "colour"
-    ).order_by():
-        checked_keys.add((pk, day, period))
-        row = extras[day]
+    extras = {
+        (row["person__org_unit_id"], row["day"]): row
+        for row in checkins.values("person__org_unit_id", "day")
+        .annotate(
+            manual=Count("pk", filter=Q(via=Via.MANUAL)),
+            makeup=Count("pk", filter=Q(via=Via.MAKEUP)),
+            temp_sum=Sum("temperature"),
+            temp_count=Count("pk"),
+            red_people=Count("person", distinct=True, filter=Q(colour="red")),
+        )
+        .order_by()
+    }
+    sick = defaultdict(Counter)  # (unit, day) → fever, symptomatic, symptom codes
+    sick_people: dict[tuple, set] = defaultdict(set)  # (unit, day, what) → person ids
+    for unit_id, day, pk, temperature, symptoms in (
+        checkins.filter(Q(temperature__gte=fever_from) | ~Q(symptoms=[]))
+        .values_list("person__org_unit_id", "day", "person_id", "temperature", "symptoms")
+        .order_by()
+    ):
         codes = [code for code in (symptoms or []) if code in Symptom.values]
-        row["manual"] += via == Via.MANUAL
-        row["makeup"] += via == Via.MAKEUP
-        fever = float(temperature) >= fever_from or Symptom.FEVER in codes
-        row["fever"] += fever
-        row["symptomatic"] += bool(codes)
-        for name, flag in (
-            ("fever", fever),
-            ("symptomatic", bool(codes)),
-            ("red", colour == "red"),
-        ):
-            if flag:
-                sensitive_people[(day, name)].add(pk)
-        row["temp_sum"] += float(temperature)
-        row["temp_count"] += 1
-        symptom_counts[day].update(codes)
+        fever = temperature >= fever_from or Symptom.FEVER in codes
+        counts = sick[(unit_id, day)]
+        counts["fever"] += fever
+        counts["symptomatic"] += bool(codes)
+        counts.update(f"symptom:{code}" for code in codes)
+        if fever:
+            sick_people[(unit_id, day, "fever")].add(pk)
+        if codes:
+            sick_people[(unit_id, day, "symptomatic")].add(pk)
 
     # Of the excused windows, those of people in isolation or observation (the rest are
-    # approved advance reports); the same windows the tally excused.
+    # approved advance reports): the windows the tally excused for them.
     isolated: Counter = Counter()
-    kinds = dict(people.values_list("pk", "kind"))
-    groups = {
-        (day, period): window_groups(day, period, [school_id])
-        for day in days
-        for period in Period.values
-    }
-    for person_id, starts_on, ended_at in (
+    isolations = list(
         Isolation.objects.filter(person__in=people, starts_on__lte=last)
         .exclude(ended_at__date__lt=first)
-        .values_list("person_id", "starts_on", "ended_at")
-    ):
+        .values_list("person_id", "person__org_unit_id", "person__kind", "starts_on", "ended_at")
+    )
+    done = set(
+        checkins.filter(person_id__in=[i[0] for i in isolations]).values_list(
+            "person_id", "day", "period"
+        )
+    )
+    for person_id, unit_id, kind, starts_on, ended_at in isolations:
         end = min(timezone.localdate(ended_at) if ended_at else last, last)
         for day in days_between(max(starts_on, first), end):
             for period in Period.values:
-                if (school_id, kinds.get(person_id)) in groups[(day, period)] and (
+                if (school.pk, kind) in windows(day, period) and (
                     person_id,
                     day,
                     period,
-                ) not in checked_keys:
-                    isolated[day] += 1
-                    sensitive_people[(day, "isolated")].add(person_id)
+                ) not in done:
+                    isolated[(unit_id, day)] += 1
+                    sick_people[(unit_id, day, "isolated")].add(person_id)
 
     rows = []
-    for day in days:
-        t, extra = tally[day], extras.get(day, {})
-        rows.append(
-            DailyUnitSummary(
-                school_id=school_id,
-                unit=unit,
-                day=day,
-                people=headcount[day],
-                expected=t.expected,
-                green=t.green,
-                yellow=t.yellow,
-                red=t.red,
-                excused=t.excused,
-                isolated=min(isolated[day], t.excused),
-                missed=t.missed,
-                pending=t.pending,
-                manual=int(extra.get("manual", 0)),
-                makeup=int(extra.get("makeup", 0)),
-                fever=int(extra.get("fever", 0)),
-                symptomatic=int(extra.get("symptomatic", 0)),
-                temp_sum=round(extra.get("temp_sum", 0.0), 1),
-                temp_count=int(extra.get("temp_count", 0)),
-                symptoms=dict(sorted(symptom_counts[day].items())),
-                red_people=len(sensitive_people[(day, "red")]),
-                isolated_people=len(sensitive_people[(day, "isolated")]),
-                fever_people=len(sensitive_people[(day, "fever")]),
-                symptomatic_people=len(sensitive_people[(day, "symptomatic")]),
-                refreshed_at=now,
+    for unit_id, per_day in sorted(tallies.items()):
+        for day in days:
+            t, extra, counts = per_day[day], extras.get((unit_id, day), {}), sick[(unit_id, day)]
+            rows.append(
+                DailyUnitSummary(
+                    school_id=school.pk,
+                    unit_id=unit_id,
+                    day=day,
+                    people=headcount[(unit_id, day)],
+                    expected=t.expected,
+                    green=t.green,
+                    yellow=t.yellow,
+                    red=t.red,
+                    excused=t.excused,
+                    isolated=min(isolated[(unit_id, day)], t.excused),
+                    missed=t.missed,
+                    pending=t.pending,
+                    manual=extra.get("manual", 0),
+                    makeup=extra.get("makeup", 0),
+                    fever=counts["fever"],
+                    symptomatic=counts["symptomatic"],
+                    temp_sum=round(float(extra.get("temp_sum") or 0), 1),
+                    temp_count=extra.get("temp_count", 0),
+                    symptoms={
+                        code: counts[f"symptom:{code}"]
+                        for code in Symptom.values
+                        if counts[f"symptom:{code}"]
+                    },
+                    red_people=extra.get("red_people", 0),
+                    isolated_people=len(sick_people[(unit_id, day, "isolated")]),
+                    fever_people=len(sick_people[(unit_id, day, "fever")]),
+                    symptomatic_people=len(sick_people[(unit_id, day, "symptomatic")]),
+                    refreshed_at=now,
+                )
             )
-        )
     return rows
 
 
@@ -157,22 +162,21 @@ def refresh_units(
 ) -> int:
     """Replace the DailyUnitSummary rows from `first` to `last`; the number written."""
     now = now or timezone.now()
-    units = units_with_people(school)
+    schools = [school] if school else list(OrgUnit.objects.filter(kind=OrgUnit.Kind.SCHOOL))
     written = 0
-    for unit in units:
-        rows = count_unit(unit, first, last, now=now)
-        # Why delete then insert: the range's rows are exactly the fresh count, whatever
-        # was there (a day whose windows were cancelled since leaves no stale row).
-        with transaction.atomic():
-            DailyUnitSummary.objects.filter(unit=unit, day__gte=first, day__lte=last).delete()
-            DailyUnitSummary.objects.bulk_create(rows, batch_size=CHUNK)
-        written += len(rows)
-    gone = DailyUnitSummary.objects.filter(day__gte=first, day__lte=last).exclude(
-        unit__in=[u.pk for u in units]
-    )
-    if school is not None:
-        gone = gone.filter(school=school)
-    gone.delete()  # units nobody belongs to any more
+    for one in schools:
+        # A long range is counted a month at a time: memory stays flat for a year.
+        start = first
+        while start <= last:
+            end = min(start + timedelta(days=30), last)
+            rows = count_school(one, start, end, now=now)
+            # Why delete then insert: the range's rows are exactly the fresh count,
+            # whatever was there (a unit nobody belongs to any more leaves no stale row).
+            with transaction.atomic():
+                DailyUnitSummary.objects.filter(school=one, day__gte=start, day__lte=end).delete()
+                DailyUnitSummary.objects.bulk_create(rows, batch_size=CHUNK)
+            written += len(rows)
+            start = end + timedelta(days=1)
     return written
 
 

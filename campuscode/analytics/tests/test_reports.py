@@ -85,3 +85,17 @@ def test_the_report_keeps_its_figures_and_exports_them(client, school, roles):
     per_day = list(book.worksheets[0].iter_rows(min_row=2, values_only=True))
     assert per_day[0][0] == "2026-03-03" and per_day[0][-1] == "80.0%"
     assert AuditEntry.objects.filter(action="analytics.report.exported").count() == 1
+
+
+def test_the_demo_counts_the_history_and_delivers_a_few_reports(school, roles):
+    from django.utils import timezone
+
+    from campuscode.analytics import demo
+    from campuscode.analytics.models import DailyUnitSummary
+
+    lines = demo.load_demo(school=school.tree.school, now=timezone.now())
+    assert "/analytics/" in lines[0]
+    assert DailyUnitSummary.objects.filter(day=date(2026, 3, 3)).exists()
+    periods = set(Report.objects.values_list("period", flat=True))
+    assert periods == {"daily", "weekly", "monthly"}
+    assert Notice.objects.filter(user=roles["adviser"], kind="analysis_report").exists()

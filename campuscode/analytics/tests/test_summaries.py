@@ -111,3 +111,15 @@ def test_the_command_refuses_a_bad_date(school):
 
     with pytest.raises(CommandError, match="not a date"):
         call_command("refresh-summaries", "--since", "yesterday")
+
+
+def test_the_grouped_tally_equals_the_lists_tally_unit_by_unit(school, roles):
+    from campuscode.analytics.tally import trend_by_unit
+
+    grouped = trend_by_unit(people=Person.objects.all(), first=FIRST, last=TODAY)
+    tree = school.tree
+    units = {p.org_unit for p in Person.objects.select_related("org_unit")}
+    assert {tree.cs_2501, tree.cs_2502, tree.en_2501, tree.cs} <= units
+    for unit in units:
+        alone = trend(people=Person.objects.filter(org_unit=unit), end=TODAY, days=3).days
+        assert [grouped[unit.pk][d.day] for d in alone] == alone, unit.name
