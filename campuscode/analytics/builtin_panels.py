@@ -40,8 +40,12 @@ def trend_context(scope: PanelScope) -> dict:
                 for name, colour, label in TREND_PARTS
             ]
         columns.append(Column(f"{day:%d}", segments))
+    # One day (a daily report) needs no chart, only its table; past two weeks the columns
+    # get too thin to read on a phone: the rate line and the table stay.
+    drawn = len(rows) > 1
     return {
-        "rate_svg": charts.line_chart(
+        "rate_svg": drawn
+        and charts.line_chart(
             labels,
             [(str(_("Check-in rate")), "blue", [shown.rate_value for _d, shown in rows])],
             minimum=0,
@@ -49,15 +53,16 @@ def trend_context(scope: PanelScope) -> dict:
             unit="%",
             caption=_("Check-in rate per day"),
         ),
-        # Over a month the columns get too thin to read: the rate line and the table stay.
-        "columns_svg": ""
-        if len(rows) > 31
-        else stacked_columns(
+        "columns_svg": drawn
+        and len(rows) <= 14
+        and stacked_columns(
             columns,
             maximum=max([s.figures.expected for _d, s in rows if not s.suppressed] + [1]),
             caption=_("Check-ins expected per day and how they came out"),
         ),
-        "legend": legend([(colour, label) for _n, colour, label in TREND_PARTS]),
+        "legend": drawn
+        and len(rows) <= 14
+        and legend([(colour, label) for _n, colour, label in TREND_PARTS]),
         "rows": rows,
     }
 
@@ -112,7 +117,12 @@ def heatmap_context(scope: PanelScope) -> dict:
         cells.append(line)
     return {
         "svg": charts.heatmap(
-            [row.label for row in board.rows],
+            [
+                _("%(unit)s (own staff)") % {"unit": row.label}
+                if row.own and len(board.rows) > 1
+                else row.label
+                for row in board.rows
+            ],
             [f"{day:%d}" for day in days],
             cells,
             caption=_("Check-in rate per unit and day"),
@@ -223,7 +233,8 @@ def health_context(scope: PanelScope) -> dict:
     rows = scope.dashboard.day_rows
     averages = [None if s.suppressed else s.figures.average_temperature for _day, s in rows]
     return {
-        "temperature_svg": charts.line_chart(
+        "temperature_svg": len(rows) > 1
+        and charts.line_chart(
             [f"{day:%d}" for day, _s in rows],
             [(str(_("Average temperature")), "red", averages)],
             minimum=35.5,

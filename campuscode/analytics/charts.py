@@ -160,7 +160,9 @@ def _grid(row_labels, column_labels, cells, *, caption: str) -> str:
     label_width, cell, gap, top = 92, 14 if len(column_labels) > 16 else 20, 2, 16
     width = label_width + len(column_labels) * (cell + gap)
     height = top + len(row_labels) * (cell + gap) + 4
-    parts = _open(width, height, caption, wide=len(column_labels) > 16)
+    # A few columns keep their natural size (a day's report: one cell, not a giant one);
+    # many keep it too and scroll sideways; two weeks or so fill the width.
+    parts = _open(width, height, caption, wide=not 7 <= len(column_labels) <= 16)
     for index, label in enumerate(column_labels):
         if len(column_labels) <= 16 or index % 3 == 0:
             x = label_width + index * (cell + gap) + cell / 2

@@ -21,7 +21,8 @@ from campuscode.people.access import Cap, covers_unit, requires, units_under
 
 
 def _dashboard_scope(request):
-    form = DashboardForm(request.GET or None, user=request.user)
+    today = timezone.localdate()
+    form = DashboardForm(request.GET or None, user=request.user, initial={"day": today, "days": 14})
     unit = day = None
     days = 14
     if form.is_valid():
@@ -88,7 +89,9 @@ def dashboard_export(request):
 
 
 def _gate_traffic(request):
-    form = GateForm(request.GET or None, user=request.user)
+    form = GateForm(
+        request.GET or None, user=request.user, initial={"day": timezone.localdate(), "days": 1}
+    )
     place = day = None
     days = 1
     if form.is_valid():
