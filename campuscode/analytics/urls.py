@@ -11,4 +11,5 @@ urlpatterns = [
     path("reports/", views.report_list, name="reports"),
     path("reports/<int:pk>/", views.report_detail, name="report"),
     path("reports/<int:pk>/export.xlsx", views.report_export, name="report_export"),
+    path("reports/<int:pk>/report.pdf", views.report_pdf, name="report_pdf"),
 ]

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -250,16 +250,57 @@ def report_detail(request, pk: int):
 REPORT_PANELS = {"trend", "heatmap", "reasons", "health"}
 
 
-@requires(Cap.VIEW_HEALTH)
-def report_export(request, pk: int):
-    report = _report(request, pk)
+def _report_sheets(request, report: Report) -> list[Sheet]:
     scope = reports.scope_of(report, request.user)
-    sheets = [
+    return [
         sheet
         for panel in panels_for(request.user, report.unit)
         if panel.key in REPORT_PANELS and panel.sheets
         for sheet in panel.sheets(scope)
     ]
+
+
+@requires(Cap.VIEW_HEALTH)
+def report_pdf(request, pk: int):
+    from campuscode.analytics.pdf import pdf_bytes
+    from campuscode.core.spreadsheets import content_disposition
+
+    report = _report(request, pk)
+    title = _("%(period)s report: %(unit)s") % {
+        "period": report.get_period_display(),
+        "unit": report.unit.label,
+    }
+    lines = [
+        _("%(first)s to %(last)s, made %(at)s from the figures of that time.")
+        % {
+            "first": report.first_day,
+            "last": report.last_day,
+            "at": timezone.localtime(report.created_at).strftime("%Y-%m-%d %H:%M"),
+        },
+        _("Figures about fewer than %(n)s people are shown as <%(n)s.")
+        % {"n": reports.dashboard_of(report).min_group},
+    ]
+    body = pdf_bytes(title=title, lines=lines, sheets=_report_sheets(request, report))
+    log_action(
+        action="analytics.report.exported",
+        actor=request.user,
+        client_ip=client_ip(request),
+        data={"report": report.pk, "unit": report.unit_id, "format": "pdf"},
+    )
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition(
+        _("Report %(unit)s %(first)s–%(last)s.pdf")
+        % {"unit": report.unit.name, "first": report.first_day, "last": report.last_day},
+        f"report-{report.pk}.pdf",
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@requires(Cap.VIEW_HEALTH)
+def report_export(request, pk: int):
+    report = _report(request, pk)
+    sheets = _report_sheets(request, report)
     log_action(
         action="analytics.report.exported",
         actor=request.user,

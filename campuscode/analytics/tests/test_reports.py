@@ -99,3 +99,16 @@ def test_the_demo_counts_the_history_and_delivers_a_few_reports(school, roles):
     periods = set(Report.objects.values_list("period", flat=True))
     assert periods == {"daily", "weekly", "monthly"}
     assert Notice.objects.filter(user=roles["adviser"], kind="analysis_report").exists()
+
+
+def test_the_report_comes_as_a_pdf_in_chinese(client, school, roles):
+    send_reports(period="daily", day=date(2026, 3, 3))
+    report = Report.objects.get(unit=school.tree.cs_2501)
+    path = f"/analytics/reports/{report.pk}/report.pdf"
+    response = sign_in(client, roles["adviser"]).get(path)
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    assert b"STSong-Light" in response.content
+    assert AuditEntry.objects.filter(
+        action="analytics.report.exported", data__format="pdf"
+    ).exists()
+    assert sign_in(client, roles["other_adviser"]).get(path).status_code == 404

@@ -26,6 +26,7 @@ OTHERS_DATA_ELSEWHERE = {
     "analytics:report": "analytics/tests/test_reports.py: VIEW_HEALTH over the report's "
     "unit (404 otherwise), audited",
     "analytics:report_export": "analytics/tests/test_reports.py: the same scope, audited",
+    "analytics:report_pdf": "analytics/tests/test_reports.py: the same scope, audited",
 }
 
 # Pages about the signed-in user only (the matrix's OWN_PAGES check the code pages).
