@@ -125,9 +125,10 @@ def main() -> None:
                 "CAMPUSCODE_DATA_DIR": folder,
                 "DJANGO_FAST_PASSWORDS": "true",
             }
-            subprocess.run(
-                [sys.executable, str(ROOT / "manage.py"), "migrate", "-v0"], env=env, check=True
-            )
+            for command in ("migrate", "createcachetable"):
+                subprocess.run(
+                    [sys.executable, str(ROOT / "manage.py"), command, "-v0"], env=env, check=True
+                )
             output = subprocess.run(
                 [sys.executable, __file__, "--child"],
                 env=env,
