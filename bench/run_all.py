@@ -12,6 +12,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 SCRIPTS = ["demo_startup.py", "import_roster.py", "gate_verify.py", "checkin_throughput.py"]
 SCRIPTS.append("backup_restore.py")  # backups
+SCRIPTS.append("analytics_dashboard.py")  # analytics
 
 
 def main() -> int:

@@ -18,6 +18,7 @@ urlpatterns = [
     path("privacy/", include("campuscode.privacy.urls")),
     path("notify/", include("campuscode.notify.urls")),
     path("backups/", include("campuscode.backups.urls")),  # backups
+    path("analytics/", include("campuscode.analytics.urls")),  # analytics
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
 ]

@@ -140,6 +140,15 @@ class AuditAction(models.TextChoices):
     BACKUP_ALERTED = "backups.alert.sent", _("Alerted about a missed or failed backup")
     BACKUP_STATUS_VIEWED = "backups.status.viewed", _("Opened the backup status page")
     BACKUP_REQUESTED = "backups.run.requested", _("Asked for a backup or a verified restore now")
+    # analytics
+    ANALYTICS_VIEWED = "analytics.dashboard.viewed", _("Viewed the health analysis")
+    ANALYTICS_EXPORTED = "analytics.dashboard.exported", _("Exported the health analysis")
+    GATE_TRAFFIC_VIEWED = "analytics.gates.viewed", _("Viewed the gate traffic analysis")
+    GATE_TRAFFIC_EXPORTED = "analytics.gates.exported", _("Exported the gate traffic analysis")
+    REPORTS_VIEWED = "analytics.reports.viewed", _("Viewed the list of periodic reports")
+    ANALYTICS_REPORT_VIEWED = "analytics.report.viewed", _("Viewed a periodic report")
+    ANALYTICS_REPORT_EXPORTED = "analytics.report.exported", _("Downloaded a periodic report")
+    REPORTS_SENT = "analytics.reports.sent", _("Sent the periodic reports")
 
 
 AREAS = {
@@ -156,6 +165,7 @@ AREAS = {
     "admin": _("Back office"),
     "audit": _("Audit log"),
     "backups": _("Backups"),
+    "analytics": _("Analysis and reports"),
 }
 
 # The keys of `data["filters"]` written by the list pages, with the words a reader knows.

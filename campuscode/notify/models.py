@@ -29,6 +29,7 @@ class Kind(models.TextChoices):
     PASSWORD_RESET = "password_reset", _("Password reset")
     ANOMALY_OPENED = "anomaly_opened", _("Anomaly case opened")
     BACKUP_ALERT = "backup_alert", _("Backup problem")  # backups
+    ANALYSIS_REPORT = "analysis_report", _("Health check-in report")  # analytics
 
 
 class Channel(models.TextChoices):

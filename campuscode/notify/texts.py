@@ -25,6 +25,7 @@ TEXTS: dict[str, str] = {
     Kind.PASSWORD_RESET: "campuscode.accounts.notices.password_reset_text",
     Kind.ANOMALY_OPENED: "campuscode.anomalies.notices.opened_text",
     Kind.BACKUP_ALERT: "campuscode.backups.alerts.backup_alert_text",
+    Kind.ANALYSIS_REPORT: "campuscode.analytics.notices.report_text",  # analytics
 }
 
 
