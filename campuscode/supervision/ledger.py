@@ -26,7 +26,7 @@ def sheets(*, notices, findings=None) -> list[Sheet]:
                     _("Criterion"),
                     _("What was found"),
                     _("Applies to"),
-                    _("Notice"),
+                    _("Rectification notice"),
                 ],
                 (
                     [

@@ -133,7 +133,7 @@ class NoticeState(models.TextChoices):
     EXTENSION_REQUESTED = "extension", _("Extension requested")
     SUBMITTED = "submitted", _("Awaiting verification")
     REOPENED = "reopened", _("Reopened")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", _("Closed (rectified)")
 
 
 class NoticeQuerySet(ScopedQuerySet):
@@ -177,7 +177,7 @@ class EventKind(models.TextChoices):
     ISSUED = "issued", _("Notice issued")
     ACKNOWLEDGED = "acknowledged", _("Receipt acknowledged")
     REPORTED = "reported", _("Plan, actions and evidence reported")
-    EXTENSION_REQUESTED = "ext_requested", _("Extension requested")
+    EXTENSION_REQUESTED = "ext_requested", _("Request an extension")
     EXTENSION_GRANTED = "ext_granted", _("Extension granted")
     EXTENSION_REFUSED = "ext_refused", _("Extension refused")
     CLOSED = "closed", _("Verified and closed")
