@@ -154,6 +154,8 @@ INSTALLED_APPS = [
     "campuscode.notify",
     "campuscode.backups",
     "campuscode.analytics",  # analytics: dashboards, summaries, periodic reports
+    "campuscode.casework",  # casework engine (supervision, violations)
+    "campuscode.supervision",  # supervision (R7)
 ]
 
 MIDDLEWARE = [
@@ -454,6 +456,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "analytics.send_reports",
         "schedule": crontab(hour=7, minute=20, day_of_month=1),
         "args": ("monthly",),
+    },
+    # Casework: reminders and escalations of deadlines (R7.5), in working hours; idempotent.
+    "casework.send_deadline_reminders": {
+        "task": "casework.send_deadline_reminders",
+        "schedule": crontab(hour="7-21", minute=5),
     },
 }
 

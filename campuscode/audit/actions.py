@@ -149,6 +149,20 @@ class AuditAction(models.TextChoices):
     ANALYTICS_REPORT_VIEWED = "analytics.report.viewed", _("Viewed a periodic report")
     ANALYTICS_REPORT_EXPORTED = "analytics.report.exported", _("Downloaded a periodic report")
     REPORTS_SENT = "analytics.reports.sent", _("Sent the periodic reports")
+    # casework engine
+    EVIDENCE_FROZEN = "casework.evidence.frozen", _("Froze a record as evidence")
+    DEADLINE_ESCALATED = "casework.deadline.escalated", _("Escalated an overdue item")
+    # supervision (R7)
+    SUP_PLAN_CREATED = "supervision.plan.created", _("Created an inspection plan")
+    SUP_DRAW_MADE = "supervision.draw.made", _("Made the random draw of a spot check")
+    SUP_HEADCOUNT = "supervision.headcount.recorded", _("Recorded an on-site headcount")
+    SUP_FINDING = "supervision.finding.recorded", _("Recorded an inspection finding")
+    SUP_NOTICE_ISSUED = "supervision.notice.issued", _("Issued a rectification notice")
+    SUP_NOTICE_STEP = "supervision.notice.step", _("Took a step on a rectification notice")
+    SUP_VIEWED = "supervision.lists.viewed", _("Viewed the supervision lists")
+    SUP_EXPORTED = "supervision.ledger.exported", _("Exported the supervision ledger")
+    SUP_NOTICE_VIEWED = "supervision.notice.viewed", _("Viewed a rectification notice")
+    SUP_PLAN_VIEWED = "supervision.plan.viewed", _("Viewed an inspection plan")
 
 
 AREAS = {
@@ -166,6 +180,8 @@ AREAS = {
     "audit": _("Audit log"),
     "backups": _("Backups"),
     "analytics": _("Analysis and reports"),
+    "casework": _("Casework: documents, deadlines and evidence"),
+    "supervision": _("Supervision"),
 }
 
 # The keys of `data["filters"]` written by the list pages, with the words a reader knows.

@@ -38,6 +38,7 @@ NAV = [
     ("analytics:dashboard", _("Health analysis"), Cap.VIEW_HEALTH),  # analytics
     ("analytics:reports", _("Periodic reports"), Cap.VIEW_HEALTH),  # analytics
     ("analytics:gates", _("Gate traffic"), Cap.VIEW_GATES),  # analytics
+    ("supervision:home", _("Supervision"), (Cap.INSPECT, Cap.RECTIFY)),  # supervision (R7)
 ]
 
 

@@ -267,6 +267,8 @@ SECTIONS = [
     ("notify_", _("Notifications")),
     ("backup_", _("Backups")),
     ("analytics_", _("Analysis and reports")),  # analytics
+    ("casework_", _("Deadlines and reminders")),
+    ("supervision_", _("Supervision")),
     ("", _("Regulation")),
 ]
 
@@ -817,6 +819,65 @@ SPECS: dict[str, SettingSpec] = {
             _("Late make-ups and approvals change past days; these are counted again nightly."),
             1,
             62,
+        ),
+        # R7.5: reminders and escalation of deadlines (casework engine).
+        SettingSpec(
+            "casework_remind_before_days",
+            3,
+            _("Remind this many days before a deadline"),
+            _("Besides the reminder when it is issued and on the deadline day."),
+            1,
+            30,
+        ),
+        SettingSpec(
+            "casework_escalate_unit_head_days",
+            1,
+            _("Overdue: tell the unit head after (days)"),
+            _("Counted from the deadline day; 0 tells them as soon as the deadline passes."),
+            0,
+            30,
+        ),
+        SettingSpec(
+            "casework_escalate_group_lead_days",
+            3,
+            _("Overdue: tell the group lead after (days)"),
+            _("Counted from the deadline day."),
+            0,
+            60,
+        ),
+        # R7.5: rectification notices.
+        SettingSpec(
+            "supervision_notice_prefix",
+            "校督整",
+            _("Rectification notice: number prefix"),
+            _("Numbers read like 校督整〔2026〕3号."),
+        ),
+        SettingSpec(
+            "supervision_deadline_minor_days",
+            15,
+            _("Rectification time, minor finding (days)"),
+            "",
+            1,
+            180,
+        ),
+        SettingSpec(
+            "supervision_deadline_major_days",
+            7,
+            _("Rectification time, major finding (days)"),
+            "",
+            1,
+            180,
+        ),
+        SettingSpec(
+            "supervision_deadline_critical_days",
+            3,
+            _("Rectification time, critical finding (days)"),
+            "",
+            1,
+            180,
+        ),
+        SettingSpec(
+            "supervision_min_inspectors", 2, _("Spot check: inspectors drawn, at least"), "", 2, 10
         ),
     ]
 }

@@ -30,6 +30,9 @@ class Kind(models.TextChoices):
     ANOMALY_OPENED = "anomaly_opened", _("Anomaly case opened")
     BACKUP_ALERT = "backup_alert", _("Backup problem")  # backups
     ANALYSIS_REPORT = "analysis_report", _("Health check-in report")  # analytics
+    # casework engine
+    DEADLINE_REMINDER = "deadline_reminder", _("Deadline reminder")
+    DEADLINE_ESCALATED = "deadline_escalated", _("Overdue item escalated")
 
 
 class Channel(models.TextChoices):

@@ -26,6 +26,9 @@ TEXTS: dict[str, str] = {
     Kind.ANOMALY_OPENED: "campuscode.anomalies.notices.opened_text",
     Kind.BACKUP_ALERT: "campuscode.backups.alerts.backup_alert_text",
     Kind.ANALYSIS_REPORT: "campuscode.analytics.notices.report_text",  # analytics
+    # casework engine
+    Kind.DEADLINE_REMINDER: "campuscode.casework.notices.deadline_text",
+    Kind.DEADLINE_ESCALATED: "campuscode.casework.notices.deadline_text",
 }
 
 

@@ -45,6 +45,9 @@ class Cap(TextChoices):
     SECURITY_ALERTS = "security.alerts", _("Receive security alerts")
     # backups: the backup status page, backing up and verifying on demand
     MANAGE_BACKUPS = "backups.manage", _("Run and watch the backups")
+    # supervision (R7)
+    INSPECT = "supervision.inspect", _("Inspect and issue rectification notices")
+    RECTIFY = "supervision.rectify", _("Answer rectification notices")
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
@@ -93,6 +96,9 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.SECURITY_ADMIN: frozenset({Cap.VIEW_AUDIT, Cap.SECURITY_ALERTS}),
     Role.AUDITOR: frozenset({Cap.VIEW_AUDIT}),
 }
+# supervision (R7.1, R7.5): the group inspects; a department's leadership answers its notices.
+ROLE_CAPABILITIES[Role.SUPERVISION] |= {Cap.INSPECT}
+ROLE_CAPABILITIES[Role.DEPARTMENT_ADMIN] |= {Cap.RECTIFY}
 
 # HR's duty covers staff records, not students' (nor visitors': they are decided by unit).
 ROLE_PERSON_KINDS: dict[str, frozenset[str]] = {

@@ -69,6 +69,9 @@ HOLDERS = {
     Cap.MANAGE_ACCOUNTS: {"sysadmin"},
     Cap.SECURITY_ALERTS: {"security"},
     Cap.MANAGE_BACKUPS: {"sysadmin"},  # backups
+    # supervision (R7)
+    Cap.INSPECT: {"supervision"},
+    Cap.RECTIFY: {"dept_admin"},
 }
 
 # Whom each role reaches with a capability. "student" is s_cs2501's own account.

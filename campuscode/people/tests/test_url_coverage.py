@@ -27,6 +27,16 @@ OTHERS_DATA_ELSEWHERE = {
     "unit (404 otherwise), audited",
     "analytics:report_export": "analytics/tests/test_reports.py: the same scope, audited",
     "analytics:report_pdf": "analytics/tests/test_reports.py: the same scope, audited",
+    # supervision (R7): notices by unit, roll-call names to the group only
+    "supervision:home": "supervision/tests: a department sees only its notices, audited",
+    "supervision:ledger_xlsx": "supervision/tests: the same scope as the lists, audited",
+    "supervision:plan": "supervision/tests: INSPECT only; headcount names, audited",
+    "supervision:notice": "supervision/tests: the unit's RECTIFY or the group (404 "
+    "otherwise), evidence naming people to the group only, audited",
+    "supervision:notice_pdf": "supervision/tests: the same scope as the notice, audited",
+    "supervision:plan_new": "supervision/tests: INSPECT only; the form lists the inspectors",
+    "supervision:finding_new": "supervision/tests: INSPECT only; a form of units",
+    "supervision:finding_issue": "supervision/tests: POST, INSPECT in scope",
 }
 
 # Pages about the signed-in user only (the matrix's OWN_PAGES check the code pages).
