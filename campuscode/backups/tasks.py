@@ -32,3 +32,16 @@ def requested_run_task(kind: str, pk: int) -> str:
     from campuscode.backups.runs import run_requested
 
     return run_requested(kind=kind, pk=pk)
+
+
+@shared_task(name="backups.demo")
+def demo_backup_task() -> str:
+    """The demo's first backup and its verified restore, one after the other."""
+    from campuscode.backups.models import Trigger
+    from campuscode.backups.progress import Progress
+    from campuscode.backups.services import create_backup
+    from campuscode.backups.verification import run_verified_restore
+
+    result = create_backup(actor=None, trigger=Trigger.DEMO, progress=Progress())
+    record = run_verified_restore(path=result.path, trigger=Trigger.DEMO, progress=Progress())
+    return record.state

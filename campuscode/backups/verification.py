@@ -52,6 +52,7 @@ from campuscode.backups.services import (
 )
 
 PROBE_TIMEOUT = 600
+ENGINE_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 
 
 @dataclass
@@ -297,7 +298,10 @@ def _verify(path: Path, *, check, progress, record) -> dict:
             Check.COMPATIBLE,
             True,
             _("%(engine)s, version %(version)s")
-            % {"engine": manifest.get("engine"), "version": manifest.get("version")},
+            % {
+                "engine": ENGINE_NAMES.get(manifest.get("engine"), manifest.get("engine")),
+                "version": manifest.get("version"),
+            },
         )
         dump = staging / _DB_MEMBER[manifest["engine"]]
         progress(_("Restoring into a scratch database"), 25)
@@ -319,7 +323,12 @@ def _verify(path: Path, *, check, progress, record) -> dict:
                 % {"where": scratch.label, "seconds": fields["restore_seconds"]},
             )
             progress(_("Checking the restored database"), 60)
-            check(Check.INTEGRITY, scratch.integrity == ["ok"], "; ".join(scratch.integrity[:5]))
+            intact = scratch.integrity == ["ok"]
+            check(
+                Check.INTEGRITY,
+                intact,
+                _("No problem found") if intact else "; ".join(scratch.integrity[:5]),
+            )
             same = scratch.migrations == manifest.get("migrations", {})
             if not same:
                 detail = _("The backup's manifest and its database disagree about the migrations.")

@@ -12,6 +12,7 @@ from campuscode.backups.models import BackupRecord, State, VerificationRecord
 from campuscode.backups.services import create_backup
 from campuscode.backups.tests.test_restore_drill import needs_pg_tools
 from campuscode.backups.verification import run_verified_restore
+from campuscode.core.tests.test_no_leaks import _leaks, _read
 from conftest import sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -51,7 +52,8 @@ def test_it_shows_the_last_backup_its_size_the_rpo_and_the_last_verified_restore
     assert "data-rpo-seconds=" in body and "data-overdue" not in body
     assert 'data-offsite="none"' in body
     assert body.count('data-check="') == 8 and 'data-ok="0"' not in body
-    assert "最近一次备份" in body  # in Chinese
+    assert "最近一次备份" in body  # in Chinese, every word of it (product names aside)
+    assert _leaks(" ".join(_read(body).parts), frozenset({"SQLite", "PostgreSQL"})) == []
 
 
 def test_back_up_now_queues_a_job_that_the_worker_runs_and_a_second_waits(
