@@ -28,6 +28,8 @@ class Kind(models.TextChoices):
     CONTACT_CHANGED = "contact_changed", _("Contact details changed")
     PASSWORD_RESET = "password_reset", _("Password reset")
     ANOMALY_OPENED = "anomaly_opened", _("Anomaly case opened")
+    # anomalies2: a case's deadline is near or past.
+    ANOMALY_REMINDER = "anomaly_reminder", _("Anomaly case due")
 
 
 class Channel(models.TextChoices):
