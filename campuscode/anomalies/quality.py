@@ -42,9 +42,10 @@ MIN_UNIFORM_VALUES = 5  # fewer distinct values than this is "the same temperatu
 
 def uniform_score(temperatures: list[Decimal]) -> float:
     """How much better, per check-in (in nats), an even spread over the observed range
-    explains the temperatures than a normal spread around their mean does. Random
-    numbers score above 0.1 for most scripts; people's readings, which cluster, below 0
-    (see the simulation in tests/test_quality.py)."""
+    explains the temperatures than a normal spread around their mean does. Over 40 to 56
+    readings about half the scripts drawing evenly from a range score 0.1 or more, fewer
+    than 1 in 300 people whose readings vary normally around their own value (and none
+    whose readings cluster, as typed values do): tests/test_quality.py simulates it."""
     tenths = [round(t * 10) for t in temperatures]
     n = len(tenths)
     span = max(tenths) - min(tenths) + 1

@@ -826,7 +826,7 @@ SPECS: dict[str, SettingSpec] = {
         ),
         SettingSpec(
             "anomaly_uniform_min_checkins",
-            30,
+            40,
             _("Anomaly: check-ins needed to tell random temperatures"),
             _("Fewer readings cannot tell a random-number generator from a person."),
             20,
