@@ -11,6 +11,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SCRIPTS = ["demo_startup.py", "import_roster.py", "gate_verify.py", "checkin_throughput.py"]
+SCRIPTS += ["anomaly_detectors.py"]  # anomalies2
 
 
 def main() -> int:

@@ -37,7 +37,9 @@ AUTOMATION_FLAGS = (
     Flag.Reason.NOT_OPENED,
     Flag.Reason.FORM_MOVED,
 )
-MIN_UNIFORM_VALUES = 5  # fewer distinct values than this is "the same temperature"
+# An even spread needs a range to spread over: 7 values is 0.6 °C. Narrower, a person's
+# readings piled between a few values can look flat by chance.
+MIN_UNIFORM_VALUES = 7
 
 
 def uniform_score(temperatures: list[Decimal]) -> float:

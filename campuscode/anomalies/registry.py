@@ -4,8 +4,8 @@ Every detector says what kind of case it opens, who verifies and handles it (the
 a capability held over the person, so the class adviser or the health office), how its
 evidence reads on the case page, and how a new hit meets an earlier case of its kind.
 The daily run (services.run_detectors) asks each registered detector for its hits; it
-never needs to know the detectors. See /ANOMALY-registry.md (in the repository root) for
-how another app adds one.
+never needs to know the detectors. campuscode/anomalies/README.md says how another
+app adds one.
 """
 
 from collections.abc import Callable

@@ -30,6 +30,7 @@ APP_LOADERS = [
     "campuscode.gates",
     "campuscode.followup",
     "campuscode.privacy",
+    "campuscode.anomalies",  # anomalies2: after the history, the fevers and isolations
 ]
 
 SURNAMES = (

@@ -64,7 +64,7 @@ def night(time_machine):
 
 
 def detect():
-    call_command("detect-anomalies")
+    call_command("detect_anomalies")
 
 
 def missed_cases(person):

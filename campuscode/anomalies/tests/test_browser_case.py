@@ -19,7 +19,7 @@ def test_an_adviser_verifies_and_handles_a_case_on_a_phone(
     for day in days_back(date(2026, 3, 5), 28):
         check_in(student, point, day, temperature="36.5")
         check_in(student, point, day, period="afternoon", temperature="36.5")
-    call_command("detect-anomalies")
+    call_command("detect_anomalies")
     case = AnomalyCase.objects.get(person=student, kind=AnomalyKind.DATA_QUALITY)
 
     page = phone_page

@@ -2,7 +2,7 @@
 follow-up case or a referral as the handling, contact answers as health data, and a
 detector another app registers."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.core.management import call_command
@@ -30,11 +30,11 @@ def night(time_machine):
 
 
 def detect():
-    call_command("detect-anomalies")
+    call_command("detect_anomalies")
 
 
 def remind():
-    call_command("remind-anomalies")
+    call_command("remind_anomalies")
 
 
 @pytest.fixture
@@ -175,3 +175,28 @@ def test_another_app_registers_a_detector(
     assert "高数、英语" in client.get(f"/anomalies/{case.pk}/").content.decode()
     listing = client.get("/anomalies/?kind=class_absences").content.decode()
     assert listing.count("data-case=") == 1
+
+
+@pytest.mark.parametrize("command", ["detect-anomalies", "remind-anomalies"])
+def test_the_commands_are_found_as_an_admin_types_them(command):
+    """`campuscode detect-anomalies`: the CLI turns dashes into underscores."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    result = subprocess.run(
+        [sys.executable, "-m", "config.cli", command, "--help"],
+        cwd=Path(__file__).resolve().parents[3],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "safe to re-run" in result.stdout
+
+
+def test_the_reminder_command_reports_what_it_sent(tree, student, doctor, point, night, capsys):
+    case = fever_case(student, point)
+    AnomalyCase.objects.filter(pk=case.pk).update(deadline=timezone.now() + timedelta(hours=2))
+    remind()
+    assert "1 reminders sent" in capsys.readouterr().out

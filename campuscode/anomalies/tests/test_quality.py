@@ -28,7 +28,7 @@ def night(time_machine):
 
 
 def detect():
-    call_command("detect-anomalies")
+    call_command("detect_anomalies")
 
 
 def signals(person) -> dict:
@@ -101,8 +101,8 @@ def test_the_uniform_score_tells_scripts_from_people():
         low = rng.choice([35.8, 36.0, 36.2])
         high = low + rng.choice([0.8, 1.0, 1.2])
         scripts.append(readings(lambda low=low, high=high: rng.uniform(low, high)))
-    flagged_people = sum(uniform_score(t) >= 0.1 for t in people if len(set(t)) >= 5)
-    flagged_scripts = sum(uniform_score(t) >= 0.1 for t in scripts)
+    flagged_people = sum(uniform_score(t) >= 0.1 for t in people if len(set(t)) >= 7)
+    flagged_scripts = sum(uniform_score(t) >= 0.1 for t in scripts if len(set(t)) >= 7)
     # Few honest people are ever asked; about half the scripts are caught by this signal
     # alone (most scripts also keep the same second, another signal).
     assert flagged_people / 400 < 0.01

@@ -32,7 +32,7 @@ def night(time_machine):
 
 
 def detect():
-    call_command("detect-anomalies")
+    call_command("detect_anomalies")
 
 
 def low_rate(person):
