@@ -13,6 +13,7 @@ HERE = Path(__file__).resolve().parent
 SCRIPTS = ["demo_startup.py", "import_roster.py", "gate_verify.py", "checkin_throughput.py"]
 SCRIPTS.append("backup_restore.py")  # backups
 SCRIPTS.append("analytics_dashboard.py")  # analytics
+SCRIPTS += ["anomaly_detectors.py"]  # anomalies2
 
 
 def main() -> int:

@@ -427,6 +427,8 @@ CELERY_BEAT_SCHEDULE = {
     "checkins.check_silent_displays": {"task": "checkins.check_silent_displays", "schedule": 60.0},
     # R6.4: after the day's last window has closed.
     "anomalies.detect": {"task": "anomalies.detect", "schedule": crontab(hour=22, minute=30)},
+    # anomalies2: reminders of cases near or past their deadline (once a day per case).
+    "anomalies.remind": {"task": "anomalies.remind", "schedule": crontab(minute=15)},
     # Hourly look: a backup is made when the last is older than the school's
     # backup_every_hours, copied off-site, and old ones pruned by the retention counts.
     "backups.scheduled": {"task": "backups.scheduled", "schedule": crontab(minute=40)},

@@ -6,3 +6,8 @@ class AnomaliesConfig(AppConfig):
     name = "campuscode.anomalies"
     label = "anomalies"
     verbose_name = _("Anomaly cases")
+
+    def ready(self):
+        from campuscode.anomalies.kinds import register_all
+
+        register_all()

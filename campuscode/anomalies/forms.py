@@ -1,12 +1,14 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from campuscode.anomalies.models import AnomalyKind, AnomalyState, HandledAction, VerifiedReason
+from campuscode.anomalies.models import AnomalyState, HandledAction, VerifiedReason
+from campuscode.anomalies.registry import kind_choices
 
 
 class FilterForm(forms.Form):
+    # The registered detectors' kinds, read when the form is built (apps add theirs).
     kind = forms.ChoiceField(
-        label=_("Kind"), required=False, choices=[("", _("All kinds")), *AnomalyKind.choices]
+        label=_("Kind"), required=False, choices=lambda: [("", _("All kinds")), *kind_choices()]
     )
     state = forms.ChoiceField(
         label=_("State"),

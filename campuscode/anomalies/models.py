@@ -10,8 +10,13 @@ from campuscode.people.models import Person, ScopedQuerySet
 
 
 class AnomalyKind(models.TextChoices):
+    """The kinds this app detects itself; other apps register theirs (registry.py), so the
+    case's `kind` field keeps no choices and any registered kind needs no migration."""
+
     MISSED_CHECKINS = "missed_checkins", _("School days without a check-in")
     HEALTH = "health", _("Abnormal health data")
+    LOW_RATE = "low_rate", _("Low check-in rate")
+    DATA_QUALITY = "data_quality", _("Check-ins that look automated")
 
 
 class AnomalyState(models.TextChoices):
@@ -40,6 +45,10 @@ class VerifiedReason(models.TextChoices):
     FORGOT = "forgot", _("Forgot to check in")
     DATA_ERROR = "data_error", _("Wrong data entered")
     CONFIRMED = "confirmed", _("Abnormal health confirmed")
+    NOT_MEASURED = "not_measured", _("Typed in values without measuring")
+    AUTOMATED = "automated", _("Checked in by a script or someone else")
+    SHARED_PHONE = "shared_phone", _("Shared or borrowed a phone")
+    HONEST = "honest", _("Checked: the data are genuine")
     OTHER = "other", _("Other")
 
 
@@ -60,7 +69,8 @@ class AnomalyCaseQuerySet(ScopedQuerySet):
 
 class AnomalyCase(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="anomaly_cases")
-    kind = models.CharField(_("kind"), max_length=20, choices=AnomalyKind.choices)
+    # A registered detector's kind (registry.py): no `choices`, see AnomalyKind.
+    kind = models.CharField(_("kind"), max_length=20)
     # The first and last day of the evidence: (person, kind, first_day) is the natural key
     # that makes a run of the detectors idempotent.
     first_day = models.DateField(_("first day"))
@@ -97,6 +107,15 @@ class AnomalyCase(models.Model):
         return self.state != AnomalyState.CLOSED
 
     @property
+    def kind_label(self) -> str:
+        from campuscode.anomalies.registry import label_of
+
+        return label_of(self.kind)
+
+    def overdue(self, now) -> bool:
+        return self.is_open and self.deadline <= now
+
+    @property
     def next_state(self) -> str | None:
         return NEXT_STATE.get(self.state)
 
@@ -113,6 +132,14 @@ class AnomalyEvent(models.Model):
     reason = models.CharField(max_length=20, choices=VerifiedReason.choices, blank=True)
     action = models.CharField(max_length=20, choices=HandledAction.choices, blank=True)
     note = models.CharField(max_length=500, blank=True)
+    # The health office's follow-up case this step opened or joined (action "followup").
+    followup_case = models.ForeignKey(
+        "followup.FollowupCase",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["at", "id"]
@@ -124,3 +151,21 @@ class AnomalyEvent(models.Model):
         if self.pk is not None:
             raise ValueError("anomaly events are append-only")
         return super().save(*args, **kwargs)
+
+
+class AnomalyReminder(models.Model):
+    """One reminder per case and day to the people it is assigned to, when its deadline
+    is near or past: the hourly job may run again without sending twice."""
+
+    case = models.ForeignKey(AnomalyCase, on_delete=models.CASCADE, related_name="reminders")
+    day = models.DateField()
+    sent_at = models.DateTimeField()
+    overdue = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "day"], name="anomaly_reminder_once_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.day}"

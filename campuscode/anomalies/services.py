@@ -10,11 +10,12 @@ from django.db.models import TextChoices
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from campuscode.anomalies.detectors import DETECTORS, Hit
+from campuscode.anomalies import registry
+from campuscode.anomalies.detectors import Hit
 from campuscode.anomalies.models import (
     AnomalyCase,
     AnomalyEvent,
-    AnomalyKind,
+    AnomalyReminder,
     AnomalyState,
     HandledAction,
     VerifiedReason,
@@ -26,13 +27,12 @@ from campuscode.notify.services import notify
 from campuscode.people.access import Cap, covers, holders_over
 from campuscode.people.models import OrgUnit, Person
 
-# Who verifies and handles a case of each kind: for missed check-ins the class adviser
-# (and the department above, who approve the person's reports), for health data the
-# health office.
-DUTY = {
-    AnomalyKind.MISSED_CHECKINS: Cap.APPROVE_REQUESTS,
-    AnomalyKind.HEALTH: Cap.MANAGE_HEALTH,
-}
+
+def duty_of(kind: str) -> str:
+    """Who verifies and handles a case of `kind` (its detector's duty, registry.py); a
+    kind whose detector is gone falls to the health office, who sees every case."""
+    detector = registry.get(kind)
+    return detector.duty if detector else Cap.MANAGE_HEALTH
 
 
 class Refusal(TextChoices):
@@ -41,6 +41,7 @@ class Refusal(TextChoices):
     REASON_NEEDED = "reason_needed", _("Choose the reason you found.")
     ACTION_NEEDED = "action_needed", _("Choose what was done.")
     CLOSED = "closed", _("The case is closed.")
+    NOTE_NEEDED = "note_needed", _("Write down what you found or to whom you referred.")
 
 
 @dataclass(frozen=True)
@@ -70,8 +71,8 @@ def run_detectors(*, now: datetime | None = None) -> RunResult:
     now = now or timezone.now()
     result = RunResult()
     for school_id in OrgUnit.objects.filter(kind=OrgUnit.Kind.SCHOOL).values_list("pk", flat=True):
-        for detector in DETECTORS:
-            for hit in detector(school_id=school_id, now=now):
+        for detector in registry.detectors():
+            for hit in detector.detect(school_id=school_id, now=now):
                 result.hits += 1
                 case, extended = open_or_extend(hit=hit, now=now)
                 if case is not None:
@@ -80,7 +81,7 @@ def run_detectors(*, now: datetime | None = None) -> RunResult:
     return result
 
 
-def _evidence_after(hit: Hit, day) -> Hit | None:
+def evidence_after(hit: Hit, day) -> Hit | None:
     """The part of a hit after `day` (what a closed case did not cover), or None."""
     days = [d for d in hit.days if d > day]
     if not days:
@@ -98,6 +99,7 @@ def open_or_extend(*, hit: Hit, now: datetime) -> tuple[AnomalyCase | None, bool
     an open one then takes the new evidence; after a closed one, only days after it count
     (and a missed-days run must again be long enough)."""
     person = Person.objects.select_related("org_unit").get(pk=hit.person_id)
+    detector = registry.get(hit.kind)
     with transaction.atomic():
         # Two runs at once (the beat task and the command) decide one after the other.
         list(Person.objects.select_for_update().filter(pk=person.pk).values_list("pk"))
@@ -107,17 +109,14 @@ def open_or_extend(*, hit: Hit, now: datetime) -> tuple[AnomalyCase | None, bool
             .order_by("-last_day")
             .first()
         )
-        if overlapping is None and hit.kind == AnomalyKind.HEALTH:
+        if overlapping is None and (detector is None or detector.one_open):
             overlapping = AnomalyCase.objects.filter(person=person, kind=hit.kind).open().first()
         if overlapping is not None and overlapping.is_open:
-            return None, _extend(overlapping, hit)
+            return None, _extend(overlapping, hit, detector)
         if overlapping is not None:
-            hit = _evidence_after(hit, overlapping.last_day)
+            after = detector.after_closed if detector else registry.trim_after_closed
+            hit = after(hit, overlapping, person.school_id)
             if hit is None:
-                return None, False
-            if hit.kind == AnomalyKind.MISSED_CHECKINS and len(hit.days) < get_setting(
-                "anomaly_missed_days", person.school_id
-            ):
                 return None, False
         try:
             with transaction.atomic():
@@ -134,7 +133,7 @@ def open_or_extend(*, hit: Hit, now: datetime) -> tuple[AnomalyCase | None, bool
         except IntegrityError:
             return None, False
         AnomalyEvent.objects.create(case=case, at=now, state=AnomalyState.DETECTED)
-        staff = [u for u in holders_over(person, DUTY[hit.kind]) if u.pk != person.user_id]
+        staff = [u for u in holders_over(person, duty_of(hit.kind)) if u.pk != person.user_id]
         if staff:
             case.assigned_to.set(staff)
             case.state = AnomalyState.ASSIGNED
@@ -156,8 +155,12 @@ def open_or_extend(*, hit: Hit, now: datetime) -> tuple[AnomalyCase | None, bool
     return case, False
 
 
-def _extend(case: AnomalyCase, hit: Hit) -> bool:
+def _extend(case: AnomalyCase, hit: Hit, detector: "registry.Detector | None") -> bool:
     """Add a hit's new evidence to an open case; whether anything was new."""
+    if detector is not None and detector.merge is not None:
+        detail = detector.merge(dict(case.detail), hit.detail)
+        changed = detail != case.detail
+        return _save_extended(case, hit, detail, changed)
     detail = dict(case.detail)
     changed = False
     if "days" in hit.detail:
@@ -169,7 +172,11 @@ def _extend(case: AnomalyCase, hit: Hit) -> bool:
         new = [e for e in hit.detail["checkins"] if e["checkin"] not in known]
         changed = changed or bool(new)
         detail["checkins"] = [*detail.get("checkins", []), *new]
-    if not changed and hit.last_day <= case.last_day:
+    return _save_extended(case, hit, detail, changed)
+
+
+def _save_extended(case: AnomalyCase, hit: Hit, detail: dict, changed: bool) -> bool:
+    if not changed and hit.last_day <= case.last_day and hit.first_day >= case.first_day:
         return False
     case.detail = detail
     case.last_day = max(case.last_day, hit.last_day)
@@ -188,7 +195,7 @@ def may_act(user, case: AnomalyCase) -> bool:
     if user.pk == case.person.user_id:
         return False
     return case.assigned_to.filter(pk=user.pk).exists() or covers(
-        user, DUTY[case.kind], case.person
+        user, duty_of(case.kind), case.person
     )
 
 
@@ -218,6 +225,14 @@ def advance(
             return Outcome(case, Refusal.REASON_NEEDED)
         if to_state == AnomalyState.HANDLED and action not in HandledAction.values:
             return Outcome(case, Refusal.ACTION_NEEDED)
+        needs_note = (to_state == AnomalyState.VERIFIED and reason == VerifiedReason.OTHER) or (
+            to_state == AnomalyState.HANDLED and action == HandledAction.REFERRAL
+        )
+        if needs_note and not note.strip():
+            return Outcome(case, Refusal.NOTE_NEEDED)
+        followup_case = None
+        if to_state == AnomalyState.HANDLED and action == HandledAction.FOLLOWUP:
+            followup_case = _open_followup(case, actor=actor, now=now)
         case.state = to_state
         fields = ["state"]
         if to_state == AnomalyState.ASSIGNED:
@@ -234,12 +249,85 @@ def advance(
             reason=reason if to_state == AnomalyState.VERIFIED else "",
             action=action if to_state == AnomalyState.HANDLED else "",
             note=note[:500],
+            followup_case=followup_case,
         )
         log_action(
             action="anomalies.case.changed",
             actor=actor,
             client_ip=client_ip,
             subject=case.person,
-            data={"case": case.pk, "state": to_state, "reason": reason, "action": action},
+            data={
+                "case": case.pk,
+                "state": to_state,
+                "reason": reason,
+                "action": action,
+                **({"followup_case": followup_case.pk} if followup_case else {}),
+            },
         )
     return Outcome(case)
+
+
+def _open_followup(case: AnomalyCase, *, actor, now: datetime):
+    """Hand the person to the health office's follow-up (R5.3): a new follow-up case, or
+    the one already open for them (followup keeps one open case per person)."""
+    from campuscode.followup.cases import OPEN_STATES, open_case
+    from campuscode.followup.models import FollowupCase
+
+    opened = open_case(
+        person=case.person,
+        trigger=FollowupCase.Trigger.MANUAL,
+        detail={"anomaly_case": case.pk, "kind": case.kind},
+        user=actor,
+        now=now,
+    )
+    return opened or (
+        FollowupCase.objects.filter(person=case.person, state__in=OPEN_STATES)
+        .order_by("-opened_at")
+        .first()
+    )
+
+
+def remind(*, now: datetime | None = None) -> int:
+    """Remind the people a case is assigned to (or, with nobody assigned, those holding
+    its duty over the person) once a day from `anomaly_remind_hours` before its deadline
+    until it is closed; the number of reminders sent. Safe to re-run."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    sent = 0
+    cases = (
+        AnomalyCase.objects.open()
+        .select_related("person", "person__org_unit")
+        .exclude(reminders__day=today)
+        .order_by("deadline", "pk")
+    )
+    for case in cases:
+        ahead = timedelta(hours=get_setting("anomaly_remind_hours", case.person.school_id))
+        if case.deadline - ahead > now:
+            continue
+        with transaction.atomic():
+            _reminder, created = AnomalyReminder.objects.get_or_create(
+                case=case, day=today, defaults={"sent_at": now, "overdue": case.overdue(now)}
+            )
+            if not created:
+                continue
+            staff = list(case.assigned_to.filter(is_active=True)) or [
+                u
+                for u in holders_over(case.person, duty_of(case.kind))
+                if u.pk != case.person.user_id
+            ]
+            for account in staff:
+                notify(
+                    user=account,
+                    kind=Kind.ANOMALY_REMINDER,
+                    data={
+                        "case": case.pk,
+                        "name": case.person.name,
+                        "kind": case.kind,
+                        "overdue": case.overdue(now),
+                        "deadline": timezone.localtime(case.deadline).strftime("%Y-%m-%d %H:%M"),
+                    },
+                    url=f"/anomalies/{case.pk}/",
+                    now=now,
+                )
+                sent += 1
+    return sent

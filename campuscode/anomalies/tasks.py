@@ -9,3 +9,12 @@ def detect() -> int:
     from campuscode.anomalies.services import run_detectors
 
     return len(run_detectors().opened)
+
+
+@shared_task(name="anomalies.remind")
+def remind() -> int:
+    """Remind the people handling anomaly cases near or past their deadline (once a day
+    per case); the number of reminders sent."""
+    from campuscode.anomalies.services import remind as send
+
+    return send()

@@ -1,7 +1,9 @@
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from campuscode.anomalies import services
 from campuscode.anomalies.evidence import evidence_lines
@@ -45,7 +47,28 @@ def case_list(request):
             "people": sorted({c.person_id for c in rows}),
         },
     )
-    return render(request, "anomalies/list.html", {"form": form, "page": page, "rows": rows})
+    return render(
+        request,
+        "anomalies/list.html",
+        {"form": form, "page": page, "rows": rows, "now": timezone.now()},
+    )
+
+
+# What each step asks of the person taking it.
+STEP_HELP = {
+    AnomalyState.ASSIGNED: gettext_lazy("Take the case: you will find out what happened."),
+    AnomalyState.VERIFIED: gettext_lazy(
+        "Ask the person (and whoever knows) and record the reason you found."
+    ),
+    AnomalyState.HANDLED: gettext_lazy(
+        "Record what was done. A follow-up case hands the person to the health office; a "
+        "referral needs a note saying to whom."
+    ),
+    AnomalyState.CLOSED: gettext_lazy(
+        "Close the case when nothing more is needed. A case never counts as a violation by "
+        "itself: if one is called for, record it separately."
+    ),
+}
 
 
 @requires(Cap.VIEW_HEALTH)
@@ -95,6 +118,8 @@ def case_detail(request, pk: int):
             "assignees": list(case.assigned_to.all()),
             "form": form,
             "step_label": AnomalyState(step).label if step else "",
+            "step_help": STEP_HELP.get(step, "") if step else "",
+            "overdue": case.overdue(timezone.now()),
         },
         status=status,
     )

@@ -191,6 +191,9 @@ def load_demo(*, school: OrgUnit, now: datetime) -> list[str]:
         device = f"demo{person.pk:010x}"
         ip = f"10.{20 + list(points).index(campus_id)}.{person.pk // 250}.{person.pk % 250 + 1}"
         diligence = rng.random()  # some people are reliably punctual, a few are not
+        # anomalies2: readings vary around each person's usual value, as a thermometer's
+        # do (evenly random values are a data-quality signal, anomalies.quality).
+        usual = rng.gauss(36.45, 0.12)
         for offset in range(DAYS, -1, -1):
             day = today - timedelta(days=offset)
             key = (day, kind_group(person.kind))
@@ -211,7 +214,7 @@ def load_demo(*, school: OrgUnit, now: datetime) -> list[str]:
                 at = window.start + timedelta(seconds=span * rng.uniform(lo, hi))
                 if at >= now:
                     continue
-                temperature = Decimal(f"{rng.uniform(36.0, 36.9):.1f}")
+                temperature = Decimal(f"{min(max(rng.gauss(usual, 0.18), 35.9), 37.2):.1f}")
                 symptoms: list[str] = []
                 contact = Contact.NONE
                 contact_fields = {}

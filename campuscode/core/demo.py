@@ -30,6 +30,7 @@ APP_LOADERS = [
     "campuscode.gates",
     "campuscode.followup",
     "campuscode.privacy",
+    "campuscode.anomalies",  # anomalies2: after the history, the fevers and isolations
     "campuscode.supervision",  # supervision (R7)
     "campuscode.analytics",  # analytics: next to last, it counts what the others made
     "campuscode.backups",  # backups: last, so the demo's backup holds everything above

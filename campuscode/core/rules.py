@@ -879,6 +879,116 @@ SPECS: dict[str, SettingSpec] = {
         SettingSpec(
             "supervision_min_inspectors", 2, _("Spot check: inspectors drawn, at least"), "", 2, 10
         ),
+        # anomalies2 (R6.4): more detectors of anomaly cases, and reminders.
+        SettingSpec(
+            "anomaly_rate_percent",
+            60,
+            _("Anomaly: check-in rate below (%)"),
+            _(
+                "A case opens for someone who did fewer of the check-ins due than this over "
+                "the days below (holidays, approved advance reports and isolation left out)."
+            ),
+            1,
+            100,
+        ),
+        SettingSpec(
+            "anomaly_rate_days", 14, _("Anomaly: days the check-in rate is taken over"), "", 3, 90
+        ),
+        SettingSpec(
+            "anomaly_rate_min_due",
+            8,
+            _("Anomaly: check-ins due before the rate counts"),
+            _("Fewer check-ins due than this (a newcomer, a short term) opens no case."),
+            1,
+            500,
+        ),
+        SettingSpec(
+            "anomaly_quality_days",
+            28,
+            _("Anomaly: days looked at for check-ins that seem automated"),
+            "",
+            7,
+            90,
+        ),
+        SettingSpec(
+            "anomaly_quality_min_checkins",
+            10,
+            _("Anomaly: check-ins needed before repeated answers or times count"),
+            "",
+            3,
+            200,
+        ),
+        SettingSpec(
+            "anomaly_same_share",
+            95,
+            _("Anomaly: the same answers in at least (% of check-ins)"),
+            _(
+                "The same temperature, symptoms and contact (or the same temperature alone) "
+                "this often suggests values typed in without measuring."
+            ),
+            50,
+            100,
+        ),
+        SettingSpec(
+            "anomaly_uniform_min_checkins",
+            40,
+            _("Anomaly: check-ins needed to tell random temperatures"),
+            _("Fewer readings cannot tell a random-number generator from a person."),
+            20,
+            500,
+        ),
+        SettingSpec(
+            "anomaly_uniform_strength",
+            10,
+            _("Anomaly: how clearly temperatures must look random"),
+            _(
+                "How much better an even random spread explains the temperatures than a "
+                "person's usual variation (hundredths per check-in). Higher opens fewer, "
+                "surer cases."
+            ),
+            0,
+            100,
+        ),
+        SettingSpec(
+            "anomaly_same_time_days",
+            5,
+            _("Anomaly: check-ins at the same second of the day, at least"),
+            "",
+            3,
+            60,
+        ),
+        SettingSpec(
+            "anomaly_same_time_seconds",
+            1,
+            _("Anomaly: 'the same second' allows a difference of (seconds)"),
+            "",
+            0,
+            60,
+        ),
+        SettingSpec(
+            "anomaly_device_people",
+            3,
+            _("Anomaly: one phone checking in this many people"),
+            _("Counted over the days looked at for automated check-ins."),
+            2,
+            100,
+        ),
+        SettingSpec(
+            "anomaly_flagged_checkins",
+            3,
+            _("Anomaly: unexplained flags of another's phone or an unopened form, at least"),
+            "",
+            1,
+            100,
+        ),
+        SettingSpec(
+            "anomaly_remind_hours",
+            24,
+            _("Anomaly: remind those handling a case this many hours before its deadline"),
+            _("Then once a day until the case is closed."),
+            0,
+            720,
+        ),
     ]
 }
 

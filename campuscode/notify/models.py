@@ -33,6 +33,8 @@ class Kind(models.TextChoices):
     # casework engine
     DEADLINE_REMINDER = "deadline_reminder", _("Deadline reminder")
     DEADLINE_ESCALATED = "deadline_escalated", _("Overdue item escalated")
+    # anomalies2: a case's deadline is near or past.
+    ANOMALY_REMINDER = "anomaly_reminder", _("Anomaly case due")
 
 
 class Channel(models.TextChoices):

@@ -29,6 +29,7 @@ TEXTS: dict[str, str] = {
     # casework engine
     Kind.DEADLINE_REMINDER: "campuscode.casework.notices.deadline_text",
     Kind.DEADLINE_ESCALATED: "campuscode.casework.notices.deadline_text",
+    Kind.ANOMALY_REMINDER: "campuscode.anomalies.notices.reminder_text",  # anomalies2
 }
 
 
