@@ -104,7 +104,8 @@ def generate(plan: Plan, *, now: datetime | None = None, verbose: bool = False) 
     today = timezone.localdate(now)
     first_day = today - timedelta(days=plan.days - 1)
     _notices(school.school_id, first_day, today)
-    people = _people(plan, school, units, rng, since=first_day - timedelta(days=30))
+    # On the roll from the first day of the history: no one is expected before it.
+    people = _people(plan, school, units, rng, since=first_day)
     school.timings["people s"] = time.monotonic() - started
     _say(f"  org tree and {school.people:,} people: {school.timings['people s']:.1f} s", verbose)
 
