@@ -153,6 +153,7 @@ INSTALLED_APPS = [
     "campuscode.privacy",
     "campuscode.notify",
     "campuscode.backups",
+    "campuscode.analytics",  # analytics: dashboards, summaries, periodic reports
 ]
 
 MIDDLEWARE = [
@@ -427,6 +428,28 @@ CELERY_BEAT_SCHEDULE = {
     # Hourly look: a backup is made when the last is older than the school's
     # backup_every_hours, copied off-site, and old ones pruned by the retention counts.
     "backups.scheduled": {"task": "backups.scheduled", "schedule": crontab(minute=40)},
+    # analytics (R6.3): today's and yesterday's summaries every 10 minutes, the past week's
+    # at night; reports after the night's refresh (daily; Mondays; the 1st of the month).
+    "analytics.refresh_recent": {"task": "analytics.refresh_recent", "schedule": 600.0},
+    "analytics.refresh_past": {
+        "task": "analytics.refresh_past",
+        "schedule": crontab(hour=1, minute=20),
+    },
+    "analytics.daily_reports": {
+        "task": "analytics.send_reports",
+        "schedule": crontab(hour=7, minute=0),
+        "args": ("daily",),
+    },
+    "analytics.weekly_reports": {
+        "task": "analytics.send_reports",
+        "schedule": crontab(hour=7, minute=10, day_of_week=1),
+        "args": ("weekly",),
+    },
+    "analytics.monthly_reports": {
+        "task": "analytics.send_reports",
+        "schedule": crontab(hour=7, minute=20, day_of_month=1),
+        "args": ("monthly",),
+    },
 }
 
 # The campus code signing keys live outside the database (R2.1).

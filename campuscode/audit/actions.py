@@ -130,6 +130,15 @@ class AuditAction(models.TextChoices):
     BACKUP_VERIFIED = "backups.backup.verified", _("Checked a backup")
     BACKUP_RESTORED = "backups.backup.restored", _("Restored a backup")
     BACKUPS_PRUNED = "backups.backups.pruned", _("Removed old backups past the retention counts")
+    # analytics
+    ANALYTICS_VIEWED = "analytics.dashboard.viewed", _("Viewed the health analysis")
+    ANALYTICS_EXPORTED = "analytics.dashboard.exported", _("Exported the health analysis")
+    GATE_TRAFFIC_VIEWED = "analytics.gates.viewed", _("Viewed the gate traffic analysis")
+    GATE_TRAFFIC_EXPORTED = "analytics.gates.exported", _("Exported the gate traffic analysis")
+    REPORTS_VIEWED = "analytics.reports.viewed", _("Viewed the list of periodic reports")
+    ANALYTICS_REPORT_VIEWED = "analytics.report.viewed", _("Viewed a periodic report")
+    ANALYTICS_REPORT_EXPORTED = "analytics.report.exported", _("Downloaded a periodic report")
+    REPORTS_SENT = "analytics.reports.sent", _("Sent the periodic reports")
 
 
 AREAS = {
@@ -146,6 +155,7 @@ AREAS = {
     "admin": _("Back office"),
     "audit": _("Audit log"),
     "backups": _("Backups"),
+    "analytics": _("Analysis and reports"),
 }
 
 # The keys of `data["filters"]` written by the list pages, with the words a reader knows.

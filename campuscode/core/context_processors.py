@@ -34,6 +34,9 @@ NAV = [
     ("privacy:my_data", _("My data"), None),
     ("privacy:requests", _("Personal data requests"), Cap.EDIT_PEOPLE),
     ("privacy:register", _("Processing register"), (Cap.VIEW_AUDIT, Cap.MANAGE_SETTINGS)),
+    ("analytics:dashboard", _("Health analysis"), Cap.VIEW_HEALTH),  # analytics
+    ("analytics:reports", _("Periodic reports"), Cap.VIEW_HEALTH),  # analytics
+    ("analytics:gates", _("Gate traffic"), Cap.VIEW_GATES),  # analytics
 ]
 
 

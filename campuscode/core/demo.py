@@ -30,6 +30,7 @@ APP_LOADERS = [
     "campuscode.gates",
     "campuscode.followup",
     "campuscode.privacy",
+    "campuscode.analytics",  # analytics: last, it counts what the others made
 ]
 
 SURNAMES = (

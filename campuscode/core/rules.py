@@ -266,6 +266,7 @@ SECTIONS = [
     ("anomaly_", _("Anomaly cases")),
     ("notify_", _("Notifications")),
     ("backup_", _("Backups")),
+    ("analytics_", _("Analysis and reports")),  # analytics
     ("", _("Regulation")),
 ]
 
@@ -773,6 +774,32 @@ SPECS: dict[str, SettingSpec] = {
         ),
         SettingSpec(
             "backup_keep_monthly", 6, _("Backups kept: one a month, for (months)"), "", 0, 120
+        ),
+        # analytics (R6.3): small groups, rankings, how far back corrections reach.
+        SettingSpec(
+            "analytics_min_group",
+            5,
+            _("Analysis: hide figures about fewer people than"),
+            _(
+                "A group smaller than this, and a count of fevers, symptoms, isolations or "
+                "red codes below it, is shown as '<N' on dashboards, exports and reports."
+            ),
+            2,
+            50,
+        ),
+        SettingSpec(
+            "analytics_rank_units",
+            False,
+            _("Analysis: rank classes and departments by check-in rate"),
+            _("Off by default: rankings push classes to chase numbers rather than health."),
+        ),
+        SettingSpec(
+            "analytics_refresh_days",
+            7,
+            _("Analysis: days recounted each night"),
+            _("Late make-ups and approvals change past days; these are counted again nightly."),
+            1,
+            62,
         ),
     ]
 }

@@ -28,6 +28,7 @@ class Kind(models.TextChoices):
     CONTACT_CHANGED = "contact_changed", _("Contact details changed")
     PASSWORD_RESET = "password_reset", _("Password reset")
     ANOMALY_OPENED = "anomaly_opened", _("Anomaly case opened")
+    ANALYSIS_REPORT = "analysis_report", _("Health check-in report")  # analytics
 
 
 class Channel(models.TextChoices):

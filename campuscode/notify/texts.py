@@ -24,6 +24,7 @@ TEXTS: dict[str, str] = {
     Kind.CONTACT_CHANGED: "campuscode.accounts.notices.contact_change_text",
     Kind.PASSWORD_RESET: "campuscode.accounts.notices.password_reset_text",
     Kind.ANOMALY_OPENED: "campuscode.anomalies.notices.opened_text",
+    Kind.ANALYSIS_REPORT: "campuscode.analytics.notices.report_text",  # analytics
 }
 
 

@@ -289,6 +289,22 @@ LIST_PAGES = [
         "privacy.requests.viewed",
         H.EDIT_PEOPLE,
     ),
+    # analytics: figures per unit, no one's record (their scope: analytics/tests/test_pages.py)
+    ListPage("health analysis", "/analytics/", H.VIEW_HEALTH, "analytics.dashboard.viewed"),
+    ListPage(
+        "health analysis export",
+        "/analytics/export.xlsx",
+        H.VIEW_HEALTH,
+        "analytics.dashboard.exported",
+    ),
+    ListPage("gate traffic", "/analytics/gates/", H.VIEW_GATES, "analytics.gates.viewed"),
+    ListPage(
+        "gate traffic export",
+        "/analytics/gates/export.xlsx",
+        H.VIEW_GATES,
+        "analytics.gates.exported",
+    ),
+    ListPage("periodic reports", "/analytics/reports/", H.VIEW_HEALTH, "analytics.reports.viewed"),
 ]
 
 OWN_PAGES = [OwnPage("my code", "/code/"), OwnPage("my code panel", "/code/panel/")]

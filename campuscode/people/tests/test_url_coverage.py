@@ -22,6 +22,11 @@ OTHERS_DATA_ELSEWHERE = {
     "notify:deliveries": "notify/tests: the system admin only; masked recipients, audited",
     "audit:entry": "audit/tests/test_readable.py: VIEW_AUDIT only, inside the reader's "
     "scope (404 otherwise), audited",
+    # analytics: one unit's figures (no one's record), small groups hidden
+    "analytics:report": "analytics/tests/test_reports.py: VIEW_HEALTH over the report's "
+    "unit (404 otherwise), audited",
+    "analytics:report_export": "analytics/tests/test_reports.py: the same scope, audited",
+    "analytics:report_pdf": "analytics/tests/test_reports.py: the same scope, audited",
 }
 
 # Pages about the signed-in user only (the matrix's OWN_PAGES check the code pages).

@@ -1,0 +1,80 @@
+"""The dashboard's panels, as a registry other apps add to (R6.3).
+
+The health dashboard (/analytics/) and its XLSX export show every registered panel whose
+capability covers the unit being looked at. Check-ins, the heatmap, the reasons for
+missing and the health figures are registered by this app (builtin_panels); class
+attendance is meant to join the same way once the attendance app exists, from its
+AppConfig.ready():
+
+    from campuscode.analytics.panels import Panel, register
+
+    register(Panel(
+        key="attendance",
+        title=_("Class attendance"),
+        capability=Cap.VIEW_HEALTH,          # or the attendance app's own capability
+        template="attendance/analytics_panel.html",
+        context=lambda scope: {...},          # figures of scope.unit from scope.first..last
+        sheets=lambda scope: [Sheet(...)],    # optional: its sheets in the XLSX export
+        order=40,
+    ))
+
+A panel reads only `scope.unit`'s subtree (the view has checked the reader's scope for
+`capability` over it), from summary tables where the raw ones are large, and hides small
+groups with `scope.shown(figures)` / `scope.min_group` as the built-in panels do.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+
+from campuscode.core.spreadsheets import Sheet
+from campuscode.people.access import covers_unit
+from campuscode.people.models import OrgUnit
+
+
+@dataclass
+class PanelScope:
+    """What a panel is asked to show: `unit`'s subtree from `first` to `last`."""
+
+    user: object
+    unit: OrgUnit
+    first: date
+    last: date
+
+    @cached_property
+    def dashboard(self):
+        from campuscode.analytics.selectors import figures_for
+
+        return figures_for(self.unit, self.first, self.last)
+
+    @property
+    def min_group(self) -> int:
+        return self.dashboard.min_group
+
+
+@dataclass(frozen=True)
+class Panel:
+    key: str
+    title: str
+    capability: str
+    template: str
+    context: Callable[[PanelScope], dict]
+    sheets: Callable[[PanelScope], list[Sheet]] | None = None
+    order: int = 100
+
+
+PANELS: dict[str, Panel] = {}
+
+
+def register(panel: Panel) -> None:
+    """Add (or replace, by key) a panel; safe to call again from a second ready()."""
+    PANELS[panel.key] = panel
+
+
+def panels_for(user, unit: OrgUnit) -> list[Panel]:
+    """The panels whose capability reaches `unit` for `user`, in their order."""
+    return sorted(
+        (p for p in PANELS.values() if covers_unit(user, p.capability, unit)),
+        key=lambda p: (p.order, p.key),
+    )

@@ -1,0 +1,356 @@
+"""Reads for the dashboards and reports, always from the summary tables and always through
+the reader's scope (R6.3, R6.6).
+
+`dashboard_for(user, ...)` and `gate_traffic_for(user, ...)` are plain functions (no
+request) so that bench/ can time "today's dashboard for this user".
+
+Small groups (R6.6, data minimisation): a figure about fewer people than the school's
+`analytics_min_group` is shown as "<N"; a count of fevers, symptoms, isolations or red
+codes likewise when it is about fewer than N people (on any one day: over a week, one
+person's seven days of isolation are still one person), since a handful in a known class
+points at people.
+Rankings between units are off unless the school turns them on.
+"""
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db.models import Case, IntegerField, Max, Sum, Value, When
+from django.utils import timezone
+
+from campuscode.analytics.models import COUNTS, SENSITIVE, DailyUnitSummary, GateHourSummary
+from campuscode.core.rules import get_setting
+from campuscode.people.access import Cap, covers_unit, units_for
+from campuscode.people.models import OrgUnit
+
+SUMMED = (*COUNTS, "temp_sum")
+# Over several days a group's size, and the people a sensitive count is about, are the most
+# on any one day (a person counted on seven days is still one person).
+PEAKS = ("people", *SENSITIVE.values())
+MAX_DAYS = 92
+
+
+@dataclass
+class Figures:
+    """Summed summary rows: one unit or a subtree, one day or a range."""
+
+    people: int = 0
+    expected: int = 0
+    green: int = 0
+    yellow: int = 0
+    red: int = 0
+    excused: int = 0
+    isolated: int = 0
+    missed: int = 0
+    pending: int = 0
+    manual: int = 0
+    makeup: int = 0
+    fever: int = 0
+    symptomatic: int = 0
+    temp_count: int = 0
+    red_people: int = 0
+    isolated_people: int = 0
+    fever_people: int = 0
+    symptomatic_people: int = 0
+    temp_sum: float = 0.0
+    symptoms: Counter = field(default_factory=Counter)
+
+    def add(self, other: "Figures | dict") -> None:
+        get = other.get if isinstance(other, dict) else lambda name: getattr(other, name)
+        for name in SUMMED:
+            setattr(self, name, getattr(self, name) + (get(name) or 0))
+        if isinstance(other, Figures):
+            self.symptoms.update(other.symptoms)
+
+    @property
+    def checked(self) -> int:
+        return self.green + self.yellow + self.red
+
+    @property
+    def on_phone(self) -> int:
+        return max(self.checked - self.manual - self.makeup, 0)
+
+    @property
+    def reported(self) -> int:
+        """Excused by an approved advance report (the rest of `excused` is isolation)."""
+        return max(self.excused - self.isolated, 0)
+
+    @property
+    def due(self) -> int:
+        return self.checked + self.missed
+
+    @property
+    def rate(self) -> float | None:
+        """Per cent of the check-ins due that were done (excused and open windows aside)."""
+        return 100 * self.checked / self.due if self.due else None
+
+    @property
+    def average_temperature(self) -> float | None:
+        return self.temp_sum / self.temp_count if self.temp_count else None
+
+
+class Shown:
+    """Figures as a reader may see them: small groups and small sensitive counts hidden."""
+
+    def __init__(self, figures: Figures, min_group: int):
+        self.figures = figures
+        self.min_group = min_group
+        self.hidden_text = f"<{min_group}"
+        # `people`: the group's size (over several days, the most on any one day).
+        self.suppressed = 0 < figures.people < min_group
+
+    def __getattr__(self, name: str):
+        figures = self.__dict__["figures"]
+        value = getattr(figures, name)
+        if self.suppressed:
+            return self.hidden_text
+        if name in SENSITIVE and value and getattr(figures, SENSITIVE[name]) < self.min_group:
+            return self.hidden_text
+        return value
+
+    def symptom(self, code: str):
+        value = self.figures.symptoms.get(code, 0)
+        if self.suppressed or (value and self.figures.symptomatic_people < self.min_group):
+            return self.hidden_text
+        return value
+
+    @property
+    def rate(self) -> str:
+        rate = self.figures.rate
+        if self.suppressed or rate is None:
+            return "—"
+        return f"{rate:.1f}%"
+
+    @property
+    def rate_value(self) -> float | None:
+        return None if self.suppressed else self.figures.rate
+
+    @property
+    def average_temperature(self) -> str:
+        value = self.figures.average_temperature
+        if self.suppressed or value is None:
+            return "—"
+        return f"{value:.2f}"
+
+
+@dataclass
+class UnitRow:
+    unit: OrgUnit
+    own: bool  # the selected unit's own people (not a unit under it)
+    by_day: dict[date, Figures]
+    total: Figures
+    rank: int | None = None
+
+    @property
+    def label(self) -> str:
+        return str(self.unit.name)
+
+
+@dataclass
+class Dashboard:
+    unit: OrgUnit
+    first: date
+    last: date
+    rows: list[UnitRow]
+    by_day: dict[date, Figures]
+    total: Figures
+    min_group: int
+    ranked: bool
+    refreshed_at: datetime | None
+
+    @property
+    def days(self) -> list[date]:
+        return [self.first + timedelta(days=n) for n in range((self.last - self.first).days + 1)]
+
+    def shown(self, figures: Figures) -> Shown:
+        return Shown(figures, self.min_group)
+
+    @property
+    def day_rows(self) -> list[tuple[date, Shown]]:
+        return [(day, self.shown(self.by_day[day])) for day in self.days]
+
+    @property
+    def unit_rows(self) -> list[tuple[UnitRow, Shown]]:
+        return [(row, self.shown(row.total)) for row in self.rows]
+
+    @property
+    def shown_total(self) -> Shown:
+        return self.shown(self.total)
+
+
+def range_total(days: "Iterable[Figures]") -> Figures:
+    """Several days of one group added up; its `people` is the most on any one day (the
+    group's size, which decides whether its figures may be shown)."""
+    total, peaks = Figures(), dict.fromkeys(PEAKS, 0)
+    for figures in days:
+        total.add(figures)
+        for name in PEAKS:
+            peaks[name] = max(peaks[name], getattr(figures, name))
+    for name, value in peaks.items():
+        setattr(total, name, value)
+    return total
+
+
+def figures_for(unit: OrgUnit, first: date, last: date) -> Dashboard:
+    """The figures of `unit`'s subtree from `first` to `last`, by day and by the units
+    right under it (no scope check: callers check it, see dashboard_for)."""
+    children = list(OrgUnit.objects.filter(parent=unit).order_by("path"))
+    rows = DailyUnitSummary.objects.filter(
+        school_id=unit.school_id, unit__path__startswith=unit.path, day__gte=first, day__lte=last
+    )
+    group = (
+        Case(
+            *[When(unit__path__startswith=child.path, then=Value(child.pk)) for child in children],
+            default=Value(unit.pk),
+            output_field=IntegerField(),
+        )
+        if children
+        else Value(unit.pk, output_field=IntegerField())
+    )
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    by_unit: dict[int, dict[date, Figures]] = {}
+    for found in (
+        rows.annotate(group=group)
+        .values("group", "day")
+        .annotate(**{name: Sum(name) for name in SUMMED})
+        .order_by()
+    ):
+        by_unit.setdefault(found["group"], {})
+        by_unit[found["group"]].setdefault(found["day"], Figures()).add(found)
+    symptom_rows = rows.filter(symptomatic__gt=0).annotate(group=group)
+    for group_pk, day, symptoms in symptom_rows.values_list("group", "day", "symptoms"):
+        by_unit.setdefault(group_pk, {}).setdefault(day, Figures()).symptoms.update(symptoms)
+
+    units = {unit.pk: unit, **{child.pk: child for child in children}}
+    result_rows, by_day = [], {day: Figures() for day in days}
+    for pk in [unit.pk, *(child.pk for child in children)]:
+        if pk not in by_unit:
+            continue
+        per_day = {day: by_unit[pk].get(day, Figures()) for day in days}
+        row_total = range_total(per_day.values())
+        for day, figures in per_day.items():
+            by_day[day].add(figures)
+        result_rows.append(UnitRow(units[pk], pk == unit.pk, per_day, row_total))
+    total = range_total(by_day.values())
+    min_group = int(get_setting("analytics_min_group", unit.school_id))
+    ranked = bool(get_setting("analytics_rank_units", unit.school_id))
+    if ranked:
+        # Only groups large enough to show take part; the others keep their place below.
+        def rate_of(row):
+            return Shown(row.total, min_group).rate_value
+
+        showable = [row for row in result_rows if rate_of(row) is not None]
+        showable.sort(key=lambda row: -rate_of(row))
+        for n, row in enumerate(showable, start=1):
+            row.rank = n
+        result_rows = showable + [row for row in result_rows if row.rank is None]
+    refreshed_at = rows.aggregate(at=Max("refreshed_at"))["at"]
+    return Dashboard(unit, first, last, result_rows, by_day, total, min_group, ranked, refreshed_at)
+
+
+def scope_units(user, capability: str = Cap.VIEW_HEALTH) -> list[OrgUnit]:
+    """The units at the top of the user's scope, outermost first, without repeats."""
+    tops = sorted(units_for(user, capability), key=lambda unit: (unit.path.count("/"), unit.path))
+    kept: list[OrgUnit] = []
+    for unit in tops:
+        if not any(unit.path.startswith(other.path) for other in kept):
+            kept.append(unit)
+    return kept
+
+
+def dashboard_for(
+    user,
+    *,
+    day: date | None = None,
+    days: int = 14,
+    unit: OrgUnit | None = None,
+) -> Dashboard | None:
+    """The health dashboard `user` may see: `unit` (default: the top of their scope) over
+    the `days` days ending on `day` (default today). None when `unit` is outside their
+    scope or they have none."""
+    day = day or timezone.localdate()
+    days = max(1, min(days, MAX_DAYS))
+    if unit is None:
+        tops = scope_units(user)
+        if not tops:
+            return None
+        unit = tops[0]
+    elif not covers_unit(user, Cap.VIEW_HEALTH, unit):
+        return None
+    return figures_for(unit, day - timedelta(days=days - 1), day)
+
+
+# --- Gates -------------------------------------------------------------------------------
+
+
+@dataclass
+class GateTraffic:
+    first: date
+    last: date
+    places: list  # gates.Place
+    by_place_hour: dict[tuple[int, int], dict]  # (place id, hour) → counts
+    by_hour: dict[int, dict]
+    by_place: dict[int, dict]
+    total: dict
+    refreshed_at: datetime | None
+
+    @property
+    def hours(self) -> range:
+        return range(24)
+
+
+def gate_traffic_for(user, *, day: date | None = None, days: int = 1, place=None) -> GateTraffic:
+    """Passages per place and hour at the places `user`'s gate role covers, over the
+    `days` days ending on `day` (default: today)."""
+    from campuscode.gates.selectors import places_for
+
+    day = day or timezone.localdate()
+    days = max(1, min(days, MAX_DAYS))
+    first = day - timedelta(days=days - 1)
+    places = places_for(user).order_by("campus__path", "name")
+    if place is not None:
+        places = places.filter(pk=place.pk)
+    places = list(places)
+    rows = GateHourSummary.objects.filter(
+        place__in=[p.pk for p in places], day__gte=first, day__lte=day
+    )
+    empty = {"entries": 0, "exits": 0, "refused": 0}
+    by_place_hour: dict = {}
+    by_hour = {hour: dict(empty) for hour in range(24)}
+    by_place = {p.pk: dict(empty) for p in places}
+    total = dict(empty)
+    for found in (
+        rows.values("place_id", "hour")
+        .annotate(entries=Sum("entries"), exits=Sum("exits"), refused=Sum("refused"))
+        .order_by()
+    ):
+        counts = {name: found[name] for name in empty}
+        by_place_hour[(found["place_id"], found["hour"])] = counts
+        for name, value in counts.items():
+            by_hour[found["hour"]][name] += value
+            by_place[found["place_id"]][name] += value
+            total[name] += value
+    refreshed_at = rows.aggregate(at=Max("refreshed_at"))["at"]
+    return GateTraffic(first, day, places, by_place_hour, by_hour, by_place, total, refreshed_at)
+
+
+def reportable_units() -> "list[tuple[OrgUnit, list]]":
+    """(unit, accounts) for every unit a health-reading role was granted over: each gets
+    its own report, sent to those who hold the role there."""
+    from campuscode.people.access import ROLE_CAPABILITIES
+    from campuscode.people.models import RoleAssignment
+
+    roles = [role for role, caps in ROLE_CAPABILITIES.items() if Cap.VIEW_HEALTH in caps]
+    found: dict[int, tuple[OrgUnit, list]] = {}
+    for assignment in (
+        RoleAssignment.objects.filter(role__in=roles, user__is_active=True)
+        .select_related("org_unit", "user")
+        .order_by("org_unit__path", "user_id")
+    ):
+        unit = assignment.org_unit
+        entry = found.setdefault(unit.pk, (unit, []))
+        if assignment.user not in entry[1]:
+            entry[1].append(assignment.user)
+    return list(found.values())
