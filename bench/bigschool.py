@@ -128,7 +128,7 @@ def staff(school) -> tuple:
     return dept, whole
 
 
-def measure(school, *, repeats: int, results: dict) -> None:
+def measure(school, *, repeats: int, results: dict, summary_days: int = 30) -> None:
     from django.test import Client
     from django.utils import timezone
 
@@ -196,7 +196,15 @@ def measure(school, *, repeats: int, results: dict) -> None:
     )
     results["detector before"] = reference
     results["detector same hits"] = same
-    analytics(school, dept, whole, today=today, repeats=repeats, results=results)
+    analytics(
+        school,
+        dept,
+        whole,
+        today=today,
+        repeats=repeats,
+        results=results,
+        summary_days=summary_days,
+    )
 
 
 def reference_hits(school_id: int, now) -> list:
@@ -216,7 +224,7 @@ def reference_hits(school_id: int, now) -> list:
     return [(pk, run) for pk, days in states.items() for run in missed_runs(days, n)]
 
 
-def analytics(school, dept, whole, *, today, repeats: int, results: dict) -> None:
+def analytics(school, dept, whole, *, today, repeats: int, results: dict, summary_days=30):
     """The analytics app's dashboards and daily report, when it is installed."""
     try:
         from bench.bigschool_analytics import measure_analytics
@@ -224,7 +232,15 @@ def analytics(school, dept, whole, *, today, repeats: int, results: dict) -> Non
         print(f"\n-- analytics: skipped ({error}) --", flush=True)
         return
     measure_analytics(
-        school, dept, whole, today=today, repeats=repeats, results=results, timed=timed, line=line
+        school,
+        dept,
+        whole,
+        today=today,
+        repeats=repeats,
+        results=results,
+        timed=timed,
+        line=line,
+        summary_days=summary_days,
     )
 
 
@@ -337,6 +353,9 @@ def main() -> int:
     parser.add_argument("--reuse", action="store_true", help="measure an earlier run's data")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--skip-backup", action="store_true")
+    parser.add_argument(
+        "--summary-days", type=int, default=30, help="days of analytics summaries filled first"
+    )
     args = parser.parse_args()
     check_name(args.database_url)
     OUT.mkdir(parents=True, exist_ok=True)
@@ -400,7 +419,7 @@ def main() -> int:
             )
         for name, size in sizes().items():
             print(f"  size {name}: {gb(size)}")
-        measure(school, repeats=args.repeats, results=results)
+        measure(school, repeats=args.repeats, results=results, summary_days=args.summary_days)
         if not args.skip_backup:
             backup(args.database_url, results)
         print(f"disk now: {shutil.disk_usage(ROOT).free / 1e9:,.1f} GB free", flush=True)

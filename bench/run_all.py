@@ -11,6 +11,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SCRIPTS = ["demo_startup.py", "import_roster.py", "gate_verify.py", "checkin_throughput.py"]
+SCRIPTS.append("bigschool.py")  # scale (issue 12): about an hour at full size, see README
 
 
 def main() -> int:
