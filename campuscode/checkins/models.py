@@ -402,6 +402,15 @@ class Checkin(models.Model):
             models.Index(fields=["day", "period", "person"], name="checkin_window"),
             models.Index(fields=["point", "at"], name="checkin_point_time"),
             models.Index(fields=["device", "day", "period"], name="checkin_device_window"),
+            # The consecutive-miss detector's bound (anomalies.detectors.could_miss) counts
+            # each person's effective check-ins over three weeks: an index-only range scan
+            # here (~2 million entries for 50,000 people) instead of a read of the rows or
+            # of the whole (person, day, period) index. Entries are appended in day order.
+            models.Index(
+                fields=["day", "person"],
+                condition=models.Q(superseded_at__isnull=True),
+                name="checkin_effective_day",
+            ),
         ]
 
     def __str__(self) -> str:
