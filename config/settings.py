@@ -428,6 +428,9 @@ CELERY_BEAT_SCHEDULE = {
     # Hourly look: a backup is made when the last is older than the school's
     # backup_every_hours, copied off-site, and old ones pruned by the retention counts.
     "backups.scheduled": {"task": "backups.scheduled", "schedule": crontab(minute=40)},
+    # attendance (issue 11): ended sessions closed (auto-absent) every minute; warnings nightly.
+    "attendance.close_sessions": {"task": "attendance.close_sessions", "schedule": 60.0},
+    "attendance.warnings": {"task": "attendance.warnings", "schedule": crontab(hour=21, minute=0)},
 }
 
 # The campus code signing keys live outside the database (R2.1).

@@ -302,3 +302,30 @@ class MarkRequest(DecisionFields):
                 name="attendance_request_one_pending",
             )
         ]
+
+
+class AttendanceWarning(models.Model):
+    """A warning sent to a student and their adviser; `key` makes each one once
+    (a rate warning once per term, a run of absences once per run)."""
+
+    class Kind(models.TextChoices):
+        RATE = "rate", _("Low attendance rate")
+        CONSECUTIVE = "consecutive", _("Absences in a row")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    key = models.CharField(max_length=64)
+    data = models.JSONField(default=dict)
+    created_at = models.DateTimeField()
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "kind", "key"], name="attendance_warning_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.kind} {self.key}"

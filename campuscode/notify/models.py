@@ -28,6 +28,9 @@ class Kind(models.TextChoices):
     CONTACT_CHANGED = "contact_changed", _("Contact details changed")
     PASSWORD_RESET = "password_reset", _("Password reset")
     ANOMALY_OPENED = "anomaly_opened", _("Anomaly case opened")
+    # attendance (issue 11)
+    ATTENDANCE_WARNING = "attendance_warning", _("Attendance warning")
+    ATTENDANCE_REQUEST = "attendance_request", _("Attendance request")
 
 
 class Channel(models.TextChoices):
