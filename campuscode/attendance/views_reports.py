@@ -129,10 +129,12 @@ def decide(request, pk: int):
 # --- reports -----------------------------------------------------------------------------------
 
 
-def _report(request):
-    """The sessions and people of the report form's choice, inside the reader's scope."""
+def _report(request, *, own: bool):
+    """The sessions and people of the report form's choice, inside the reader's scope;
+    `own`: a teacher's report, over the sessions they run only."""
     user = request.user
-    viewable = sessions_viewable(user).filter(cancelled_at__isnull=True, kind=Session.Kind.CLASS)
+    viewable = Session.objects.filter(owner=user) if own else sessions_viewable(user)
+    viewable = viewable.filter(cancelled_at__isnull=True, kind=Session.Kind.CLASS)
     courses = Course.objects.filter(sessions__in=viewable).distinct()
     units = OrgUnit.objects.filter(kind=OrgUnit.Kind.CLASS).filter(
         Q(pk__in=viewable.values("unit")) | Q(pk__in=_units_under(user, Cap.VIEW_ATTENDANCE))
@@ -154,11 +156,7 @@ def _report(request):
         chosen = chosen.filter(Q(unit=unit) | Q(extra_units=unit)).distinct()
     chosen = list(chosen.select_related("unit").prefetch_related("extra_units"))
     owned = [s for s in chosen if s.owner_id == user.pk]
-    q = (
-        scope_q(user, Cap.VIEW_ATTENDANCE)
-        if has_capability(user, Cap.VIEW_ATTENDANCE)
-        else Q(pk__in=[])
-    )
+    q = Q(pk__in=[]) if own else scope_q(user, Cap.VIEW_ATTENDANCE)
     for session in owned:  # a teacher reads everyone on their own sessions' lists
         q |= Q(pk__in=engine.expected_people(session).values("pk"))
     people = Person.objects.filter(q, kind=Person.Kind.STUDENT)
@@ -172,9 +170,29 @@ def _report(request):
     return form, chosen, people, first, last
 
 
-@requires(Cap.VIEW_ATTENDANCE, Cap.TAKE_ATTENDANCE)
+@requires(Cap.VIEW_ATTENDANCE)
 def reports(request):
-    form, chosen, people, first, last = _report(request)
+    return _reports(request, own=False)
+
+
+@requires(Cap.TAKE_ATTENDANCE)
+def my_reports(request):
+    """A teacher's report: the courses and classes of the sessions they run."""
+    return _reports(request, own=True)
+
+
+@requires(Cap.VIEW_ATTENDANCE)
+def reports_export(request):
+    return _export(request, own=False)
+
+
+@requires(Cap.TAKE_ATTENDANCE)
+def my_reports_export(request):
+    return _export(request, own=True)
+
+
+def _reports(request, *, own: bool):
+    form, chosen, people, first, last = _report(request, own=own)
     rows = summaries(chosen, people)
     threshold = get_setting("attendance_warning_rate")
     log_action(
@@ -198,14 +216,17 @@ def reports(request):
             "threshold": threshold,
             "query": request.GET.urlencode(),
             "perms_view": has_capability(request.user, Cap.VIEW_ATTENDANCE),
+            "export_url": reverse(
+                "attendance:my_reports_export" if own else "attendance:reports_export"
+            ),
+            "own": own,
         },
     )
 
 
-@requires(Cap.VIEW_ATTENDANCE, Cap.TAKE_ATTENDANCE)
-def reports_export(request):
+def _export(request, *, own: bool):
     """Every mark of the report with its times and how it was captured, and the summary."""
-    _form, chosen, people, _first, _last = _report(request)
+    _form, chosen, people, _first, _last = _report(request, own=own)
     rows = summaries(chosen, people)
     ids = {r.person.pk for r in rows}
     marks = {

@@ -42,7 +42,8 @@ NAV = [
         _("Attendance requests"),
         (Cap.TAKE_ATTENDANCE, Cap.APPROVE_ATTENDANCE),
     ),
-    ("attendance:reports", _("Attendance reports"), (Cap.VIEW_ATTENDANCE, Cap.TAKE_ATTENDANCE)),
+    ("attendance:reports", _("Attendance reports"), Cap.VIEW_ATTENDANCE),
+    ("attendance:my_reports", _("My courses' attendance"), Cap.TAKE_ATTENDANCE),
     ("attendance:timetable", _("Timetable"), Cap.MANAGE_TIMETABLE),
 ]
 
