@@ -19,10 +19,10 @@ USER = settings.AUTH_USER_MODEL
 
 class Status(models.TextChoices):
     PRESENT = "present", pgettext_lazy("attendance", "Present")
-    LATE = "late", _("Late")
-    LEFT_EARLY = "left_early", _("Left early")
-    ABSENT = "absent", _("Absent")
-    EXCUSED = "excused", _("Excused")
+    LATE = "late", pgettext_lazy("attendance", "Late")
+    LEFT_EARLY = "left_early", pgettext_lazy("attendance", "Left early")
+    ABSENT = "absent", pgettext_lazy("attendance", "Absent")
+    EXCUSED = "excused", pgettext_lazy("attendance", "Excused")
 
 
 class LeaveKind(models.TextChoices):
