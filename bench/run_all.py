@@ -10,7 +10,13 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ["demo_startup.py", "import_roster.py", "gate_verify.py", "checkin_throughput.py"]
+SCRIPTS = [
+    "demo_startup.py",
+    "import_roster.py",
+    "gate_verify.py",
+    "checkin_throughput.py",
+    "attendance_lecture.py",  # attendance (issue 11)
+]
 
 
 def main() -> int:
