@@ -15,6 +15,13 @@ SCRIPTS.append("backup_restore.py")  # backups
 SCRIPTS.append("analytics_dashboard.py")  # analytics
 SCRIPTS += ["anomaly_detectors.py"]  # anomalies2
 SCRIPTS.append("bigschool.py")  # scale (issue 12): about an hour at full size, see README
+SCRIPTS = [
+    "demo_startup.py",
+    "import_roster.py",
+    "gate_verify.py",
+    "checkin_throughput.py",
+    "attendance_lecture.py",  # attendance (issue 11)
+]
 
 
 def main() -> int:

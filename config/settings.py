@@ -156,6 +156,7 @@ INSTALLED_APPS = [
     "campuscode.analytics",  # analytics: dashboards, summaries, periodic reports
     "campuscode.casework",  # casework engine (supervision, violations)
     "campuscode.supervision",  # supervision (R7)
+    "campuscode.attendance",  # attendance (issue 11)
 ]
 
 MIDDLEWARE = [
@@ -464,6 +465,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "casework.send_deadline_reminders",
         "schedule": crontab(hour="7-21", minute=5),
     },
+    # attendance (issue 11): ended sessions closed (auto-absent) every minute; warnings nightly.
+    "attendance.close_sessions": {"task": "attendance.close_sessions", "schedule": 60.0},
+    "attendance.warnings": {"task": "attendance.warnings", "schedule": crontab(hour=21, minute=0)},
 }
 
 # The campus code signing keys live outside the database (R2.1).

@@ -22,6 +22,7 @@ urlpatterns = [
     path("analytics/", include("campuscode.analytics.urls")),  # analytics
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
+    path("attendance/", include("campuscode.attendance.urls")),  # attendance (issue 11)
 ]
 
 if settings.CAMPUSCODE_BREAK_GLASS_ADMIN:  # see campuscode.core.admin_site

@@ -163,6 +163,20 @@ class AuditAction(models.TextChoices):
     SUP_EXPORTED = "supervision.ledger.exported", _("Exported the supervision ledger")
     SUP_NOTICE_VIEWED = "supervision.notice.viewed", _("Viewed a rectification notice")
     SUP_PLAN_VIEWED = "supervision.plan.viewed", _("Viewed an inspection plan")
+    # attendance (issue 11)
+    ATTENDANCE_MARK_RECORDED = "attendance.mark.recorded", _("Recorded an attendance mark")
+    ATTENDANCE_MARK_CORRECTED = "attendance.mark.corrected", _("Corrected an attendance mark")
+    ATTENDANCE_SESSION_VIEWED = "attendance.session.viewed", _("Viewed a session's attendance")
+    ATTENDANCE_REPORT_VIEWED = "attendance.report.viewed", _("Viewed an attendance report")
+    ATTENDANCE_REPORT_EXPORTED = "attendance.report.exported", _("Exported attendance")
+    ATTENDANCE_STUDENT_VIEWED = "attendance.student.viewed", _("Viewed a student's attendance")
+    ATTENDANCE_TIMETABLE_IMPORTED = "attendance.timetable.imported", _("Imported a timetable")
+    ATTENDANCE_SESSIONS_GENERATED = "attendance.sessions.generated", _("Generated sessions")
+    ATTENDANCE_SESSION_CREATED = "attendance.session.created", _("Added a session")
+    ATTENDANCE_SESSIONS_CLOSED = "attendance.sessions.closed", _("Closed ended sessions")
+    ATTENDANCE_REQUEST_FILED = "attendance.request.filed", _("Asked for a make-up sign-in")
+    ATTENDANCE_REQUEST_DECIDED = "attendance.request.decided", _("Decided an attendance request")
+    ATTENDANCE_SCANS_UPLOADED = "attendance.scans.uploaded", _("Uploaded offline scans")
 
 
 AREAS = {
@@ -182,6 +196,7 @@ AREAS = {
     "analytics": _("Analysis and reports"),
     "casework": _("Casework: documents, deadlines and evidence"),
     "supervision": _("Supervision"),
+    "attendance": _("Attendance"),  # attendance (issue 11)
 }
 
 # The keys of `data["filters"]` written by the list pages, with the words a reader knows.

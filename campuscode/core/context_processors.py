@@ -39,6 +39,17 @@ NAV = [
     ("analytics:reports", _("Periodic reports"), Cap.VIEW_HEALTH),  # analytics
     ("analytics:gates", _("Gate traffic"), Cap.VIEW_GATES),  # analytics
     ("supervision:home", _("Supervision"), (Cap.INSPECT, Cap.RECTIFY)),  # supervision (R7)
+    # attendance (issue 11)
+    ("attendance:sessions", _("Take attendance"), Cap.TAKE_ATTENDANCE),
+    ("attendance:mine", _("My attendance"), None),
+    (
+        "attendance:requests",
+        _("Attendance requests"),
+        (Cap.TAKE_ATTENDANCE, Cap.APPROVE_ATTENDANCE),
+    ),
+    ("attendance:reports", _("Attendance reports"), Cap.VIEW_ATTENDANCE),
+    ("attendance:my_reports", _("My courses' attendance"), Cap.TAKE_ATTENDANCE),
+    ("attendance:timetable", _("Timetable"), Cap.MANAGE_TIMETABLE),
 ]
 
 

@@ -35,6 +35,9 @@ class Kind(models.TextChoices):
     DEADLINE_ESCALATED = "deadline_escalated", _("Overdue item escalated")
     # anomalies2: a case's deadline is near or past.
     ANOMALY_REMINDER = "anomaly_reminder", _("Anomaly case due")
+    # attendance (issue 11)
+    ATTENDANCE_WARNING = "attendance_warning", _("Attendance warning")
+    ATTENDANCE_REQUEST = "attendance_request", _("Attendance request")
 
 
 class Channel(models.TextChoices):

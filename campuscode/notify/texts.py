@@ -30,6 +30,9 @@ TEXTS: dict[str, str] = {
     Kind.DEADLINE_REMINDER: "campuscode.casework.notices.deadline_text",
     Kind.DEADLINE_ESCALATED: "campuscode.casework.notices.deadline_text",
     Kind.ANOMALY_REMINDER: "campuscode.anomalies.notices.reminder_text",  # anomalies2
+    # attendance (issue 11)
+    Kind.ATTENDANCE_WARNING: "campuscode.attendance.notices.warning_text",
+    Kind.ATTENDANCE_REQUEST: "campuscode.attendance.notices.request_text",
 }
 
 

@@ -48,6 +48,11 @@ class Cap(TextChoices):
     # supervision (R7)
     INSPECT = "supervision.inspect", _("Inspect and issue rectification notices")
     RECTIFY = "supervision.rectify", _("Answer rectification notices")
+    # attendance (issue 11)
+    TAKE_ATTENDANCE = "attendance.take", _("Take class attendance")
+    VIEW_ATTENDANCE = "attendance.view", _("View attendance")
+    MANAGE_TIMETABLE = "attendance.timetable", _("Import timetables and generate sessions")
+    APPROVE_ATTENDANCE = "attendance.approve", _("Approve late attendance corrections")
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
@@ -95,10 +100,20 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     Role.SECURITY_ADMIN: frozenset({Cap.VIEW_AUDIT, Cap.SECURITY_ALERTS}),
     Role.AUDITOR: frozenset({Cap.VIEW_AUDIT}),
+    # attendance (issue 11): the academic office runs the timetable and reads attendance.
+    Role.ACADEMIC_OFFICE: frozenset({Cap.MANAGE_TIMETABLE, Cap.VIEW_ATTENDANCE}),
 }
 # supervision (R7.1, R7.5): the group inspects; a department's leadership answers its notices.
 ROLE_CAPABILITIES[Role.SUPERVISION] |= {Cap.INSPECT}
 ROLE_CAPABILITIES[Role.DEPARTMENT_ADMIN] |= {Cap.RECTIFY}
+
+# attendance (issue 11): a teacher takes attendance of their own sessions; advisers read
+# their class's, department admins their department's (and approve late corrections); the
+# supervision group spot-checks (R7.3).
+ROLE_CAPABILITIES[Role.TEACHER] |= {Cap.TAKE_ATTENDANCE}
+ROLE_CAPABILITIES[Role.CLASS_ADVISER] |= {Cap.VIEW_ATTENDANCE}
+ROLE_CAPABILITIES[Role.DEPARTMENT_ADMIN] |= {Cap.VIEW_ATTENDANCE, Cap.APPROVE_ATTENDANCE}
+ROLE_CAPABILITIES[Role.SUPERVISION] |= {Cap.VIEW_ATTENDANCE}
 
 # HR's duty covers staff records, not students' (nor visitors': they are decided by unit).
 ROLE_PERSON_KINDS: dict[str, frozenset[str]] = {

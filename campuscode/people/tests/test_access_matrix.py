@@ -72,6 +72,11 @@ HOLDERS = {
     # supervision (R7)
     Cap.INSPECT: {"supervision"},
     Cap.RECTIFY: {"dept_admin"},
+    # attendance (issue 11)
+    Cap.TAKE_ATTENDANCE: {"teacher"},
+    Cap.VIEW_ATTENDANCE: {"adviser", "dept_admin", "supervision"},
+    Cap.MANAGE_TIMETABLE: set(),
+    Cap.APPROVE_ATTENDANCE: {"dept_admin"},
 }
 
 # Whom each role reaches with a capability. "student" is s_cs2501's own account.
@@ -220,6 +225,16 @@ PERSON_PAGES = [
         make=_anomaly_pk,
         own=False,
     ),
+    # attendance (issue 11)
+    PersonPage(
+        "attendance record",
+        "/attendance/students/{pk}/",
+        "get",
+        H.VIEW_ATTENDANCE,
+        "attendance.student.viewed",
+        cap=H.VIEW_ATTENDANCE,
+        own=False,
+    ),
 ]
 
 LIST_PAGES = [
@@ -311,6 +326,29 @@ LIST_PAGES = [
         "analytics.gates.exported",
     ),
     ListPage("periodic reports", "/analytics/reports/", H.VIEW_HEALTH, "analytics.reports.viewed"),
+    # attendance (issue 11): the world has no sessions, so these list nobody; scope is
+    # checked in attendance/tests/test_scope.py.
+    ListPage(
+        "attendance reports", "/attendance/reports/", H.VIEW_ATTENDANCE, "attendance.report.viewed"
+    ),
+    ListPage(
+        "attendance export",
+        "/attendance/reports/export.xlsx",
+        H.VIEW_ATTENDANCE,
+        "attendance.report.exported",
+    ),
+    ListPage(
+        "my courses' attendance",
+        "/attendance/my-reports/",
+        H.TAKE_ATTENDANCE,
+        "attendance.report.viewed",
+    ),
+    ListPage(
+        "my courses' attendance export",
+        "/attendance/my-reports/export.xlsx",
+        H.TAKE_ATTENDANCE,
+        "attendance.report.exported",
+    ),
 ]
 
 OWN_PAGES = [OwnPage("my code", "/code/"), OwnPage("my code panel", "/code/panel/")]

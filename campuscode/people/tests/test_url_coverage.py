@@ -37,6 +37,12 @@ OTHERS_DATA_ELSEWHERE = {
     "supervision:plan_new": "supervision/tests: INSPECT only; the form lists the inspectors",
     "supervision:finding_new": "supervision/tests: INSPECT only; a form of units",
     "supervision:finding_issue": "supervision/tests: POST, INSPECT in scope",
+    # attendance (issue 11)
+    "attendance:roll": "attendance/tests/test_scope.py: who runs the session, or a reader "
+    "of VIEW_ATTENDANCE over its class (404 otherwise), audited",
+    "attendance:roll_mark": "attendance/tests/test_scope.py: who runs the session only",
+    "attendance:requests": "attendance/tests/test_scope.py: the teacher's own sessions' and "
+    "the department admin's scope, audited",
 }
 
 # Pages about the signed-in user only (the matrix's OWN_PAGES check the code pages).
@@ -71,6 +77,11 @@ OWN_DATA = {
     "accounts:logout",
     "notify:preferences",
     "checkins:scanned",  # a redirect to one's own form after the point scanned one's code
+    # attendance (issue 11): one's own marks, one's own 补签, signing oneself in
+    "attendance:mine",
+    "attendance:makeup",
+    "attendance:scan",
+    "attendance:short_code",
 }
 
 # Forms and actions that show nobody's record (a POST answers with a redirect), device
@@ -134,6 +145,20 @@ NO_PERSONAL_DATA = {
     # backups: the running jobs' progress (system admin only), and starting a job (POST)
     "backups:progress",
     "backups:run",
+    # attendance (issue 11): the teacher's own sessions, counts and forms; POSTs redirect
+    "attendance:sessions",
+    "attendance:session_new",
+    "attendance:rest_present",
+    "attendance:screen",  # the session code and counts
+    "attendance:screen_panel",
+    "attendance:scanner",  # counts only
+    "attendance:scanner_scan",  # one scanned code's masked name, to who runs the session
+    "attendance:scanner_upload",  # counts
+    "attendance:decide",  # POST: redirect
+    "attendance:timetable",
+    "attendance:timetable_upload",  # the office's own file read back, with its problems
+    "attendance:timetable_commit",
+    "attendance:timetable_generate",
 }
 
 
