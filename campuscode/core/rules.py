@@ -266,6 +266,7 @@ SECTIONS = [
     ("anomaly_", _("Anomaly cases")),
     ("notify_", _("Notifications")),
     ("backup_", _("Backups")),
+    ("event_", _("Events")),  # events (R2.5)
     ("", _("Regulation")),
 ]
 
@@ -773,6 +774,23 @@ SPECS: dict[str, SettingSpec] = {
         ),
         SettingSpec(
             "backup_keep_monthly", 6, _("Backups kept: one a month, for (months)"), "", 0, 120
+        ),
+        # events (R2.5)
+        SettingSpec(
+            "event_offline_list_max_hours",
+            12,
+            _("Offline door scanner list maximum age (hours)"),
+            _("A door scanner without network refuses everyone once its list is older than this."),
+            1,
+            168,
+        ),
+        SettingSpec(
+            "event_review_days",
+            7,
+            _("Days an adviser has to review an absence from a mandatory event"),
+            "",
+            1,
+            60,
         ),
     ]
 }

@@ -28,6 +28,9 @@ class Kind(models.TextChoices):
     CONTACT_CHANGED = "contact_changed", _("Contact details changed")
     PASSWORD_RESET = "password_reset", _("Password reset")
     ANOMALY_OPENED = "anomaly_opened", _("Anomaly case opened")
+    # events (R2.5)
+    EVENT_ABSENCE = "event_absence", _("Absence from a mandatory event to review")
+    EVENT_REGISTRATION = "event_registration", _("Event registration decided")
 
 
 class Channel(models.TextChoices):

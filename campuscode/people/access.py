@@ -43,6 +43,8 @@ class Cap(TextChoices):
     MANAGE_SETTINGS = "settings.manage", _("Edit the school rules")
     MANAGE_ACCOUNTS = "accounts.manage", _("Manage accounts and roles")
     SECURITY_ALERTS = "security.alerts", _("Receive security alerts")
+    # events (R2.5)
+    RUN_EVENTS = "events.run", _("Organise events and sign people in")
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
@@ -89,6 +91,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     Role.SECURITY_ADMIN: frozenset({Cap.VIEW_AUDIT, Cap.SECURITY_ALERTS}),
     Role.AUDITOR: frozenset({Cap.VIEW_AUDIT}),
+    # events (R2.5): their unit's events, the door scanners, and who attended them
+    Role.EVENT_ORGANISER: frozenset({Cap.RUN_EVENTS}),
 }
 
 # HR's duty covers staff records, not students' (nor visitors': they are decided by unit).
@@ -106,6 +110,7 @@ NOT_OVER_ONESELF = frozenset(
 # sign out when idle.
 READS_OTHERS = frozenset(
     {Cap.VIEW_PEOPLE, Cap.VIEW_HEALTH, Cap.VIEW_GATES, Cap.VIEW_AUDIT, Cap.FOLLOW_CASES}
+    | {Cap.RUN_EVENTS}  # events: attendance lists of the unit's events
 )
 
 
