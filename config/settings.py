@@ -153,6 +153,7 @@ INSTALLED_APPS = [
     "campuscode.privacy",
     "campuscode.notify",
     "campuscode.backups",
+    "campuscode.attendance",  # attendance (issue 11)
 ]
 
 MIDDLEWARE = [

@@ -130,6 +130,20 @@ class AuditAction(models.TextChoices):
     BACKUP_VERIFIED = "backups.backup.verified", _("Checked a backup")
     BACKUP_RESTORED = "backups.backup.restored", _("Restored a backup")
     BACKUPS_PRUNED = "backups.backups.pruned", _("Removed old backups past the retention counts")
+    # attendance (issue 11)
+    ATTENDANCE_MARK_RECORDED = "attendance.mark.recorded", _("Recorded an attendance mark")
+    ATTENDANCE_MARK_CORRECTED = "attendance.mark.corrected", _("Corrected an attendance mark")
+    ATTENDANCE_SESSION_VIEWED = "attendance.session.viewed", _("Viewed a session's attendance")
+    ATTENDANCE_REPORT_VIEWED = "attendance.report.viewed", _("Viewed an attendance report")
+    ATTENDANCE_REPORT_EXPORTED = "attendance.report.exported", _("Exported attendance")
+    ATTENDANCE_STUDENT_VIEWED = "attendance.student.viewed", _("Viewed a student's attendance")
+    ATTENDANCE_TIMETABLE_IMPORTED = "attendance.timetable.imported", _("Imported a timetable")
+    ATTENDANCE_SESSIONS_GENERATED = "attendance.sessions.generated", _("Generated sessions")
+    ATTENDANCE_SESSION_CREATED = "attendance.session.created", _("Added a session")
+    ATTENDANCE_SESSIONS_CLOSED = "attendance.sessions.closed", _("Closed ended sessions")
+    ATTENDANCE_REQUEST_FILED = "attendance.request.filed", _("Asked for a make-up sign-in")
+    ATTENDANCE_REQUEST_DECIDED = "attendance.request.decided", _("Decided an attendance request")
+    ATTENDANCE_SCANS_UPLOADED = "attendance.scans.uploaded", _("Uploaded offline scans")
     # events (R2.5)
     EVENT_SAVED = "events.event.saved", _("Saved an event")
     EVENT_VIEWED = "events.event.viewed", _("Opened an event's sign-in page")
@@ -159,6 +173,7 @@ AREAS = {
     "admin": _("Back office"),
     "audit": _("Audit log"),
     "backups": _("Backups"),
+    "attendance": _("Attendance"),  # attendance (issue 11)
     "events": _("Events"),  # events (R2.5)
 }
 

@@ -215,6 +215,26 @@ class TimeListSpec(SettingSpec):
         return tuple(time.fromisoformat(part) for part in str(stored).split(",") if part)
 
 
+ATTENDANCE_STATUSES = ("present", "late", "left_early", "absent", "excused")
+
+
+class StatusListSpec(SettingSpec):
+    """Attendance statuses a school uses, from the fixed set; code gets a tuple."""
+
+    def clean(self, raw: Any) -> Any:
+        parts = [p for p in _normal_text(raw).replace("，", ",").split(",") if p]
+        if bad := [p for p in parts if p not in ATTENDANCE_STATUSES]:
+            raise ValidationError(
+                _("%(label)s: unknown status %(value)s."),
+                params={"label": self.label, "value": "、".join(bad)},
+            )
+        chosen = {*parts, "present", "absent"}
+        return ",".join(s for s in ATTENDANCE_STATUSES if s in chosen)
+
+    def to_python(self, stored: Any) -> tuple[str, ...]:
+        return tuple(p for p in str(stored).split(",") if p)
+
+
 def check_together(values: dict[str, Any]) -> dict[str, str]:
     """Rules that are each valid but break the school together: {key: message}.
 
@@ -266,6 +286,7 @@ SECTIONS = [
     ("anomaly_", _("Anomaly cases")),
     ("notify_", _("Notifications")),
     ("backup_", _("Backups")),
+    ("attendance_", _("Class attendance")),  # attendance (issue 11)
     ("event_", _("Events")),  # events (R2.5)
     ("", _("Regulation")),
 ]
@@ -774,6 +795,112 @@ SPECS: dict[str, SettingSpec] = {
         ),
         SettingSpec(
             "backup_keep_monthly", 6, _("Backups kept: one a month, for (months)"), "", 0, 120
+        ),
+        # attendance (issue 11): class attendance and the session engine (R2.4, R2.5)
+        StatusListSpec(
+            "attendance_statuses",
+            "present,late,left_early,absent,excused",
+            _("Attendance statuses in use"),
+            _(
+                "Comma-separated, from: present, late, left_early, absent, excused. "
+                "Present and absent are always used."
+            ),
+        ),
+        SettingSpec(
+            "attendance_open_minutes",
+            10,
+            _("Attendance: signing in opens before the start (minutes)"),
+            "",
+            0,
+            60,
+        ),
+        SettingSpec(
+            "attendance_present_minutes",
+            10,
+            _("Attendance: present if signed in until the start plus (minutes)"),
+            "",
+            0,
+            120,
+        ),
+        SettingSpec(
+            "attendance_late_minutes",
+            30,
+            _("Attendance: late if signed in until the start plus (minutes)"),
+            _("After this, students can no longer sign in themselves; the teacher marks them."),
+            0,
+            240,
+        ),
+        SettingSpec(
+            "attendance_qr_step_seconds",
+            10,
+            _("Attendance: the session code on the screen changes every (seconds)"),
+            "",
+            5,
+            120,
+        ),
+        SettingSpec(
+            "attendance_qr_grace_steps",
+            1,
+            _("Attendance: a session code is still accepted this many changes later"),
+            "",
+            0,
+            6,
+        ),
+        SettingSpec(
+            "attendance_short_code_seconds",
+            60,
+            _("Attendance: the typed short code changes every (seconds)"),
+            "",
+            15,
+            600,
+        ),
+        SettingSpec(
+            "attendance_short_code_attempts",
+            5,
+            _("Attendance: typed codes per student per ten minutes"),
+            "",
+            2,
+            50,
+        ),
+        SettingSpec(
+            "attendance_retro_edit_days",
+            7,
+            _("Attendance: teachers may correct marks until (days after the session)"),
+            _("Later corrections need the approval of the department admin."),
+            0,
+            365,
+        ),
+        SettingSpec(
+            "attendance_makeup_days",
+            7,
+            _("Attendance: students may ask for a make-up sign-in until (days after)"),
+            "",
+            0,
+            60,
+        ),
+        SettingSpec(
+            "attendance_warning_rate",
+            70,
+            _("Attendance: warn below this attendance rate (%)"),
+            _("Unmarked sessions count as absent."),
+            0,
+            100,
+        ),
+        SettingSpec(
+            "attendance_warning_min_sessions",
+            5,
+            _("Attendance: warn about the rate only after this many sessions"),
+            "",
+            1,
+            100,
+        ),
+        SettingSpec(
+            "attendance_consecutive_absences",
+            3,
+            _("Attendance: warn after this many absences in a row"),
+            "",
+            1,
+            30,
         ),
         # events (R2.5)
         SettingSpec(
