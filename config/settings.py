@@ -154,6 +154,7 @@ INSTALLED_APPS = [
     "campuscode.notify",
     "campuscode.backups",
     "campuscode.attendance",  # attendance (issue 11)
+    "campuscode.events",  # events (R2.5)
 ]
 
 MIDDLEWARE = [
@@ -428,6 +429,8 @@ CELERY_BEAT_SCHEDULE = {
     # Hourly look: a backup is made when the last is older than the school's
     # backup_every_hours, copied off-site, and old ones pruned by the retention counts.
     "backups.scheduled": {"task": "backups.scheduled", "schedule": crontab(minute=40)},
+    # events (R2.5): close ended sittings; a mandatory event's absences go to review.
+    "events.close_due": {"task": "events.close_due", "schedule": 300.0},
 }
 
 # The campus code signing keys live outside the database (R2.1).
