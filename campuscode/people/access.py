@@ -43,6 +43,11 @@ class Cap(TextChoices):
     MANAGE_SETTINGS = "settings.manage", _("Edit the school rules")
     MANAGE_ACCOUNTS = "accounts.manage", _("Manage accounts and roles")
     SECURITY_ALERTS = "security.alerts", _("Receive security alerts")
+    # attendance (issue 11)
+    TAKE_ATTENDANCE = "attendance.take", _("Take class attendance")
+    VIEW_ATTENDANCE = "attendance.view", _("View attendance")
+    MANAGE_TIMETABLE = "attendance.timetable", _("Import timetables and generate sessions")
+    APPROVE_ATTENDANCE = "attendance.approve", _("Approve late attendance corrections")
     # events (R2.5)
     RUN_EVENTS = "events.run", _("Organise events and sign people in")
 
@@ -91,9 +96,19 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     Role.SECURITY_ADMIN: frozenset({Cap.VIEW_AUDIT, Cap.SECURITY_ALERTS}),
     Role.AUDITOR: frozenset({Cap.VIEW_AUDIT}),
+    # attendance (issue 11): the academic office runs the timetable and reads attendance.
+    Role.ACADEMIC_OFFICE: frozenset({Cap.MANAGE_TIMETABLE, Cap.VIEW_ATTENDANCE}),
     # events (R2.5): their unit's events, the door scanners, and who attended them
     Role.EVENT_ORGANISER: frozenset({Cap.RUN_EVENTS}),
 }
+
+# attendance (issue 11): a teacher takes attendance of their own sessions; advisers read
+# their class's, department admins their department's (and approve late corrections); the
+# supervision group spot-checks (R7.3).
+ROLE_CAPABILITIES[Role.TEACHER] |= {Cap.TAKE_ATTENDANCE}
+ROLE_CAPABILITIES[Role.CLASS_ADVISER] |= {Cap.VIEW_ATTENDANCE}
+ROLE_CAPABILITIES[Role.DEPARTMENT_ADMIN] |= {Cap.VIEW_ATTENDANCE, Cap.APPROVE_ATTENDANCE}
+ROLE_CAPABILITIES[Role.SUPERVISION] |= {Cap.VIEW_ATTENDANCE}
 
 # HR's duty covers staff records, not students' (nor visitors': they are decided by unit).
 ROLE_PERSON_KINDS: dict[str, frozenset[str]] = {

@@ -268,6 +268,8 @@ class Role(models.TextChoices):
     # Separation of duties (MLPS 2.0 三员分立): security alerts, and reading the audit log.
     SECURITY_ADMIN = "security_admin", _("Security admin")
     AUDITOR = "auditor", _("Auditor")
+    # attendance (issue 11): the academic office (教务处) imports timetables, reads attendance.
+    ACADEMIC_OFFICE = "academic_office", _("Academic office")
     # events (R2.5): runs the events of their unit's subtree
     EVENT_ORGANISER = "event_organiser", _("Event organiser")
 

@@ -68,6 +68,11 @@ HOLDERS = {
     Cap.MANAGE_SETTINGS: {"sysadmin"},
     Cap.MANAGE_ACCOUNTS: {"sysadmin"},
     Cap.SECURITY_ALERTS: {"security"},
+    # attendance (issue 11)
+    Cap.TAKE_ATTENDANCE: {"teacher"},
+    Cap.VIEW_ATTENDANCE: {"adviser", "dept_admin", "supervision"},
+    Cap.MANAGE_TIMETABLE: set(),
+    Cap.APPROVE_ATTENDANCE: {"dept_admin"},
 }
 
 # Whom each role reaches with a capability. "student" is s_cs2501's own account.
