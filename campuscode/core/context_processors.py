@@ -34,6 +34,10 @@ NAV = [
     ("privacy:my_data", _("My data"), None),
     ("privacy:requests", _("Personal data requests"), Cap.EDIT_PEOPLE),
     ("privacy:register", _("Processing register"), (Cap.VIEW_AUDIT, Cap.MANAGE_SETTINGS)),
+    # events (R2.5)
+    ("events:list", _("Events"), Cap.RUN_EVENTS),
+    ("events:mine", _("My events"), None),
+    ("events:reviews", _("Event absences"), Cap.APPROVE_REQUESTS),
 ]
 
 

@@ -30,6 +30,7 @@ APP_LOADERS = [
     "campuscode.gates",
     "campuscode.followup",
     "campuscode.privacy",
+    "campuscode.events",  # events (R2.5)
 ]
 
 SURNAMES = (

@@ -215,9 +215,7 @@ def scan(
     return ScanAnswer(row, replayed=not created)
 
 
-def upload(
-    *, point: CheckPoint, items: list[dict], actor, client_ip: str | None, now=None
-) -> dict:
+def upload(*, point: CheckPoint, items: list[dict], actor, client_ip: str | None, now=None) -> dict:
     """Scans an offline door decided, stored once each (by nonce). An allowed one counts
     only if the server confirms the code (genuine, valid at the claimed time, the claimed
     person's) and the event's rules as the server knows them by now; a person already
@@ -291,7 +289,12 @@ def upload(
         client_ip=client_ip,
         data={"point": point.pk, "stored": stored, "counted": counted, "duplicates": duplicates},
     )
-    return {"stored": stored, "duplicates": duplicates, "unverified": unverified, "counted": counted}
+    return {
+        "stored": stored,
+        "duplicates": duplicates,
+        "unverified": unverified,
+        "counted": counted,
+    }
 
 
 # --- the offline list -----------------------------------------------------------------------
@@ -319,16 +322,19 @@ def build_list(*, point: CheckPoint, now: datetime | None = None) -> dict:
         str(pid): [f"{mask_name(name)} · {unit}", "in" if pid in signed else ""]
         for pid, name, unit in people.values_list("pk", "name", "org_unit__name")
     }
-    for pid, name, unit in Person.objects.filter(pk__in=signed - {int(k) for k in rows}).values_list(
-        "pk", "name", "org_unit__name"
-    ):
+    for pid, name, unit in Person.objects.filter(
+        pk__in=signed - {int(k) for k in rows}
+    ).values_list("pk", "name", "org_unit__name"):
         rows[str(pid)] = [f"{mask_name(name)} · {unit}", "in"]
     windows = []
     for sitting in sittings:
         win = engine.windows(sitting.session)
         late = get_setting("attendance_late_minutes", event.school_id)
         windows.append(
-            [int(win.opens.timestamp()), int((sitting.session.ends_at + timedelta(minutes=late)).timestamp())]
+            [
+                int(win.opens.timestamp()),
+                int((sitting.session.ends_at + timedelta(minutes=late)).timestamp()),
+            ]
         )
     return {
         "version": LIST_VERSION,
@@ -360,7 +366,9 @@ class DoorVerifier:
             (int(pid), "in") for pid, row in self.people.items() if row[1] == "in"
         }
 
-    def decide(self, token: str, direction: str, now: float | None = None) -> tuple[str, int | None]:
+    def decide(
+        self, token: str, direction: str, now: float | None = None
+    ) -> tuple[str, int | None]:
         now = time.time() if now is None else now
         reason, claims = check_signature(token.strip(), self.keys)
         if claims is None:

@@ -45,7 +45,9 @@ class EventForm(forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 3}),
             "units": forms.SelectMultiple(attrs={"size": 8}),
         }
-        help_texts = {"units": _("For “people in chosen units or classes”; hold Ctrl to pick several.")}
+        help_texts = {
+            "units": _("For “people in chosen units or classes”; hold Ctrl to pick several.")
+        }
 
     def __init__(self, *args, organiser_units, **kwargs):
         super().__init__(*args, **kwargs)
@@ -117,7 +119,9 @@ class EventForm(forms.ModelForm):
 
 class WalkInForm(forms.Form):
     number = forms.CharField(label=_("School/staff number"), max_length=32)
-    point = forms.ModelChoiceField(label=_("Point"), queryset=CheckPoint.objects.none(), required=False)
+    point = forms.ModelChoiceField(
+        label=_("Point"), queryset=CheckPoint.objects.none(), required=False
+    )
 
     def __init__(self, *args, event, **kwargs):
         super().__init__(*args, **kwargs)

@@ -10,7 +10,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -58,8 +57,10 @@ class Event(models.Model):
     min_stay_minutes = models.PositiveSmallIntegerField(
         _("minimum stay (minutes)"),
         default=0,
-        help_text=_("0: signing in is enough. Otherwise people sign out, and hours are awarded "
-                    "only to those who stayed this long."),
+        help_text=_(
+            "0: signing in is enough. Otherwise people sign out, and hours are awarded "
+            "only to those who stayed this long."
+        ),
     )
     hours = models.DecimalField(
         _("second-classroom hours per sitting"),
@@ -213,7 +214,9 @@ class DoorScan(models.Model):
 
     point = models.ForeignKey(CheckPoint, on_delete=models.CASCADE, related_name="scans")
     nonce = models.CharField(max_length=64)
-    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     direction = models.CharField(max_length=3)
     at = models.DateTimeField(_("time"))
     ok = models.BooleanField()
@@ -237,6 +240,9 @@ class DoorScan(models.Model):
             # A scanner's retry (or a second upload of its queue) is the same scan.
             models.UniqueConstraint(fields=["point", "nonce"], name="events_doorscan_nonce")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.point_id} {self.direction} {self.reason}"
 
 
 class AbsenceReview(models.Model):
@@ -271,5 +277,5 @@ class AbsenceReview(models.Model):
         ]
         indexes = [models.Index(fields=["state", "created_at"], name="events_review_state")]
 
-
-OPEN_REVIEWS = Q(state=AbsenceReview.State.OPEN)
+    def __str__(self) -> str:
+        return f"{self.sitting_id} {self.person_id} {self.state}"

@@ -12,7 +12,9 @@ def absence_text(data: dict) -> str:
 
 def registration_text(data: dict) -> str:
     if data.get("approved"):
-        return _("Your registration for “%(event)s” was approved.") % {"event": data.get("event", "")}
+        return _("Your registration for “%(event)s” was approved.") % {
+            "event": data.get("event", "")
+        }
     return _("Your registration for “%(event)s” was not approved. %(note)s") % {
         "event": data.get("event", ""),
         "note": data.get("note", ""),

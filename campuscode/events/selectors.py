@@ -50,9 +50,7 @@ def sitting_for(user, pk) -> EventSession:
 
 def point_for(user, pk) -> CheckPoint:
     try:
-        return CheckPoint.objects.select_related("event").get(
-            pk=pk, event__in=events_for(user)
-        )
+        return CheckPoint.objects.select_related("event").get(pk=pk, event__in=events_for(user))
     except (CheckPoint.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 
@@ -145,6 +143,10 @@ class Row:
     stay_minutes: int | None
     hours: Decimal
     review: AbsenceReview | None = None
+
+    @property
+    def can_undo(self) -> bool:
+        return self.sign_in is not None and self.sign_in.status in ATTENDED
 
 
 def _outcome(event: Event, sign_in, sign_out, ended: bool) -> tuple[str, int | None]:

@@ -153,9 +153,12 @@ def register(
         if existing and existing.state in (Registration.State.APPROVED, Registration.State.PENDING):
             raise EventRefused("already")
         state = Registration.State.PENDING if event.needs_approval else Registration.State.APPROVED
-        if state == Registration.State.APPROVED and event.capacity is not None:
-            if _approved_count(event) >= event.capacity:
-                raise EventRefused("full")
+        if (
+            state == Registration.State.APPROVED
+            and event.capacity is not None
+            and _approved_count(event) >= event.capacity
+        ):
+            raise EventRefused("full")
         registration = existing or Registration(event=event, person=person)
         registration.state = state
         registration.source = Registration.Source.SELF
@@ -192,9 +195,7 @@ def decide_registration(
             raise EventRefused("not_pending")
         if approve and event.capacity is not None and _approved_count(event) >= event.capacity:
             raise EventRefused("full")
-        registration.state = (
-            Registration.State.APPROVED if approve else Registration.State.REJECTED
-        )
+        registration.state = Registration.State.APPROVED if approve else Registration.State.REJECTED
         registration.decided_at, registration.decided_by = now, actor
         registration.note = note[:200]
         registration.save()

@@ -86,7 +86,9 @@ def event_detail(request, pk):
     )
     # Names of the people waiting for approval are personal data: one audited read.
     log_action(
-        request=request, action="events.event.viewed", data={"event": event.pk, "rows": len(pending)}
+        request=request,
+        action="events.event.viewed",
+        data={"event": event.pk, "rows": len(pending)},
     )
     now = timezone.now()
     current = door.sitting_at(event, now)
@@ -111,7 +113,9 @@ def counts_panel(request, pk):
     """Numbers only, polled by htmx on the event and door pages: not audited."""
     sitting = selectors.sitting_for(request.user, pk)
     return render(
-        request, "events/counts_panel.html", {"counts": selectors.counts(sitting), "sitting": sitting}
+        request,
+        "events/counts_panel.html",
+        {"counts": selectors.counts(sitting), "sitting": sitting},
     )
 
 
@@ -165,7 +169,8 @@ def walk_in(request, pk):
     else:
         messages.success(
             request,
-            _("%(who)s registered as a walk-in and signed in.") % {"who": door.display_label(person)},
+            _("%(who)s registered as a walk-in and signed in.")
+            % {"who": door.display_label(person)},
         )
     return redirect("events:detail", sitting.event_id)
 
@@ -294,7 +299,8 @@ def door_page(request, pk):
         {
             "point": point,
             "event": point.event,
-            "current": door.sitting_at(point.event, timezone.now()),
+            "current": (current := door.sitting_at(point.event, timezone.now())),
+            "counts": selectors.counts(current) if current else None,
             "reasons": {choice.value: str(choice.label) for choice in DoorReason},
             "time_zone": settings.TIME_ZONE,
             "texts": {
@@ -355,7 +361,12 @@ def door_scan(request, pk):
         return HttpResponseBadRequest("bad json")
     nonce, direction = _nonce(data.get("nonce")), data.get("direction")
     token = data.get("token")
-    if not nonce or direction not in ("in", "out") or not isinstance(token, str) or len(token) > 400:
+    if (
+        not nonce
+        or direction not in ("in", "out")
+        or not isinstance(token, str)
+        or len(token) > 400
+    ):
         return HttpResponseBadRequest("bad scan")
     answer = door.scan(
         point=point,
@@ -437,7 +448,8 @@ def _screen_context(request, sitting) -> dict:
     direction = _direction(request)
     token = engine.session_token(sitting.session)
     url = request.build_absolute_uri(
-        reverse("events:qr", args=[sitting.pk, token]) + ("?direction=out" if direction == "out" else "")
+        reverse("events:qr", args=[sitting.pk, token])
+        + ("?direction=out" if direction == "out" else "")
     )
     return {
         "sitting": sitting,
