@@ -22,6 +22,14 @@ OTHERS_DATA_ELSEWHERE = {
     "notify:deliveries": "notify/tests: the system admin only; masked recipients, audited",
     "audit:entry": "audit/tests/test_readable.py: VIEW_AUDIT only, inside the reader's "
     "scope (404 otherwise), audited",
+    # events (R2.5): pages of one event, reached only inside the organiser's scope
+    "events:detail": "events/tests/test_pages: the organiser's unit only (404 otherwise); "
+    "names of pending registrants, audited",
+    "events:attendance": "events/tests/test_pages: the organiser's unit only, audited",
+    "events:export": "events/tests/test_pages: the organiser's unit only, audited",
+    "events:door_list": "events/tests/test_door: masked names only, the organiser's unit, audited",
+    "events:door_scan": "events/tests/test_door: one scanned code's masked name, to the "
+    "organiser's door",
 }
 
 # Pages about the signed-in user only (the matrix's OWN_PAGES check the code pages).
@@ -56,6 +64,12 @@ OWN_DATA = {
     "accounts:logout",
     "notify:preferences",
     "checkins:scanned",  # a redirect to one's own form after the point scanned one's code
+    # events (R2.5): a person's own registrations and sign-ins
+    "events:mine",
+    "events:qr",
+    "events:qr_sign",
+    "events:register",
+    "events:cancel",
 }
 
 # Forms and actions that show nobody's record (a POST answers with a redirect), device
@@ -116,6 +130,19 @@ NO_PERSONAL_DATA = {
     "api:upload",
     "api:scan",  # one scanned code's masked name, to the point's scanner that read it
     "notify:send_again",  # POST: requeues one delivery, audited
+    # events (R2.5): the organiser's forms and POSTs, numbers-only panels, the door page
+    "events:list",  # titles of the organiser's events: no one's data
+    "events:new",
+    "events:edit",
+    "events:decide",  # POST: redirect
+    "events:walk_in",  # POST: redirect
+    "events:undo",  # POST: redirect, audited
+    "events:counts",  # numbers only, polled
+    "events:screen",  # the event's rotating code and counts
+    "events:screen_panel",
+    "events:door",  # the scanner page; its data comes from door_list / door_scan
+    "events:door_upload",  # POST: counts of stored scans
+    "events:review_decide",  # POST: redirect, audited
 }
 
 
