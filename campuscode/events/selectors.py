@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from campuscode.attendance import engine
 from campuscode.attendance.models import Direction, Mark, Method, Status
@@ -124,12 +125,12 @@ class Outcome:
 
 
 OUTCOME_LABELS = {
-    Outcome.ATTENDED: "Attended",
-    Outcome.EARLY: "Left early",
-    Outcome.NO_SIGN_OUT: "Did not sign out",
-    Outcome.NO_SHOW: "No-show",
-    Outcome.UNDONE: "Sign-in undone",
-    Outcome.UPCOMING: "Not signed in yet",
+    Outcome.ATTENDED: _("Attended"),
+    Outcome.EARLY: _("Left early"),
+    Outcome.NO_SIGN_OUT: _("Did not sign out"),
+    Outcome.NO_SHOW: _("No-show"),
+    Outcome.UNDONE: _("Sign-in undone"),
+    Outcome.UPCOMING: _("Not signed in yet"),
 }
 
 

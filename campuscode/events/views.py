@@ -244,7 +244,7 @@ def export(request, pk):
                 points.get(row.sign_in.point, "") if row.sign_in else "",
                 _when(row.sign_out),
                 row.stay_minutes if row.stay_minutes is not None else "",
-                _(selectors.OUTCOME_LABELS[row.outcome]),
+                str(selectors.OUTCOME_LABELS[row.outcome]),
                 float(row.hours),
                 row.sign_in.reason if row.sign_in and row.sign_in.reason else "",
             ]
