@@ -4,6 +4,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from campuscode.core.widgets import DateInput
 from campuscode.events.models import CheckPoint, Event
@@ -120,7 +121,7 @@ class EventForm(forms.ModelForm):
 class WalkInForm(forms.Form):
     number = forms.CharField(label=_("School/staff number"), max_length=32)
     point = forms.ModelChoiceField(
-        label=_("Point"), queryset=CheckPoint.objects.none(), required=False
+        label=pgettext_lazy("event", "Point"), queryset=CheckPoint.objects.none(), required=False
     )
 
     def __init__(self, *args, event, **kwargs):

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from campuscode.attendance import engine
@@ -224,7 +225,7 @@ def export(request, pk):
         _("Registration"),
         _("Signed in"),
         _("Sign-in method"),
-        _("Point"),
+        pgettext("event", "Point"),
         _("Signed out"),
         _("Stay (minutes)"),
         _("Outcome"),

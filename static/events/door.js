@@ -131,7 +131,7 @@
     root.dataset.pending = String(queue.length);
     var banner = $("offline-banner");
     banner.hidden = online && !queue.length;
-    $("banner-text").textContent = online ? "" : TEXTS.net_offline;
+    $("banner-text").textContent = online ? "" : TEXTS.net_offline + " · ";
     $("banner-count").textContent = queue.length;
     $("banner-pending").textContent = TEXTS.pending;
   }
