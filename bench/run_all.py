@@ -10,7 +10,13 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ["demo_startup.py", "import_roster.py", "gate_verify.py", "checkin_throughput.py"]
+SCRIPTS = [
+    "demo_startup.py",
+    "import_roster.py",
+    "gate_verify.py",
+    "checkin_throughput.py",
+    "event_door.py",  # events (R2.5)
+]
 
 
 def main() -> int:
