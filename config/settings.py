@@ -429,6 +429,9 @@ CELERY_BEAT_SCHEDULE = {
     # Hourly look: a backup is made when the last is older than the school's
     # backup_every_hours, copied off-site, and old ones pruned by the retention counts.
     "backups.scheduled": {"task": "backups.scheduled", "schedule": crontab(minute=40)},
+    # attendance (issue 11): ended sessions closed (auto-absent) every minute; warnings nightly.
+    "attendance.close_sessions": {"task": "attendance.close_sessions", "schedule": 60.0},
+    "attendance.warnings": {"task": "attendance.warnings", "schedule": crontab(hour=21, minute=0)},
     # events (R2.5): close ended sittings; a mandatory event's absences go to review.
     "events.close_due": {"task": "events.close_due", "schedule": 300.0},
 }

@@ -20,6 +20,7 @@ urlpatterns = [
     path("events/", include("campuscode.events.urls")),  # events (R2.5)
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
+    path("attendance/", include("campuscode.attendance.urls")),  # attendance (issue 11)
 ]
 
 if settings.CAMPUSCODE_BREAK_GLASS_ADMIN:  # see campuscode.core.admin_site

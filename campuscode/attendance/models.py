@@ -19,10 +19,10 @@ USER = settings.AUTH_USER_MODEL
 
 class Status(models.TextChoices):
     PRESENT = "present", pgettext_lazy("attendance", "Present")
-    LATE = "late", _("Late")
-    LEFT_EARLY = "left_early", _("Left early")
-    ABSENT = "absent", _("Absent")
-    EXCUSED = "excused", _("Excused")
+    LATE = "late", pgettext_lazy("attendance", "Late")
+    LEFT_EARLY = "left_early", pgettext_lazy("attendance", "Left early")
+    ABSENT = "absent", pgettext_lazy("attendance", "Absent")
+    EXCUSED = "excused", pgettext_lazy("attendance", "Excused")
 
 
 class LeaveKind(models.TextChoices):
@@ -302,3 +302,30 @@ class MarkRequest(DecisionFields):
                 name="attendance_request_one_pending",
             )
         ]
+
+
+class AttendanceWarning(models.Model):
+    """A warning sent to a student and their adviser; `key` makes each one once
+    (a rate warning once per term, a run of absences once per run)."""
+
+    class Kind(models.TextChoices):
+        RATE = "rate", _("Low attendance rate")
+        CONSECUTIVE = "consecutive", _("Absences in a row")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    key = models.CharField(max_length=64)
+    data = models.JSONField(default=dict)
+    created_at = models.DateTimeField()
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "kind", "key"], name="attendance_warning_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.kind} {self.key}"

@@ -34,6 +34,17 @@ NAV = [
     ("privacy:my_data", _("My data"), None),
     ("privacy:requests", _("Personal data requests"), Cap.EDIT_PEOPLE),
     ("privacy:register", _("Processing register"), (Cap.VIEW_AUDIT, Cap.MANAGE_SETTINGS)),
+    # attendance (issue 11)
+    ("attendance:sessions", _("Take attendance"), Cap.TAKE_ATTENDANCE),
+    ("attendance:mine", _("My attendance"), None),
+    (
+        "attendance:requests",
+        _("Attendance requests"),
+        (Cap.TAKE_ATTENDANCE, Cap.APPROVE_ATTENDANCE),
+    ),
+    ("attendance:reports", _("Attendance reports"), Cap.VIEW_ATTENDANCE),
+    ("attendance:my_reports", _("My courses' attendance"), Cap.TAKE_ATTENDANCE),
+    ("attendance:timetable", _("Timetable"), Cap.MANAGE_TIMETABLE),
     # events (R2.5)
     ("events:list", _("Events"), Cap.RUN_EVENTS),
     ("events:mine", _("My events"), None),

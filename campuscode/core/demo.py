@@ -30,6 +30,7 @@ APP_LOADERS = [
     "campuscode.gates",
     "campuscode.followup",
     "campuscode.privacy",
+    "campuscode.attendance",  # attendance (issue 11)
     "campuscode.events",  # events (R2.5)
 ]
 
@@ -66,7 +67,16 @@ STRUCTURE = {
     },
 }
 OFFICES = {
-    "主校区": ["校医院", "保卫处", "人事处", "学生处", "信息中心", "校长办公室", "审计处"],
+    "主校区": [
+        "校医院",
+        "保卫处",
+        "人事处",
+        "学生处",
+        "信息中心",
+        "校长办公室",
+        "审计处",
+        "教务处",
+    ],
     "东校区": ["东校区综合办公室"],
 }
 STUDENTS_PER_CLASS = 60
@@ -83,6 +93,8 @@ ROLE_ACCOUNTS = [
     # Separation of duties: security alerts and the audit log are not the IT admin's.
     ("T1008", "吴海峰", "信息中心", Role.SECURITY_ADMIN, SCHOOL_NAME),
     ("T1009", "郑晓红", "审计处", Role.AUDITOR, SCHOOL_NAME),
+    # attendance (issue 11): the academic office imports the timetable.
+    ("T1010", "钱学敏", "教务处", Role.ACADEMIC_OFFICE, SCHOOL_NAME),
 ]
 DEMO_STUDENT = "20250101"
 

@@ -24,6 +24,9 @@ TEXTS: dict[str, str] = {
     Kind.CONTACT_CHANGED: "campuscode.accounts.notices.contact_change_text",
     Kind.PASSWORD_RESET: "campuscode.accounts.notices.password_reset_text",
     Kind.ANOMALY_OPENED: "campuscode.anomalies.notices.opened_text",
+    # attendance (issue 11)
+    Kind.ATTENDANCE_WARNING: "campuscode.attendance.notices.warning_text",
+    Kind.ATTENDANCE_REQUEST: "campuscode.attendance.notices.request_text",
     # events (R2.5)
     Kind.EVENT_ABSENCE: "campuscode.events.notices.absence_text",
     Kind.EVENT_REGISTRATION: "campuscode.events.notices.registration_text",

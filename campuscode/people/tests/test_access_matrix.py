@@ -224,6 +224,16 @@ PERSON_PAGES = [
         make=_anomaly_pk,
         own=False,
     ),
+    # attendance (issue 11)
+    PersonPage(
+        "attendance record",
+        "/attendance/students/{pk}/",
+        "get",
+        H.VIEW_ATTENDANCE,
+        "attendance.student.viewed",
+        cap=H.VIEW_ATTENDANCE,
+        own=False,
+    ),
 ]
 
 LIST_PAGES = [
@@ -296,6 +306,29 @@ LIST_PAGES = [
         H.EDIT_PEOPLE,
         "privacy.requests.viewed",
         H.EDIT_PEOPLE,
+    ),
+    # attendance (issue 11): the world has no sessions, so these list nobody; scope is
+    # checked in attendance/tests/test_scope.py.
+    ListPage(
+        "attendance reports", "/attendance/reports/", H.VIEW_ATTENDANCE, "attendance.report.viewed"
+    ),
+    ListPage(
+        "attendance export",
+        "/attendance/reports/export.xlsx",
+        H.VIEW_ATTENDANCE,
+        "attendance.report.exported",
+    ),
+    ListPage(
+        "my courses' attendance",
+        "/attendance/my-reports/",
+        H.TAKE_ATTENDANCE,
+        "attendance.report.viewed",
+    ),
+    ListPage(
+        "my courses' attendance export",
+        "/attendance/my-reports/export.xlsx",
+        H.TAKE_ATTENDANCE,
+        "attendance.report.exported",
     ),
     # events (R2.5)
     ListPage(

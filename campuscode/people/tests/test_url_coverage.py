@@ -22,6 +22,12 @@ OTHERS_DATA_ELSEWHERE = {
     "notify:deliveries": "notify/tests: the system admin only; masked recipients, audited",
     "audit:entry": "audit/tests/test_readable.py: VIEW_AUDIT only, inside the reader's "
     "scope (404 otherwise), audited",
+    # attendance (issue 11)
+    "attendance:roll": "attendance/tests/test_scope.py: who runs the session, or a reader "
+    "of VIEW_ATTENDANCE over its class (404 otherwise), audited",
+    "attendance:roll_mark": "attendance/tests/test_scope.py: who runs the session only",
+    "attendance:requests": "attendance/tests/test_scope.py: the teacher's own sessions' and "
+    "the department admin's scope, audited",
     # events (R2.5): pages of one event, reached only inside the organiser's scope
     "events:detail": "events/tests/test_pages: the organiser's unit only (404 otherwise); "
     "names of pending registrants, audited",
@@ -64,6 +70,11 @@ OWN_DATA = {
     "accounts:logout",
     "notify:preferences",
     "checkins:scanned",  # a redirect to one's own form after the point scanned one's code
+    # attendance (issue 11): one's own marks, one's own 补签, signing oneself in
+    "attendance:mine",
+    "attendance:makeup",
+    "attendance:scan",
+    "attendance:short_code",
     # events (R2.5): a person's own registrations and sign-ins
     "events:mine",
     "events:qr",
@@ -130,6 +141,20 @@ NO_PERSONAL_DATA = {
     "api:upload",
     "api:scan",  # one scanned code's masked name, to the point's scanner that read it
     "notify:send_again",  # POST: requeues one delivery, audited
+    # attendance (issue 11): the teacher's own sessions, counts and forms; POSTs redirect
+    "attendance:sessions",
+    "attendance:session_new",
+    "attendance:rest_present",
+    "attendance:screen",  # the session code and counts
+    "attendance:screen_panel",
+    "attendance:scanner",  # counts only
+    "attendance:scanner_scan",  # one scanned code's masked name, to who runs the session
+    "attendance:scanner_upload",  # counts
+    "attendance:decide",  # POST: redirect
+    "attendance:timetable",
+    "attendance:timetable_upload",  # the office's own file read back, with its problems
+    "attendance:timetable_commit",
+    "attendance:timetable_generate",
     # events (R2.5): the organiser's forms and POSTs, numbers-only panels, the door page
     "events:list",  # titles of the organiser's events: no one's data
     "events:new",
