@@ -142,7 +142,7 @@ def load_demo(*, school: OrgUnit, now: datetime) -> list[str]:
         _sign(sitting, person, at=min(at, now), point=east if n % 3 else west, user=user)
     for person in students[45:48]:
         services.sign_in_walk_in(
-            sitting=sitting, point=west, person=person, actor=user, client_ip=None
+            sitting=sitting, point=west, person=person, actor=user, client_ip=None, now=now
         )
 
     # 3. In three days: a volunteer day, registrations approved by the organiser.

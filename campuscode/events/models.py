@@ -100,6 +100,8 @@ class EventSession(models.Model):
     session = models.OneToOneField(
         "attendance.Session", on_delete=models.PROTECT, related_name="event_sitting"
     )
+    # Set once a closed sitting's absences went to review: the job looks at each once.
+    reviews_opened_at = models.DateTimeField(null=True, blank=True)
 
     objects = EventSessionQuerySet.as_manager()
 

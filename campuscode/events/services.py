@@ -377,6 +377,9 @@ def open_absence_reviews(*, sitting: EventSession, now: datetime | None = None) 
                 data={"name": person.name, "event": event.title, "when": when},
                 url="/events/reviews/",
             )
+    EventSession.objects.filter(pk=sitting.pk, reviews_opened_at__isnull=True).update(
+        reviews_opened_at=now
+    )
     return opened
 
 
@@ -392,7 +395,10 @@ def close_due_sittings(*, now: datetime | None = None, by: str = "job") -> dict:
     for sitting in sittings.filter(session__closed_at__isnull=True):
         reviews += close_sitting(sitting=sitting, now=now, by=by)
         closed += 1
-    for sitting in sittings.filter(session__closed_at__isnull=False, event__mandatory=True):
+    # Sittings the class job closed meanwhile (it closes every kind of session).
+    for sitting in sittings.filter(
+        session__closed_at__isnull=False, event__mandatory=True, reviews_opened_at__isnull=True
+    ):
         reviews += open_absence_reviews(sitting=sitting, now=now)
     return {"sittings": closed, "reviews": reviews}
 

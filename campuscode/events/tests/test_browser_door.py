@@ -13,7 +13,7 @@ from django.utils import timezone
 from campuscode.attendance.models import Mark
 from campuscode.events.models import CheckPoint, DoorScan
 from campuscode.events.tests.conftest import code_for
-from conftest import screenshot, sign_in
+from conftest import decode_qr, screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -103,4 +103,5 @@ def test_the_event_page_and_screen_fit_a_phone(phone_page, live_server, organise
     sitting = running.sittings.get()
     page.goto(f"/events/sittings/{sitting.pk}/screen/")
     assert page.is_visible(".kiosk-qr svg")
-    screenshot(page, "events-screen-phone")
+    found = decode_qr(screenshot(page, "events-screen-phone"))
+    assert any(f"/events/s/{sitting.pk}/" in text for text in found), found
