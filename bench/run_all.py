@@ -15,6 +15,7 @@ SCRIPTS = [
     "import_roster.py",
     "gate_verify.py",
     "checkin_throughput.py",
+    "attendance_lecture.py",  # attendance (issue 11)
     "event_door.py",  # events (R2.5)
 ]
 

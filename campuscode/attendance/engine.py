@@ -418,9 +418,14 @@ def record_mark(
                 mark.save()
         except IntegrityError:
             raise MarkRefused(Refusal.ALREADY) from None
+    if getattr(actor, "pk", None) is None or actor.pk == person.user_id:
+        # A student signing themself in, or a job: the mark itself is the record (who, how,
+        # when, from which device and address), as for check-ins; the audit log keeps what
+        # staff do to other people's records.
+        return mark
     log_action(
         action="attendance.mark.recorded",
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor=actor,
         client_ip=client_ip,
         subject=person,
         data={"session": session.pk, "status": status, "method": method, "direction": direction},
