@@ -21,6 +21,7 @@ SCRIPTS = [
     "gate_verify.py",
     "checkin_throughput.py",
     "attendance_lecture.py",  # attendance (issue 11)
+    "event_door.py",  # events (R2.5)
 ]
 
 

@@ -157,6 +157,7 @@ INSTALLED_APPS = [
     "campuscode.casework",  # casework engine (supervision, violations)
     "campuscode.supervision",  # supervision (R7)
     "campuscode.attendance",  # attendance (issue 11)
+    "campuscode.events",  # events (R2.5)
 ]
 
 MIDDLEWARE = [
@@ -468,6 +469,8 @@ CELERY_BEAT_SCHEDULE = {
     # attendance (issue 11): ended sessions closed (auto-absent) every minute; warnings nightly.
     "attendance.close_sessions": {"task": "attendance.close_sessions", "schedule": 60.0},
     "attendance.warnings": {"task": "attendance.warnings", "schedule": crontab(hour=21, minute=0)},
+    # events (R2.5): close ended sittings; a mandatory event's absences go to review.
+    "events.close_due": {"task": "events.close_due", "schedule": 300.0},
 }
 
 # The campus code signing keys live outside the database (R2.1).

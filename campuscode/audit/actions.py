@@ -177,6 +177,19 @@ class AuditAction(models.TextChoices):
     ATTENDANCE_REQUEST_FILED = "attendance.request.filed", _("Asked for a make-up sign-in")
     ATTENDANCE_REQUEST_DECIDED = "attendance.request.decided", _("Decided an attendance request")
     ATTENDANCE_SCANS_UPLOADED = "attendance.scans.uploaded", _("Uploaded offline scans")
+    # events (R2.5)
+    EVENT_SAVED = "events.event.saved", _("Saved an event")
+    EVENT_VIEWED = "events.event.viewed", _("Opened an event's sign-in page")
+    EVENT_ATTENDANCE_VIEWED = "events.attendance.viewed", _("Viewed an event's attendance")
+    EVENT_ATTENDANCE_EXPORTED = "events.attendance.exported", _("Exported an event's attendance")
+    EVENT_REGISTRATION_DECIDED = "events.registration.decided", _("Decided an event registration")
+    EVENT_WALKIN = "events.walkin.recorded", _("Registered a walk-in at an event")
+    EVENT_SIGNIN_UNDONE = "events.signin.undone", _("Undid a mistaken event sign-in")
+    EVENT_DOOR_LIST = "events.door.list_pulled", _("A door scanner downloaded its offline list")
+    EVENT_DOOR_UPLOAD = "events.door.uploaded", _("A door scanner uploaded offline sign-ins")
+    EVENT_SESSION_CLOSED = "events.session.closed", _("Closed an event sitting")
+    EVENT_REVIEWS_VIEWED = "events.reviews.viewed", _("Viewed event absences to review")
+    EVENT_REVIEW_DECIDED = "events.review.decided", _("Decided an event absence")
 
 
 AREAS = {
@@ -197,6 +210,7 @@ AREAS = {
     "casework": _("Casework: documents, deadlines and evidence"),
     "supervision": _("Supervision"),
     "attendance": _("Attendance"),  # attendance (issue 11)
+    "events": _("Events"),  # events (R2.5)
 }
 
 # The keys of `data["filters"]` written by the list pages, with the words a reader knows.

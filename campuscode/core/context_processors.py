@@ -50,6 +50,10 @@ NAV = [
     ("attendance:reports", _("Attendance reports"), Cap.VIEW_ATTENDANCE),
     ("attendance:my_reports", _("My courses' attendance"), Cap.TAKE_ATTENDANCE),
     ("attendance:timetable", _("Timetable"), Cap.MANAGE_TIMETABLE),
+    # events (R2.5)
+    ("events:list", _("Events"), Cap.RUN_EVENTS),
+    ("events:mine", _("My events"), None),
+    ("events:reviews", _("Event absences"), Cap.APPROVE_REQUESTS),
 ]
 
 

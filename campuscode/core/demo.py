@@ -31,6 +31,7 @@ APP_LOADERS = [
     "campuscode.followup",
     "campuscode.privacy",
     "campuscode.attendance",  # attendance (issue 11)
+    "campuscode.events",  # events (R2.5)
     "campuscode.anomalies",  # anomalies2: after the history, the fevers and isolations
     "campuscode.supervision",  # supervision (R7)
     "campuscode.analytics",  # analytics: next to last, it counts what the others made

@@ -290,6 +290,7 @@ SECTIONS = [
     ("analytics_", _("Analysis and reports")),  # analytics
     ("casework_", _("Deadlines and reminders")),
     ("supervision_", _("Supervision")),
+    ("event_", _("Events")),  # events (R2.5)
     ("", _("Regulation")),
 ]
 
@@ -1115,6 +1116,23 @@ SPECS: dict[str, SettingSpec] = {
             "",
             1,
             30,
+        ),
+        # events (R2.5)
+        SettingSpec(
+            "event_offline_list_max_hours",
+            12,
+            _("Offline door scanner list maximum age (hours)"),
+            _("A door scanner without network refuses everyone once its list is older than this."),
+            1,
+            168,
+        ),
+        SettingSpec(
+            "event_review_days",
+            7,
+            _("Days an adviser has to review an absence from a mandatory event"),
+            "",
+            1,
+            60,
         ),
     ]
 }

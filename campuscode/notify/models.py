@@ -38,6 +38,9 @@ class Kind(models.TextChoices):
     # attendance (issue 11)
     ATTENDANCE_WARNING = "attendance_warning", _("Attendance warning")
     ATTENDANCE_REQUEST = "attendance_request", _("Attendance request")
+    # events (R2.5)
+    EVENT_ABSENCE = "event_absence", _("Absence from a mandatory event to review")
+    EVENT_REGISTRATION = "event_registration", _("Event registration decided")
 
 
 class Channel(models.TextChoices):

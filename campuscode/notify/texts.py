@@ -33,6 +33,9 @@ TEXTS: dict[str, str] = {
     # attendance (issue 11)
     Kind.ATTENDANCE_WARNING: "campuscode.attendance.notices.warning_text",
     Kind.ATTENDANCE_REQUEST: "campuscode.attendance.notices.request_text",
+    # events (R2.5)
+    Kind.EVENT_ABSENCE: "campuscode.events.notices.absence_text",
+    Kind.EVENT_REGISTRATION: "campuscode.events.notices.registration_text",
 }
 
 

@@ -53,6 +53,8 @@ class Cap(TextChoices):
     VIEW_ATTENDANCE = "attendance.view", _("View attendance")
     MANAGE_TIMETABLE = "attendance.timetable", _("Import timetables and generate sessions")
     APPROVE_ATTENDANCE = "attendance.approve", _("Approve late attendance corrections")
+    # events (R2.5)
+    RUN_EVENTS = "events.run", _("Organise events and sign people in")
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
@@ -102,6 +104,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.AUDITOR: frozenset({Cap.VIEW_AUDIT}),
     # attendance (issue 11): the academic office runs the timetable and reads attendance.
     Role.ACADEMIC_OFFICE: frozenset({Cap.MANAGE_TIMETABLE, Cap.VIEW_ATTENDANCE}),
+    # events (R2.5): their unit's events, the door scanners, and who attended them
+    Role.EVENT_ORGANISER: frozenset({Cap.RUN_EVENTS}),
 }
 # supervision (R7.1, R7.5): the group inspects; a department's leadership answers its notices.
 ROLE_CAPABILITIES[Role.SUPERVISION] |= {Cap.INSPECT}
@@ -130,6 +134,7 @@ NOT_OVER_ONESELF = frozenset(
 # sign out when idle.
 READS_OTHERS = frozenset(
     {Cap.VIEW_PEOPLE, Cap.VIEW_HEALTH, Cap.VIEW_GATES, Cap.VIEW_AUDIT, Cap.FOLLOW_CASES}
+    | {Cap.RUN_EVENTS}  # events: attendance lists of the unit's events
 )
 
 

@@ -270,6 +270,8 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", _("Auditor")
     # attendance (issue 11): the academic office (教务处) imports timetables, reads attendance.
     ACADEMIC_OFFICE = "academic_office", _("Academic office")
+    # events (R2.5): runs the events of their unit's subtree
+    EVENT_ORGANISER = "event_organiser", _("Event organiser")
 
 
 class RoleAssignment(models.Model):

@@ -36,6 +36,7 @@ ROLES = [
     "auditor",
     "student",
     "outsider",
+    "organiser",  # events (R2.5)
 ]
 TARGETS = ["s_cs2501", "s_cs2502", "s_en", "staff_cs", "staff_hr", "temp_lang"]
 ALL = set(TARGETS)
@@ -77,6 +78,8 @@ HOLDERS = {
     Cap.VIEW_ATTENDANCE: {"adviser", "dept_admin", "supervision"},
     Cap.MANAGE_TIMETABLE: set(),
     Cap.APPROVE_ATTENDANCE: {"dept_admin"},
+    # events (R2.5)
+    Cap.RUN_EVENTS: {"organiser"},
 }
 
 # Whom each role reaches with a capability. "student" is s_cs2501's own account.
@@ -349,6 +352,14 @@ LIST_PAGES = [
         H.TAKE_ATTENDANCE,
         "attendance.report.exported",
     ),
+    # events (R2.5)
+    ListPage(
+        "event absences",
+        "/events/reviews/",
+        H.APPROVE_REQUESTS,
+        "events.reviews.viewed",
+        H.APPROVE_REQUESTS,
+    ),
 ]
 
 OWN_PAGES = [OwnPage("my code", "/code/"), OwnPage("my code panel", "/code/panel/")]
@@ -397,6 +408,8 @@ class World:
             "auditor": tree.account("auditor", (Role.AUDITOR, tree.school)),
             "student": self.people["s_cs2501"].user,
             "outsider": tree.account("outsider"),
+            # events (R2.5)
+            "organiser": holder("吴活动", "T0008", tree.cs, Role.EVENT_ORGANISER, tree.cs),
         }
 
         # Each target has a piece of every kind of personal data a page can show.
@@ -477,6 +490,19 @@ class World:
                 created_at=now,
                 idempotency_key=f"d{n}",
             )
+        # events (R2.5): an absence from a mandatory event to review, for each target
+        from campuscode.attendance.models import Session
+        from campuscode.events.models import AbsenceReview, Event, EventSession
+
+        event = Event.objects.create(
+            school=tree.school, organiser_unit=tree.cs, title="安全教育", mandatory=True
+        )
+        session = Session.objects.create(
+            school=tree.school, kind="event", title="安全教育", starts_at=now, ends_at=now
+        )
+        sitting = EventSession.objects.create(event=event, session=session)
+        for person in self.people.values():
+            AbsenceReview.objects.create(sitting=sitting, person=person, created_at=now, due_at=now)
 
     def expected(self, role: str, capability: str) -> set[str]:
         return SCOPES[capability].get(role, set())

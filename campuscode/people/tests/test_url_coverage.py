@@ -43,6 +43,14 @@ OTHERS_DATA_ELSEWHERE = {
     "attendance:roll_mark": "attendance/tests/test_scope.py: who runs the session only",
     "attendance:requests": "attendance/tests/test_scope.py: the teacher's own sessions' and "
     "the department admin's scope, audited",
+    # events (R2.5): pages of one event, reached only inside the organiser's scope
+    "events:detail": "events/tests/test_pages: the organiser's unit only (404 otherwise); "
+    "names of pending registrants, audited",
+    "events:attendance": "events/tests/test_pages: the organiser's unit only, audited",
+    "events:export": "events/tests/test_pages: the organiser's unit only, audited",
+    "events:door_list": "events/tests/test_door: masked names only, the organiser's unit, audited",
+    "events:door_scan": "events/tests/test_door: one scanned code's masked name, to the "
+    "organiser's door",
 }
 
 # Pages about the signed-in user only (the matrix's OWN_PAGES check the code pages).
@@ -82,6 +90,12 @@ OWN_DATA = {
     "attendance:makeup",
     "attendance:scan",
     "attendance:short_code",
+    # events (R2.5): a person's own registrations and sign-ins
+    "events:mine",
+    "events:qr",
+    "events:qr_sign",
+    "events:register",
+    "events:cancel",
 }
 
 # Forms and actions that show nobody's record (a POST answers with a redirect), device
@@ -159,6 +173,19 @@ NO_PERSONAL_DATA = {
     "attendance:timetable_upload",  # the office's own file read back, with its problems
     "attendance:timetable_commit",
     "attendance:timetable_generate",
+    # events (R2.5): the organiser's forms and POSTs, numbers-only panels, the door page
+    "events:list",  # titles of the organiser's events: no one's data
+    "events:new",
+    "events:edit",
+    "events:decide",  # POST: redirect
+    "events:walk_in",  # POST: redirect
+    "events:undo",  # POST: redirect, audited
+    "events:counts",  # numbers only, polled
+    "events:screen",  # the event's rotating code and counts
+    "events:screen_panel",
+    "events:door",  # the scanner page; its data comes from door_list / door_scan
+    "events:door_upload",  # POST: counts of stored scans
+    "events:review_decide",  # POST: redirect, audited
 }
 
 
