@@ -153,6 +153,7 @@ INSTALLED_APPS = [
     "campuscode.privacy",
     "campuscode.notify",
     "campuscode.backups",
+    "campuscode.violations",
 ]
 
 MIDDLEWARE = [
@@ -427,6 +428,9 @@ CELERY_BEAT_SCHEDULE = {
     # Hourly look: a backup is made when the last is older than the school's
     # backup_every_hours, copied off-site, and old ones pruned by the retention counts.
     "backups.scheduled": {"task": "backups.scheduled", "schedule": crontab(minute=40)},
+    # R8.2: unappealed decisions become final, sanctions lifted at the end of their term,
+    # closed cases past retention leave the active history.
+    "violations.daily": {"task": "violations.daily", "schedule": crontab(hour=0, minute=20)},
 }
 
 # The campus code signing keys live outside the database (R2.1).

@@ -17,6 +17,7 @@ urlpatterns = [
     path("anomalies/", include("campuscode.anomalies.urls")),
     path("privacy/", include("campuscode.privacy.urls")),
     path("notify/", include("campuscode.notify.urls")),
+    path("violations/", include("campuscode.violations.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
 ]

@@ -130,6 +130,22 @@ class AuditAction(models.TextChoices):
     BACKUP_VERIFIED = "backups.backup.verified", _("Checked a backup")
     BACKUP_RESTORED = "backups.backup.restored", _("Restored a backup")
     BACKUPS_PRUNED = "backups.backups.pruned", _("Removed old backups past the retention counts")
+    # Violations (R8)
+    VIOLATION_OPENED = "violations.case.opened", _("Opened a violation case")
+    VIOLATION_REPORT_VIEWED = "violations.report.viewed", _("Looked at evidence to report")
+    VIOLATION_LIST_VIEWED = "violations.list.viewed", _("Viewed the violation cases")
+    VIOLATION_VIEWED = "violations.case.viewed", _("Viewed a violation case")
+    VIOLATION_NOTIFIED = "violations.case.notified", _("Sent the notice of facts and rights")
+    VIOLATION_STATEMENT = "violations.statement.given", _("Gave a statement or self-review")
+    VIOLATION_DECIDED = "violations.case.decided", _("Decided a violation case")
+    VIOLATION_APPEALED = "violations.case.appealed", _("Appealed against a decision")
+    VIOLATION_EXTENDED = "violations.review.extended", _("Extended the review of an appeal")
+    VIOLATION_REVIEWED = "violations.case.reviewed", _("Reviewed an appeal")
+    VIOLATION_FINAL = "violations.case.final", _("A decision became final")
+    VIOLATION_LIFTED = "violations.sanction.lifted", _("Lifted a sanction at the end of its term")
+    VIOLATION_ARCHIVED = "violations.case.archived", _("A case left the active history")
+    VIOLATION_LETTER = "violations.letter.downloaded", _("Downloaded a decision letter")
+    VIOLATION_STATS_VIEWED = "violations.consistency.viewed", _("Viewed decisions by type and unit")
 
 
 AREAS = {
@@ -146,6 +162,7 @@ AREAS = {
     "admin": _("Back office"),
     "audit": _("Audit log"),
     "backups": _("Backups"),
+    "violations": _("Violations"),
 }
 
 # The keys of `data["filters"]` written by the list pages, with the words a reader knows.

@@ -34,6 +34,11 @@ NAV = [
     ("privacy:my_data", _("My data"), None),
     ("privacy:requests", _("Personal data requests"), Cap.EDIT_PEOPLE),
     ("privacy:register", _("Processing register"), (Cap.VIEW_AUDIT, Cap.MANAGE_SETTINGS)),
+    # Violations (R8)
+    ("violations:mine", _("My violation cases"), None),
+    ("violations:list", _("Violation cases"), Cap.VIEW_VIOLATIONS),
+    ("violations:appeals", _("Appeals"), Cap.REVIEW_APPEALS),
+    ("violations:consistency", _("Decisions by type and unit"), Cap.VIOLATION_STATS),
 ]
 
 

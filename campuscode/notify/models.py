@@ -28,6 +28,13 @@ class Kind(models.TextChoices):
     CONTACT_CHANGED = "contact_changed", _("Contact details changed")
     PASSWORD_RESET = "password_reset", _("Password reset")
     ANOMALY_OPENED = "anomaly_opened", _("Anomaly case opened")
+    # Violations (R8)
+    VIOLATION_OPENED = "violation_opened", _("Violation case opened")
+    VIOLATION_NOTICE = "violation_notice", _("Notice of facts and rights")
+    VIOLATION_DECIDED = "violation_decided", _("Violation case decided")
+    VIOLATION_APPEALED = "violation_appealed", _("Appeal against a decision")
+    VIOLATION_REVIEWED = "violation_reviewed", _("Appeal reviewed")
+    VIOLATION_LIFTED = "violation_lifted", _("Sanction lifted")
 
 
 class Channel(models.TextChoices):

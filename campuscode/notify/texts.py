@@ -24,6 +24,12 @@ TEXTS: dict[str, str] = {
     Kind.CONTACT_CHANGED: "campuscode.accounts.notices.contact_change_text",
     Kind.PASSWORD_RESET: "campuscode.accounts.notices.password_reset_text",
     Kind.ANOMALY_OPENED: "campuscode.anomalies.notices.opened_text",
+    Kind.VIOLATION_OPENED: "campuscode.violations.notices.opened_text",
+    Kind.VIOLATION_NOTICE: "campuscode.violations.notices.notice_text",
+    Kind.VIOLATION_DECIDED: "campuscode.violations.notices.decided_text",
+    Kind.VIOLATION_APPEALED: "campuscode.violations.notices.appealed_text",
+    Kind.VIOLATION_REVIEWED: "campuscode.violations.notices.reviewed_text",
+    Kind.VIOLATION_LIFTED: "campuscode.violations.notices.lifted_text",
 }
 
 

@@ -268,6 +268,9 @@ class Role(models.TextChoices):
     # Separation of duties (MLPS 2.0 三员分立): security alerts, and reading the audit log.
     SECURITY_ADMIN = "security_admin", _("Security admin")
     AUDITOR = "auditor", _("Auditor")
+    # Violations (R8.2): the office that decides sanctions, and the appeals committee.
+    DISCIPLINE_OFFICE = "discipline_office", _("Discipline office")
+    APPEALS_COMMITTEE = "appeals_committee", _("Appeals committee")
 
 
 class RoleAssignment(models.Model):

@@ -22,6 +22,8 @@ OTHERS_DATA_ELSEWHERE = {
     "notify:deliveries": "notify/tests: the system admin only; masked recipients, audited",
     "audit:entry": "audit/tests/test_readable.py: VIEW_AUDIT only, inside the reader's "
     "scope (404 otherwise), audited",
+    "violations:report": "violations/tests/test_scope.py: only evidence the reporter may "
+    "see, about a person in their reach; audited",
 }
 
 # Pages about the signed-in user only (the matrix's OWN_PAGES check the code pages).
@@ -56,6 +58,7 @@ OWN_DATA = {
     "accounts:logout",
     "notify:preferences",
     "checkins:scanned",  # a redirect to one's own form after the point scanned one's code
+    "violations:mine",
 }
 
 # Forms and actions that show nobody's record (a POST answers with a redirect), device
