@@ -153,6 +153,7 @@ INSTALLED_APPS = [
     "campuscode.privacy",
     "campuscode.notify",
     "campuscode.backups",
+    "campuscode.casework",  # casework engine (supervision, violations)
     "campuscode.violations",
 ]
 
@@ -428,6 +429,11 @@ CELERY_BEAT_SCHEDULE = {
     # Hourly look: a backup is made when the last is older than the school's
     # backup_every_hours, copied off-site, and old ones pruned by the retention counts.
     "backups.scheduled": {"task": "backups.scheduled", "schedule": crontab(minute=40)},
+    # Casework: reminders and escalations of deadlines (R7.5), in working hours; idempotent.
+    "casework.send_deadline_reminders": {
+        "task": "casework.send_deadline_reminders",
+        "schedule": crontab(hour="7-21", minute=5),
+    },
     # R8.2: unappealed decisions become final, sanctions lifted at the end of their term,
     # closed cases past retention leave the active history.
     "violations.daily": {"task": "violations.daily", "schedule": crontab(hour=0, minute=20)},

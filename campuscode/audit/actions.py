@@ -130,6 +130,9 @@ class AuditAction(models.TextChoices):
     BACKUP_VERIFIED = "backups.backup.verified", _("Checked a backup")
     BACKUP_RESTORED = "backups.backup.restored", _("Restored a backup")
     BACKUPS_PRUNED = "backups.backups.pruned", _("Removed old backups past the retention counts")
+    # casework engine
+    EVIDENCE_FROZEN = "casework.evidence.frozen", _("Froze a record as evidence")
+    DEADLINE_ESCALATED = "casework.deadline.escalated", _("Escalated an overdue item")
     # Violations (R8)
     VIOLATION_OPENED = "violations.case.opened", _("Opened a violation case")
     VIOLATION_REPORT_VIEWED = "violations.report.viewed", _("Looked at evidence to report")
@@ -162,6 +165,7 @@ AREAS = {
     "admin": _("Back office"),
     "audit": _("Audit log"),
     "backups": _("Backups"),
+    "casework": _("Casework: documents, deadlines and evidence"),
     "violations": _("Violations"),
 }
 

@@ -304,6 +304,7 @@ SECTIONS = [
     ("anomaly_", _("Anomaly cases")),
     ("notify_", _("Notifications")),
     ("backup_", _("Backups")),
+    ("casework_", _("Deadlines and reminders")),
     ("violation_", _("Violations")),
     ("", _("Regulation")),
 ]
@@ -812,6 +813,31 @@ SPECS: dict[str, SettingSpec] = {
         ),
         SettingSpec(
             "backup_keep_monthly", 6, _("Backups kept: one a month, for (months)"), "", 0, 120
+        ),
+        # R7.5: reminders and escalation of deadlines (casework engine).
+        SettingSpec(
+            "casework_remind_before_days",
+            3,
+            _("Remind this many days before a deadline"),
+            _("Besides the reminder when it is issued and on the deadline day."),
+            1,
+            30,
+        ),
+        SettingSpec(
+            "casework_escalate_unit_head_days",
+            1,
+            _("Overdue: tell the unit head after (days)"),
+            _("Counted from the deadline day; 0 tells them as soon as the deadline passes."),
+            0,
+            30,
+        ),
+        SettingSpec(
+            "casework_escalate_group_lead_days",
+            3,
+            _("Overdue: tell the group lead after (days)"),
+            _("Counted from the deadline day."),
+            0,
+            60,
         ),
         # R8: violations. Due-process deadlines, the ladder, terms, fines, retention.
         SettingSpec(

@@ -28,6 +28,9 @@ class Kind(models.TextChoices):
     CONTACT_CHANGED = "contact_changed", _("Contact details changed")
     PASSWORD_RESET = "password_reset", _("Password reset")
     ANOMALY_OPENED = "anomaly_opened", _("Anomaly case opened")
+    # casework engine
+    DEADLINE_REMINDER = "deadline_reminder", _("Deadline reminder")
+    DEADLINE_ESCALATED = "deadline_escalated", _("Overdue item escalated")
     # Violations (R8)
     VIOLATION_OPENED = "violation_opened", _("Violation case opened")
     VIOLATION_NOTICE = "violation_notice", _("Notice of facts and rights")

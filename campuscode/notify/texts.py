@@ -24,6 +24,9 @@ TEXTS: dict[str, str] = {
     Kind.CONTACT_CHANGED: "campuscode.accounts.notices.contact_change_text",
     Kind.PASSWORD_RESET: "campuscode.accounts.notices.password_reset_text",
     Kind.ANOMALY_OPENED: "campuscode.anomalies.notices.opened_text",
+    # casework engine
+    Kind.DEADLINE_REMINDER: "campuscode.casework.notices.deadline_text",
+    Kind.DEADLINE_ESCALATED: "campuscode.casework.notices.deadline_text",
     Kind.VIOLATION_OPENED: "campuscode.violations.notices.opened_text",
     Kind.VIOLATION_NOTICE: "campuscode.violations.notices.notice_text",
     Kind.VIOLATION_DECIDED: "campuscode.violations.notices.decided_text",
