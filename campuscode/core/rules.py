@@ -279,12 +279,12 @@ def check_together(values: dict[str, Any]) -> dict[str, str]:
 
     for kind in ("missed", "false", "borrowed", "device", "other"):
         low, high = f"violation_{kind}_lowest", f"violation_{kind}_highest"
-        if values[low] in LADDER and values[high] in LADDER:
-            if LADDER.index(values[low]) > LADDER.index(values[high]):
-                errors[high] = str(
-                    _("%(label)s is milder than the mildest step of the same type.")
-                    % {"label": SPECS[high].label}
-                )
+        both = values[low] in LADDER and values[high] in LADDER
+        if both and LADDER.index(values[low]) > LADDER.index(values[high]):
+            errors[high] = str(
+                _("%(label)s is milder than the mildest step of the same type.")
+                % {"label": SPECS[high].label}
+            )
     return errors
 
 
@@ -969,12 +969,37 @@ SPECS: dict[str, SettingSpec] = {
                 ("missed", "highest", "warning", _("Violations: missed check-in, severest step")),
                 ("false", "lowest", "criticism", _("Violations: false health data, mildest step")),
                 ("false", "highest", "demerit", _("Violations: false health data, severest step")),
-                ("borrowed", "lowest", "warning", _("Violations: using another's code, mildest step")),
-                ("borrowed", "highest", "probation", _("Violations: using another's code, severest step")),
-                ("device", "lowest", "criticism", _("Violations: interfering with devices, mildest step")),
-                ("device", "highest", "demerit", _("Violations: interfering with devices, severest step")),
+                (
+                    "borrowed",
+                    "lowest",
+                    "warning",
+                    _("Violations: using another's code, mildest step"),
+                ),
+                (
+                    "borrowed",
+                    "highest",
+                    "probation",
+                    _("Violations: using another's code, severest step"),
+                ),
+                (
+                    "device",
+                    "lowest",
+                    "criticism",
+                    _("Violations: interfering with devices, mildest step"),
+                ),
+                (
+                    "device",
+                    "highest",
+                    "demerit",
+                    _("Violations: interfering with devices, severest step"),
+                ),
                 ("other", "lowest", "criticism", _("Violations: other breaches, mildest step")),
-                ("other", "highest", "serious_warning", _("Violations: other breaches, severest step")),
+                (
+                    "other",
+                    "highest",
+                    "serious_warning",
+                    _("Violations: other breaches, severest step"),
+                ),
             ]
         ],
     ]

@@ -41,7 +41,7 @@ def _open(reporter, person, vtype, facts, at) -> ViolationCase:
 
 def load_demo(*, school: OrgUnit, now: datetime) -> list[str]:
     office = _account(school, "学生处", OFFICE_LOGIN, "冯振华", Role.DISCIPLINE_OFFICE)
-    committee = _account(school, "校长办公室", COMMITTEE_LOGIN, "韩雪梅", Role.APPEALS_COMMITTEE)
+    _account(school, "校长办公室", COMMITTEE_LOGIN, "韩雪梅", Role.APPEALS_COMMITTEE)
     adviser = User.objects.get(username=person_username(school=school, number="T1001"))
     guard = User.objects.get(username=person_username(school=school, number="T1005"))
     students = list(

@@ -8,7 +8,7 @@ from django.utils.translation import override
 
 from campuscode.casework.letters import Letter, render_letter
 from campuscode.core.rules import get_setting
-from campuscode.violations.models import Decision, EventKind, Outcome, Step, TERM_SETTING
+from campuscode.violations.models import TERM_SETTING, Decision, EventKind, Outcome, Step
 
 
 def _date(value) -> str:

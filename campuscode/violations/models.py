@@ -223,14 +223,14 @@ class Decision(models.Model):
     def __str__(self) -> str:
         return f"{self.case_id} {self.step} {self.number}"
 
-    @property
-    def deviates(self) -> bool:
-        return bool(self.deviation_reason)
-
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise ValueError("decisions are append-only: a review is a new decision")
         return super().save(*args, **kwargs)
+
+    @property
+    def deviates(self) -> bool:
+        return bool(self.deviation_reason)
 
 
 def label_of(choices, value: str) -> str:
@@ -238,4 +238,3 @@ def label_of(choices, value: str) -> str:
         return str(choices(value).label)
     except ValueError:
         return value
-

@@ -24,7 +24,8 @@ def statements_due(now: datetime) -> Iterator[OpenItem]:
             key=case.owner_ref,
             deadline=case.statement_due,
             issued_at=case.notified_at,
-            text=_("Your statement in a violation case (%(type)s)") % {"type": case.get_vtype_display()},
+            text=_("Your statement in a violation case (%(type)s)")
+            % {"type": case.get_vtype_display()},
             url=f"/violations/{case.pk}/",
             responsible=[case.person.user],
             escalation=(),

@@ -46,14 +46,16 @@ class Refusal(TextChoices):
     NO_EVIDENCE = "no_evidence", _("A case needs evidence: nothing was found to freeze.")
     FACTS_NEEDED = "facts_needed", _("Describe the facts.")
     TYPE_NEEDED = "type_needed", _("Choose the type of violation.")
-    WINDOW_OPEN = "window_open", _(
-        "The person may still give a statement; decide after they have or after the deadline."
+    WINDOW_OPEN = (
+        "window_open",
+        _("The person may still give a statement; decide after they have or after the deadline."),
     )
     WINDOW_CLOSED = "window_closed", _("The deadline for this has passed.")
     TEXT_NEEDED = "text_needed", _("Write your statement or self-review, or give up the statement.")
     REASONS_NEEDED = "reasons_needed", _("Give the reasons for the decision.")
-    DEVIATION_REASON = "deviation_reason", _(
-        "The step differs from the proposal: record why you depart from it."
+    DEVIATION_REASON = (
+        "deviation_reason",
+        _("The step differs from the proposal: record why you depart from it."),
     )
     FINE_OFF = "fine_off", _("The school's rules do not allow fines for this person.")
     FINE_AMOUNT = "fine_amount", _("Enter the amount of the fine in yuan.")
@@ -218,7 +220,10 @@ def send_notice(
         notify(
             person=case.person,
             kind=Kind.VIOLATION_NOTICE,
-            data={"case": case.pk, "due": timezone.localtime(case.statement_due).date().isoformat()},
+            data={
+                "case": case.pk,
+                "due": timezone.localtime(case.statement_due).date().isoformat(),
+            },
             url=f"/violations/{case.pk}/",
             now=now,
         )
@@ -280,7 +285,11 @@ def basis_text(case: ViolationCase) -> str:
 
 
 def fines_allowed(person: Person) -> bool:
-    key = "violation_fines_students" if person.kind == Person.Kind.STUDENT else "violation_fines_staff"
+    key = (
+        "violation_fines_students"
+        if person.kind == Person.Kind.STUDENT
+        else "violation_fines_staff"
+    )
     return get_setting(key, person.school_id)
 
 

@@ -9,4 +9,8 @@ def daily() -> dict:
     from campuscode.violations.services import run_daily
 
     result = run_daily()
-    return {"final": len(result.final), "lifted": len(result.lifted), "archived": len(result.archived)}
+    return {
+        "final": len(result.final),
+        "lifted": len(result.lifted),
+        "archived": len(result.archived),
+    }

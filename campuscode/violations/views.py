@@ -27,6 +27,7 @@ from campuscode.violations.forms import (
 from campuscode.violations.letters import pdf_for
 from campuscode.violations.models import EventKind, Source, State, ViolationCase
 
+
 @requires(Cap.VIEW_VIOLATIONS)
 def case_list(request):
     return _list(request, selectors.visible_cases(request.user), appeals=False)
@@ -271,7 +272,9 @@ def report(request):
 @requires(Cap.VIOLATION_STATS)
 def consistency(request):
     data = selectors.consistency(request.user)
-    log_action(request=request, action="violations.consistency.viewed", data={"count": data["total"]})
+    log_action(
+        request=request, action="violations.consistency.viewed", data={"count": data["total"]}
+    )
     from campuscode.violations.models import ViolationType
 
     rows = [

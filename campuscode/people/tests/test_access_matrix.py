@@ -327,7 +327,11 @@ LIST_PAGES = [
         H.VIEW_VIOLATIONS,
     ),
     ListPage(
-        "appeals", "/violations/appeals/", H.REVIEW_APPEALS, "violations.list.viewed", H.REVIEW_APPEALS
+        "appeals",
+        "/violations/appeals/",
+        H.REVIEW_APPEALS,
+        "violations.list.viewed",
+        H.REVIEW_APPEALS,
     ),
     ListPage(  # counts only: shows nobody by name
         "violation consistency",

@@ -4,7 +4,9 @@ from campuscode.violations.models import ViolationCase
 from conftest import sign_in
 
 
-def report_from_anomaly(client, reporter, anomaly, *, facts="3月2日至4日连续三天未打卡，未报备也未补卡。"):
+def report_from_anomaly(
+    client, reporter, anomaly, *, facts="3月2日至4日连续三天未打卡，未报备也未补卡。"
+):
     sign_in(client, reporter)
     response = client.post(
         f"/violations/report/?source=anomaly&ref={anomaly.pk}",

@@ -25,7 +25,7 @@ MONDAY = "2026-03-09 09:00 +0800"
 
 
 def _refusal(response) -> str:
-    return next(str(m) for m in response.context["messages"])
+    return [str(m) for m in response.context["messages"]][-1]
 
 
 def test_it_runs_a_case_from_evidence_to_a_reviewed_appeal(
@@ -78,11 +78,17 @@ def test_it_runs_a_case_from_evidence_to_a_reviewed_appeal(
     ]
 
     time_machine.move_to("2026-03-10 10:00 +0800", tick=False)
-    response = step(client, office, case, "decide", step="criticism", reasons="初次未打卡，批评教育。")
+    response = step(
+        client, office, case, "decide", step="criticism", reasons="初次未打卡，批评教育。"
+    )
     assert response.status_code == 302
     case.refresh_from_db()
     decision = case.decisions.get()
-    assert (case.state, case.step, decision.proposed_step) == (State.DECIDED, "criticism", "criticism")
+    assert (case.state, case.step, decision.proposed_step) == (
+        State.DECIDED,
+        "criticism",
+        "criticism",
+    )
     assert decision.number == "校处字〔2026〕1号"
     assert timezone.localtime(case.appeal_due).date() == date(2026, 3, 20)
 
@@ -115,7 +121,11 @@ def test_it_runs_a_case_from_evidence_to_a_reviewed_appeal(
     case.refresh_from_db()
     assert (case.state, case.step) == (State.CLOSED, "criticism")
     review = case.decisions.last()
-    assert (review.kind, review.outcome, review.number) == ("review", "upheld", "校申复字〔2026〕1号")
+    assert (review.kind, review.outcome, review.number) == (
+        "review",
+        "upheld",
+        "校申复字〔2026〕1号",
+    )
     assert Notice.objects.filter(user=student.user, kind="violation_reviewed").count() == 1
     actions = set(AuditEntry.objects.filter(subject=student).values_list("action", flat=True))
     assert {
@@ -225,11 +235,21 @@ def test_it_suspends_a_sanction_under_appeal_and_restarts_the_term_on_review(
     assert case.state == State.APPEALED
     time_machine.move_to("2026-03-20 10:00 +0800", tick=False)
     response = step(
-        client, committee, case, "review", outcome="changed", step="criticism", reasons="改为批评教育"
+        client,
+        committee,
+        case,
+        "review",
+        outcome="changed",
+        step="criticism",
+        reasons="改为批评教育",
     )
     assert response.status_code == 302
     case.refresh_from_db()
-    assert (case.state, case.step, case.execution_suspended) == (State.CLOSED, Step.CRITICISM, False)
+    assert (case.state, case.step, case.execution_suspended) == (
+        State.CLOSED,
+        Step.CRITICISM,
+        False,
+    )
     assert case.sanction_from is None
 
 

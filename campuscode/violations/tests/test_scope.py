@@ -43,7 +43,9 @@ def test_an_unrelated_teacher_sees_nothing(client, notified, teacher, student):
 
 def test_the_adviser_and_department_see_their_people_only(client, tree, notified, student):
     other_adviser_person = tree.person("钱老师", tree.lang, kind=Person.Kind.STAFF, number="T0300")
-    other_adviser = tree.account("", (Role.CLASS_ADVISER, tree.en_2501), person=other_adviser_person)
+    other_adviser = tree.account(
+        "", (Role.CLASS_ADVISER, tree.en_2501), person=other_adviser_person
+    )
     dept_person = tree.person("李主任", tree.cs, kind=Person.Kind.STAFF, number="T0301")
     dept = tree.account("", (Role.DEPARTMENT_ADMIN, tree.cs), person=dept_person)
     assert sign_in(client, other_adviser).get(f"/violations/{notified.pk}/").status_code == 404
@@ -98,7 +100,11 @@ def test_a_staff_report_names_a_person_by_number(client, tree, student, office):
     sign_in(client, guard)
     response = client.post(
         "/violations/report/?source=report",
-        {"vtype": "device", "number": student.number, "facts": "3月9日8时在南门用力拍打闸机致其损坏。"},
+        {
+            "vtype": "device",
+            "number": student.number,
+            "facts": "3月9日8时在南门用力拍打闸机致其损坏。",
+        },
     )
     assert response.status_code == 302  # the guard may report, but reads no case afterwards
     case = student.violation_cases.get()
