@@ -1,12 +1,15 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from campuscode.violations.models import Outcome, State, Step, ViolationType
 
 
 class FilterForm(forms.Form):
     vtype = forms.ChoiceField(
-        label=_("Type"), required=False, choices=[("", _("All types")), *ViolationType.choices]
+        label=pgettext_lazy("violations", "Type"),
+        required=False,
+        choices=[("", _("All types")), *ViolationType.choices],
     )
     state = forms.ChoiceField(
         label=_("State"),
@@ -45,7 +48,7 @@ class StatementForm(forms.Form):
 
 
 class DecideForm(forms.Form):
-    step = forms.ChoiceField(label=_("Decision"), choices=Step.choices)
+    step = forms.ChoiceField(label=pgettext_lazy("violations", "Decision"), choices=Step.choices)
     reasons = forms.CharField(
         label=_("Reasons"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4})
     )

@@ -7,6 +7,7 @@ A case never opens by itself and never decides by itself: the ladder only propos
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from campuscode.people.models import OrgUnit, Person, ScopedQuerySet
 
@@ -147,7 +148,7 @@ class EventKind(models.TextChoices):
     STATEMENT = "statement", _("Statement and defence")
     SELF_REVIEW = "self_review", _("Written self-review")
     WAIVED = "waived", _("Gave up the statement")
-    DECIDED = "decided", _("Decision")
+    DECIDED = "decided", pgettext_lazy("violations", "Decision")
     APPEALED = "appealed", _("Appeal")
     SUSPENDED = "suspended", _("Execution suspended during the appeal")
     EXTENDED = "extended", _("Review extended")
@@ -192,8 +193,8 @@ class Decision(models.Model):
     is the one in force."""
 
     class Kind(models.TextChoices):
-        FIRST = "first", _("Decision")
-        REVIEW = "review", _("Review")
+        FIRST = "first", pgettext_lazy("violations", "Decision")
+        REVIEW = "review", pgettext_lazy("violations", "Review")
 
     case = models.ForeignKey(ViolationCase, on_delete=models.CASCADE, related_name="decisions")
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.FIRST)
