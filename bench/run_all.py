@@ -11,6 +11,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SCRIPTS = ["demo_startup.py", "import_roster.py", "gate_verify.py", "checkin_throughput.py"]
+SCRIPTS += ["violations_ladder.py"]  # violations (R8)
 
 
 def main() -> int:

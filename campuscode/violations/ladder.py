@@ -5,17 +5,16 @@ count: a clean slate), propose the next step inside the school's range for the t
 the range and similar past decisions. A first missed check-in proposes criticism and
 education, whatever the range says; a fine is never proposed."""
 
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from dateutil.relativedelta import relativedelta
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from campuscode.core.rules import get_setting
 from campuscode.violations.models import (
     LADDER,
-    Decision,
     State,
     Step,
     ViolationCase,
@@ -92,14 +91,17 @@ def propose(case: ViolationCase, *, now: datetime | None = None) -> Proposal:
     else:
         step = LADDER[min(max(LADDER.index(low), max(ladder_priors) + 1), LADDER.index(high))]
     proposal = Proposal(step=step, low=low, high=high, priors=priors)
-    similar = Decision.objects.filter(
-        case__school_id=case.school_id, case__vtype=case.vtype, case__archived_at__isnull=True
-    ).exclude(case=case)
-    # Only the decision in force of each case: its latest row.
-    latest = {}
-    for row in similar.order_by("decided_at", "id").values("case_id", "step", "deviation_reason"):
-        latest[row["case_id"]] = row
-    counts = Counter(row["step"] for row in latest.values())
-    proposal.similar = [(s, counts[s]) for s in Step.values if counts[s]]
-    proposal.similar_deviations = sum(1 for row in latest.values() if row["deviation_reason"])
+    # The decision in force of each similar case (same school and type, active history).
+    similar = (
+        ViolationCase.objects.active()
+        .filter(school_id=case.school_id, vtype=case.vtype)
+        .exclude(pk=case.pk)
+        .exclude(step="")
+        .order_by()
+        .values("step")
+        .annotate(n=Count("pk"), n_departed=Count("pk", filter=Q(departed=True)))
+    )
+    counts = {row["step"]: row["n"] for row in similar}
+    proposal.similar = [(s, counts[s]) for s in Step.values if counts.get(s)]
+    proposal.similar_deviations = sum(row["n_departed"] for row in similar)
     return proposal

@@ -104,6 +104,8 @@ class ViolationCase(models.Model):
     statement_due = models.DateTimeField(_("statement due"), null=True, blank=True)
     # The decision in force (the latest Decision), kept here for lists and the ladder.
     step = models.CharField(_("step"), max_length=16, choices=Step.choices, blank=True)
+    # Whether the decision in force departed from the ladder's proposal (consistency view).
+    departed = models.BooleanField(default=False)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     appeal_due = models.DateTimeField(_("appeal due"), null=True, blank=True)
     appealed_at = models.DateTimeField(_("appealed at"), null=True, blank=True)

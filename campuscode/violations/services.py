@@ -370,6 +370,7 @@ def decide(
             decided_at=now,
         )
         case.step, case.decided_at = step, now
+        case.departed = bool(decision.deviation_reason)
         case.epidemic_referral = epidemic_referral
         if step == Step.NONE:
             case.state, case.closed_at = State.CLOSED, now
@@ -561,6 +562,7 @@ def review(
             decided_at=now,
         )
         case.step, case.execution_suspended = step, False
+        case.departed = bool(decision.deviation_reason)
         if outcome != Outcome.UPHELD or first.suspend_on_appeal:
             _start_term(case, step, term, now)
         if step in TERM_SETTING:

@@ -37,6 +37,7 @@ def _past(person, *, step, vtype="missed", decided, state=State.CLOSED, deviatio
         step=step,
         state=state,
         closed_at=at,
+        departed=bool(deviation),
     )
     Decision.objects.create(
         case=case,
