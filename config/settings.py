@@ -154,6 +154,7 @@ INSTALLED_APPS = [
     "campuscode.notify",
     "campuscode.backups",
     "campuscode.casework",  # casework engine (supervision, violations)
+    "campuscode.supervision",  # supervision (R7)
     "campuscode.violations",
 ]
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("gates/", include("campuscode.gates.urls")),
     path("followup/", include("campuscode.followup.urls")),
     path("anomalies/", include("campuscode.anomalies.urls")),
+    path("supervision/", include("campuscode.supervision.urls")),  # supervision (R7)
     path("privacy/", include("campuscode.privacy.urls")),
     path("notify/", include("campuscode.notify.urls")),
     path("violations/", include("campuscode.violations.urls")),

@@ -133,6 +133,17 @@ class AuditAction(models.TextChoices):
     # casework engine
     EVIDENCE_FROZEN = "casework.evidence.frozen", _("Froze a record as evidence")
     DEADLINE_ESCALATED = "casework.deadline.escalated", _("Escalated an overdue item")
+    # supervision (R7)
+    SUP_PLAN_CREATED = "supervision.plan.created", _("Created an inspection plan")
+    SUP_DRAW_MADE = "supervision.draw.made", _("Made the random draw of a spot check")
+    SUP_HEADCOUNT = "supervision.headcount.recorded", _("Recorded an on-site headcount")
+    SUP_FINDING = "supervision.finding.recorded", _("Recorded an inspection finding")
+    SUP_NOTICE_ISSUED = "supervision.notice.issued", _("Issued a rectification notice")
+    SUP_NOTICE_STEP = "supervision.notice.step", _("Took a step on a rectification notice")
+    SUP_VIEWED = "supervision.lists.viewed", _("Viewed the supervision lists")
+    SUP_EXPORTED = "supervision.ledger.exported", _("Exported the supervision ledger")
+    SUP_NOTICE_VIEWED = "supervision.notice.viewed", _("Viewed a rectification notice")
+    SUP_PLAN_VIEWED = "supervision.plan.viewed", _("Viewed an inspection plan")
     # Violations (R8)
     VIOLATION_OPENED = "violations.case.opened", _("Opened a violation case")
     VIOLATION_REPORT_VIEWED = "violations.report.viewed", _("Looked at evidence to report")
@@ -166,6 +177,7 @@ AREAS = {
     "audit": _("Audit log"),
     "backups": _("Backups"),
     "casework": _("Casework: documents, deadlines and evidence"),
+    "supervision": _("Supervision"),
     "violations": _("Violations"),
 }
 

@@ -34,6 +34,7 @@ NAV = [
     ("privacy:my_data", _("My data"), None),
     ("privacy:requests", _("Personal data requests"), Cap.EDIT_PEOPLE),
     ("privacy:register", _("Processing register"), (Cap.VIEW_AUDIT, Cap.MANAGE_SETTINGS)),
+    ("supervision:home", _("Supervision"), (Cap.INSPECT, Cap.RECTIFY)),  # supervision (R7)
     # Violations (R8)
     ("violations:mine", _("My violation cases"), None),
     ("violations:list", _("Violation cases"), Cap.VIEW_VIOLATIONS),

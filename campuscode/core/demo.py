@@ -30,6 +30,7 @@ APP_LOADERS = [
     "campuscode.gates",
     "campuscode.followup",
     "campuscode.privacy",
+    "campuscode.supervision",  # supervision (R7)
     "campuscode.violations",  # after the people and accounts it names
 ]
 

@@ -305,6 +305,7 @@ SECTIONS = [
     ("notify_", _("Notifications")),
     ("backup_", _("Backups")),
     ("casework_", _("Deadlines and reminders")),
+    ("supervision_", _("Supervision")),
     ("violation_", _("Violations")),
     ("", _("Regulation")),
 ]
@@ -838,6 +839,40 @@ SPECS: dict[str, SettingSpec] = {
             _("Counted from the deadline day."),
             0,
             60,
+        ),
+        # R7.5: rectification notices.
+        SettingSpec(
+            "supervision_notice_prefix",
+            "校督整",
+            _("Rectification notice: number prefix"),
+            _("Numbers read like 校督整〔2026〕3号."),
+        ),
+        SettingSpec(
+            "supervision_deadline_minor_days",
+            15,
+            _("Rectification time, minor finding (days)"),
+            "",
+            1,
+            180,
+        ),
+        SettingSpec(
+            "supervision_deadline_major_days",
+            7,
+            _("Rectification time, major finding (days)"),
+            "",
+            1,
+            180,
+        ),
+        SettingSpec(
+            "supervision_deadline_critical_days",
+            3,
+            _("Rectification time, critical finding (days)"),
+            "",
+            1,
+            180,
+        ),
+        SettingSpec(
+            "supervision_min_inspectors", 2, _("Spot check: inspectors drawn, at least"), "", 2, 10
         ),
         # R8: violations. Due-process deadlines, the ladder, terms, fines, retention.
         SettingSpec(

@@ -43,6 +43,9 @@ class Cap(TextChoices):
     MANAGE_SETTINGS = "settings.manage", _("Edit the school rules")
     MANAGE_ACCOUNTS = "accounts.manage", _("Manage accounts and roles")
     SECURITY_ALERTS = "security.alerts", _("Receive security alerts")
+    # supervision (R7)
+    INSPECT = "supervision.inspect", _("Inspect and issue rectification notices")
+    RECTIFY = "supervision.rectify", _("Answer rectification notices")
     # Violations (R8): report a case from evidence, read cases on a need-to-know basis,
     # decide, review appeals, and see the school's decisions in numbers.
     REPORT_VIOLATIONS = "violations.report", _("Report a violation")
@@ -97,6 +100,9 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.SECURITY_ADMIN: frozenset({Cap.VIEW_AUDIT, Cap.SECURITY_ALERTS}),
     Role.AUDITOR: frozenset({Cap.VIEW_AUDIT}),
 }
+# supervision (R7.1, R7.5): the group inspects; a department's leadership answers its notices.
+ROLE_CAPABILITIES[Role.SUPERVISION] |= {Cap.INSPECT}
+ROLE_CAPABILITIES[Role.DEPARTMENT_ADMIN] |= {Cap.RECTIFY}
 
 # HR's duty covers staff records, not students' (nor visitors': they are decided by unit).
 ROLE_PERSON_KINDS: dict[str, frozenset[str]] = {

@@ -71,6 +71,9 @@ HOLDERS = {
     Cap.MANAGE_SETTINGS: {"sysadmin"},
     Cap.MANAGE_ACCOUNTS: {"sysadmin"},
     Cap.SECURITY_ALERTS: {"security"},
+    # supervision (R7)
+    Cap.INSPECT: {"supervision"},
+    Cap.RECTIFY: {"dept_admin"},
     # Violations (R8): need-to-know.
     Cap.REPORT_VIOLATIONS: {"adviser", "dept_admin", "health", "gate", "supervision", "discipline"},
     Cap.VIEW_VIOLATIONS: {"adviser", "dept_admin", "discipline"},

@@ -22,6 +22,16 @@ OTHERS_DATA_ELSEWHERE = {
     "notify:deliveries": "notify/tests: the system admin only; masked recipients, audited",
     "audit:entry": "audit/tests/test_readable.py: VIEW_AUDIT only, inside the reader's "
     "scope (404 otherwise), audited",
+    # supervision (R7): notices by unit, roll-call names to the group only
+    "supervision:home": "supervision/tests: a department sees only its notices, audited",
+    "supervision:ledger_xlsx": "supervision/tests: the same scope as the lists, audited",
+    "supervision:plan": "supervision/tests: INSPECT only; headcount names, audited",
+    "supervision:notice": "supervision/tests: the unit's RECTIFY or the group (404 "
+    "otherwise), evidence naming people to the group only, audited",
+    "supervision:notice_pdf": "supervision/tests: the same scope as the notice, audited",
+    "supervision:plan_new": "supervision/tests: INSPECT only; the form lists the inspectors",
+    "supervision:finding_new": "supervision/tests: INSPECT only; a form of units",
+    "supervision:finding_issue": "supervision/tests: POST, INSPECT in scope",
     "violations:report": "violations/tests/test_scope.py: only evidence the reporter may "
     "see, about a person in their reach; audited",
 }
