@@ -175,6 +175,38 @@ def from_gate_alert(user, pk, person: Person | None) -> Found | None:
     )
 
 
+def from_finding(user, pk, person: Person | None) -> Found | None:
+    """A supervision finding (R7.5): the inspectors name the person responsible, or the
+    reporter does; the finding and the evidence frozen with it are copied again."""
+    from campuscode.casework.evidence import evidence_of
+    from campuscode.supervision.models import Finding
+
+    finding = Finding.objects.visible_to(user, Cap.INSPECT).filter(pk=pk).first()
+    if finding is None:
+        return None
+    if person is None and finding.responsible_id:
+        person = Person.objects.select_related("org_unit").filter(user=finding.responsible).first()
+    records = [(finding, _("Supervision finding"), finding.applies_on)]
+    records += [
+        (item, item.label or _("Evidence"), item.applies_on) for item in evidence_of(finding)
+    ]
+    return Found(
+        source=Source.FINDING,
+        ref=f"supervision.finding:{finding.pk}",
+        person=person if _in_reach(user, person) else None,
+        vtype=ViolationType.OTHER,
+        summary=[
+            _("%(day)s %(criterion)s: %(what)s")
+            % {
+                "day": finding.applies_on,
+                "criterion": finding.criterion,
+                "what": finding.description,
+            }
+        ],
+        records=records,
+    )
+
+
 def from_report(user, person: Person | None) -> Found | None:
     """A staff member's own account of what they saw; the account itself is the evidence."""
     if not _in_reach(user, person):
@@ -200,6 +232,8 @@ def find(user, *, source: str, ref: str, person: Person | None = None) -> Found 
             return from_gate(user, int(ref))
         if source == Source.GATE_ALERT:
             return from_gate_alert(user, int(ref), person)
+        if source == Source.FINDING:
+            return from_finding(user, int(ref), person)
     except (TypeError, ValueError):
         return None
     if source == Source.REPORT:

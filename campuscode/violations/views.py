@@ -225,7 +225,7 @@ def report(request):
     found = sources.find(request.user, source=source, ref=ref, person=person)
     if found is None and source != Source.REPORT:
         raise Http404
-    needs_number = source in (Source.REPORT, Source.GATE_ALERT) and (
+    needs_number = source in (Source.REPORT, Source.GATE_ALERT, Source.FINDING) and (
         found is None or found.person is None or source == Source.REPORT
     )
     if request.method == "POST" and form.is_valid():
