@@ -155,13 +155,13 @@ def from_gate_alert(user, pk, person: Person | None) -> Found | None:
         person = event.person if event is not None else None
         if event is not None:
             records.append((event, _("Gate refusal"), timezone.localdate(event.at)))
-    if not _in_reach(user, person):
-        return None
     travel = alert.kind == GateAlert.Kind.TRAVEL
     return Found(
         source=Source.GATE_ALERT,
         ref=f"gates.gatealert:{alert.pk}",
-        person=person,
+        # Tampering names nobody by itself: the reporter gives the number (asked for on the
+        # form while this is None).
+        person=person if _in_reach(user, person) else None,
         vtype=ViolationType.BORROWED if travel else ViolationType.DEVICE,
         summary=[
             _("%(time)s %(gate)s: %(kind)s.")

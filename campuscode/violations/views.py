@@ -216,12 +216,7 @@ def report(request):
     person = None
     number = (request.POST.get("number") or request.GET.get("number") or "").strip()
     if number:
-        person = (
-            Person.objects.filter(number=number, user__isnull=False)
-            .select_related("org_unit")
-            .first()
-            or Person.objects.filter(number=number).select_related("org_unit").first()
-        )
+        person = Person.objects.filter(number=number).select_related("org_unit").first()
     found = sources.find(request.user, source=source, ref=ref, person=person)
     if found is None and source != Source.REPORT:
         raise Http404
@@ -229,7 +224,7 @@ def report(request):
         found is None or found.person is None or source == Source.REPORT
     )
     if request.method == "POST" and form.is_valid():
-        if found is None:
+        if found is None or found.person is None:
             form.add_error("number", _("Nobody with this number is in your reach."))
         else:
             result = services.open_case(

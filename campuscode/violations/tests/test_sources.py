@@ -110,3 +110,27 @@ def test_it_reports_from_a_supervision_finding(client, tree, student, time_machi
     assert (case.person, case.source) == (student, "finding")
     item = EvidenceItem.objects.get(owner=case.owner_ref, record_type="supervision.finding")
     assert str(item.applies_on) == "2026-02-27"
+
+
+def test_it_reports_from_a_tamper_alert_naming_the_person(client, tree, student, time_machine):
+    from campuscode.gates.models import GateAlert, Place
+    from campuscode.gates.services import register_gate
+
+    time_machine.move_to("2026-03-02 08:30 +0800", tick=False)
+    place = Place.objects.create(campus=tree.main_campus, name="南门", kind=Place.Kind.CAMPUS_GATE)
+    gate, _token = register_gate(place=place, name="南门闸机1")
+    alert = GateAlert.objects.create(gate=gate, kind="tamper", detail={"cover": "opened"})
+    guard_person = tree.person("刘保安", tree.hr_office, kind=Person.Kind.STAFF, number="T0402")
+    guard = tree.account("", (Role.GATE_STAFF, tree.school), person=guard_person)
+    sign_in(client, guard)
+    page = client.get(f"/violations/report/?source=gate_alert&ref={alert.pk}")
+    assert page.status_code == 200 and page.context["needs_number"]
+    url = f"/violations/report/?source=gate_alert&ref={alert.pk}"
+    assert client.post(url, {"vtype": "device", "facts": "撬开闸机外壳"}).status_code == 400
+    response = client.post(
+        url, {"vtype": "device", "number": student.number, "facts": "撬开闸机外壳"}
+    )
+    assert response.status_code == 302
+    case = ViolationCase.objects.get()
+    assert (case.person, case.vtype) == (student, "device")
+    assert "gates.gatealert" in _frozen(case)
