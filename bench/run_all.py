@@ -23,6 +23,7 @@ SCRIPTS = [
     "attendance_lecture.py",  # attendance (issue 11)
     "event_door.py",  # events (R2.5)
 ]
+SCRIPTS += ["violations_ladder.py"]  # violations (R8)
 
 
 def main() -> int:

@@ -158,6 +158,7 @@ INSTALLED_APPS = [
     "campuscode.supervision",  # supervision (R7)
     "campuscode.attendance",  # attendance (issue 11)
     "campuscode.events",  # events (R2.5)
+    "campuscode.violations",
 ]
 
 MIDDLEWARE = [
@@ -471,6 +472,9 @@ CELERY_BEAT_SCHEDULE = {
     "attendance.warnings": {"task": "attendance.warnings", "schedule": crontab(hour=21, minute=0)},
     # events (R2.5): close ended sittings; a mandatory event's absences go to review.
     "events.close_due": {"task": "events.close_due", "schedule": 300.0},
+    # R8.2: unappealed decisions become final, sanctions lifted at the end of their term,
+    # closed cases past retention leave the active history.
+    "violations.daily": {"task": "violations.daily", "schedule": crontab(hour=0, minute=20)},
 }
 
 # The campus code signing keys live outside the database (R2.1).

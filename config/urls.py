@@ -21,6 +21,7 @@ urlpatterns = [
     path("backups/", include("campuscode.backups.urls")),  # backups
     path("analytics/", include("campuscode.analytics.urls")),  # analytics
     path("events/", include("campuscode.events.urls")),  # events (R2.5)
+    path("violations/", include("campuscode.violations.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("attendance/", include("campuscode.attendance.urls")),  # attendance (issue 11)

@@ -190,6 +190,22 @@ class AuditAction(models.TextChoices):
     EVENT_SESSION_CLOSED = "events.session.closed", _("Closed an event sitting")
     EVENT_REVIEWS_VIEWED = "events.reviews.viewed", _("Viewed event absences to review")
     EVENT_REVIEW_DECIDED = "events.review.decided", _("Decided an event absence")
+    # Violations (R8)
+    VIOLATION_OPENED = "violations.case.opened", _("Opened a violation case")
+    VIOLATION_REPORT_VIEWED = "violations.report.viewed", _("Looked at evidence to report")
+    VIOLATION_LIST_VIEWED = "violations.list.viewed", _("Viewed the violation cases")
+    VIOLATION_VIEWED = "violations.case.viewed", _("Viewed a violation case")
+    VIOLATION_NOTIFIED = "violations.case.notified", _("Sent the notice of facts and rights")
+    VIOLATION_STATEMENT = "violations.statement.given", _("Gave a statement or self-review")
+    VIOLATION_DECIDED = "violations.case.decided", _("Decided a violation case")
+    VIOLATION_APPEALED = "violations.case.appealed", _("Appealed against a decision")
+    VIOLATION_EXTENDED = "violations.review.extended", _("Extended the review of an appeal")
+    VIOLATION_REVIEWED = "violations.case.reviewed", _("Reviewed an appeal")
+    VIOLATION_FINAL = "violations.case.final", _("A decision became final")
+    VIOLATION_LIFTED = "violations.sanction.lifted", _("Lifted a sanction at the end of its term")
+    VIOLATION_ARCHIVED = "violations.case.archived", _("A case left the active history")
+    VIOLATION_LETTER = "violations.letter.downloaded", _("Downloaded a decision letter")
+    VIOLATION_STATS_VIEWED = "violations.consistency.viewed", _("Viewed decisions by type and unit")
 
 
 AREAS = {
@@ -211,6 +227,7 @@ AREAS = {
     "supervision": _("Supervision"),
     "attendance": _("Attendance"),  # attendance (issue 11)
     "events": _("Events"),  # events (R2.5)
+    "violations": _("Violations"),
 }
 
 # The keys of `data["filters"]` written by the list pages, with the words a reader knows.

@@ -54,6 +54,11 @@ NAV = [
     ("events:list", _("Events"), Cap.RUN_EVENTS),
     ("events:mine", _("My events"), None),
     ("events:reviews", _("Event absences"), Cap.APPROVE_REQUESTS),
+    # Violations (R8)
+    ("violations:mine", _("My violation cases"), None),
+    ("violations:list", _("Violation cases"), Cap.VIEW_VIOLATIONS),
+    ("violations:appeals", _("Appeals"), Cap.REVIEW_APPEALS),
+    ("violations:consistency", _("Decisions by type and unit"), Cap.VIOLATION_STATS),
 ]
 
 

@@ -34,6 +34,7 @@ APP_LOADERS = [
     "campuscode.events",  # events (R2.5)
     "campuscode.anomalies",  # anomalies2: after the history, the fevers and isolations
     "campuscode.supervision",  # supervision (R7)
+    "campuscode.violations",  # after the people and accounts it names
     "campuscode.analytics",  # analytics: next to last, it counts what the others made
     "campuscode.backups",  # backups: last, so the demo's backup holds everything above
 ]

@@ -235,6 +235,33 @@ class StatusListSpec(SettingSpec):
         return tuple(p for p in str(stored).split(",") if p)
 
 
+class ChoiceSpec(SettingSpec):
+    """One of a fixed list of values, shown as a drop-down. `choices` names, as a dotted
+    path, a function returning (value, label) pairs: read when used, so the app that owns
+    the values need not be imported while the rules load."""
+
+    def __init__(self, key, default, label, help="", *, choices: str):
+        super().__init__(key, default, label, help)
+        object.__setattr__(self, "choices_path", choices)
+
+    @property
+    def choices(self) -> list[tuple[str, str]]:
+        from django.utils.module_loading import import_string
+
+        return list(import_string(self.choices_path)())
+
+    def clean(self, raw: Any) -> Any:
+        value = str(raw or "").strip()
+        if value not in {choice for choice, _label in self.choices}:
+            raise ValidationError(
+                _("%(label)s: choose one of the listed values."), params={"label": self.label}
+            )
+        return value
+
+    def form_field(self) -> forms.Field:
+        return forms.ChoiceField(choices=self.choices, **self.field_options())
+
+
 def check_together(values: dict[str, Any]) -> dict[str, str]:
     """Rules that are each valid but break the school together: {key: message}.
 
@@ -267,6 +294,17 @@ def check_together(values: dict[str, Any]) -> dict[str, str]:
                     "morning": values[morning_key],
                 }
             )
+    # Violations (R8.2): a type's range must run from the mildest step to the severest.
+    from campuscode.violations.models import LADDER
+
+    for kind in ("missed", "false", "borrowed", "device", "other"):
+        low, high = f"violation_{kind}_lowest", f"violation_{kind}_highest"
+        both = values[low] in LADDER and values[high] in LADDER
+        if both and LADDER.index(values[low]) > LADDER.index(values[high]):
+            errors[high] = str(
+                _("%(label)s is milder than the mildest step of the same type.")
+                % {"label": SPECS[high].label}
+            )
     return errors
 
 
@@ -291,6 +329,7 @@ SECTIONS = [
     ("casework_", _("Deadlines and reminders")),
     ("supervision_", _("Supervision")),
     ("event_", _("Events")),  # events (R2.5)
+    ("violation_", _("Violations")),
     ("", _("Regulation")),
 ]
 
@@ -1134,6 +1173,169 @@ SPECS: dict[str, SettingSpec] = {
             1,
             60,
         ),
+        # R8: violations. Due-process deadlines, the ladder, terms, fines, retention.
+        SettingSpec(
+            "violation_statement_days",
+            5,
+            _("Violations: days to give a statement and defence after the notice"),
+            _("The person is told the facts and their rights, then has this long to answer."),
+            1,
+            60,
+        ),
+        SettingSpec(
+            "violation_appeal_days",
+            10,
+            _("Violations: days to appeal against a decision"),
+            _("Counted from the decision; printed on the decision letter."),
+            1,
+            60,
+        ),
+        SettingSpec(
+            "violation_review_working_days",
+            15,
+            _("Violations: working days for the committee to review an appeal"),
+            "",
+            1,
+            90,
+        ),
+        SettingSpec(
+            "violation_review_extension_working_days",
+            15,
+            _("Violations: working days a review may be extended by (once)"),
+            "",
+            1,
+            90,
+        ),
+        SettingSpec(
+            "violation_suspend_on_appeal",
+            True,
+            _("Violations: suspend a sanction while it is under appeal"),
+            _("The default of the decision form; the decider may choose otherwise."),
+        ),
+        SettingSpec(
+            "violation_lookback_months",
+            12,
+            _("Violations: months of history the ladder looks back"),
+            _("Decisions older than this no longer count: a clean slate."),
+            1,
+            60,
+        ),
+        SettingSpec(
+            "violation_retention_months",
+            24,
+            _("Violations: months a closed case stays in the active history"),
+            _("After this the case leaves the person's active history and the lists."),
+            1,
+            240,
+        ),
+        SettingSpec(
+            "violation_fines_students",
+            False,
+            _("Violations: fines may be decided for students"),
+            _("Off by default: fines are not among the sanctions of the student rules."),
+        ),
+        SettingSpec(
+            "violation_fines_staff",
+            False,
+            _("Violations: fines may be decided for staff and other people"),
+        ),
+        SettingSpec(
+            "violation_term_warning", 6, _("Violations: term of a warning (months)"), "", 1, 36
+        ),
+        SettingSpec(
+            "violation_term_serious_warning",
+            9,
+            _("Violations: term of a serious warning (months)"),
+            "",
+            1,
+            36,
+        ),
+        SettingSpec(
+            "violation_term_demerit", 12, _("Violations: term of a demerit (months)"), "", 1, 36
+        ),
+        SettingSpec(
+            "violation_term_probation",
+            12,
+            _("Violations: term of probation (months)"),
+            "",
+            1,
+            36,
+        ),
+        SettingSpec(
+            "violation_gate_lookback_days",
+            30,
+            _("Violations: days of gate refusals shown as a pattern"),
+            "",
+            1,
+            365,
+        ),
+        SettingSpec(
+            "violation_decision_prefix",
+            "校处字",
+            _("Violations: prefix of decision letter numbers"),
+            _("Numbers read like 校处字〔2026〕3号, counted per year."),
+        ),
+        SettingSpec(
+            "violation_review_prefix",
+            "校申复字",
+            _("Violations: prefix of review decision numbers"),
+        ),
+        SettingSpec(
+            "violation_deciding_office",
+            "学生工作处",
+            _("Violations: the office that signs decision letters"),
+        ),
+        SettingSpec(
+            "violation_appeals_body",
+            "学生申诉处理委员会",
+            _("Violations: the committee that hears appeals"),
+            _("Named on each decision letter as where to appeal."),
+        ),
+        *[
+            ChoiceSpec(
+                f"violation_{kind}_{end}",
+                default,
+                label,
+                choices="campuscode.violations.models.ladder_choices",
+            )
+            for kind, end, default, label in [
+                ("missed", "lowest", "criticism", _("Violations: missed check-in, mildest step")),
+                ("missed", "highest", "warning", _("Violations: missed check-in, severest step")),
+                ("false", "lowest", "criticism", _("Violations: false health data, mildest step")),
+                ("false", "highest", "demerit", _("Violations: false health data, severest step")),
+                (
+                    "borrowed",
+                    "lowest",
+                    "warning",
+                    _("Violations: using another's code, mildest step"),
+                ),
+                (
+                    "borrowed",
+                    "highest",
+                    "probation",
+                    _("Violations: using another's code, severest step"),
+                ),
+                (
+                    "device",
+                    "lowest",
+                    "criticism",
+                    _("Violations: interfering with devices, mildest step"),
+                ),
+                (
+                    "device",
+                    "highest",
+                    "demerit",
+                    _("Violations: interfering with devices, severest step"),
+                ),
+                ("other", "lowest", "criticism", _("Violations: other breaches, mildest step")),
+                (
+                    "other",
+                    "highest",
+                    "serious_warning",
+                    _("Violations: other breaches, severest step"),
+                ),
+            ]
+        ],
     ]
 }
 

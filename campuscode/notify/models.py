@@ -41,6 +41,13 @@ class Kind(models.TextChoices):
     # events (R2.5)
     EVENT_ABSENCE = "event_absence", _("Absence from a mandatory event to review")
     EVENT_REGISTRATION = "event_registration", _("Event registration decided")
+    # Violations (R8)
+    VIOLATION_OPENED = "violation_opened", _("Violation case opened")
+    VIOLATION_NOTICE = "violation_notice", _("Notice of facts and rights")
+    VIOLATION_DECIDED = "violation_decided", _("Violation case decided")
+    VIOLATION_APPEALED = "violation_appealed", _("Appeal against a decision")
+    VIOLATION_REVIEWED = "violation_reviewed", _("Appeal reviewed")
+    VIOLATION_LIFTED = "violation_lifted", _("Sanction lifted")
 
 
 class Channel(models.TextChoices):

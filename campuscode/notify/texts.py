@@ -36,6 +36,12 @@ TEXTS: dict[str, str] = {
     # events (R2.5)
     Kind.EVENT_ABSENCE: "campuscode.events.notices.absence_text",
     Kind.EVENT_REGISTRATION: "campuscode.events.notices.registration_text",
+    Kind.VIOLATION_OPENED: "campuscode.violations.notices.opened_text",
+    Kind.VIOLATION_NOTICE: "campuscode.violations.notices.notice_text",
+    Kind.VIOLATION_DECIDED: "campuscode.violations.notices.decided_text",
+    Kind.VIOLATION_APPEALED: "campuscode.violations.notices.appealed_text",
+    Kind.VIOLATION_REVIEWED: "campuscode.violations.notices.reviewed_text",
+    Kind.VIOLATION_LIFTED: "campuscode.violations.notices.lifted_text",
 }
 
 

@@ -55,6 +55,13 @@ class Cap(TextChoices):
     APPROVE_ATTENDANCE = "attendance.approve", _("Approve late attendance corrections")
     # events (R2.5)
     RUN_EVENTS = "events.run", _("Organise events and sign people in")
+    # Violations (R8): report a case from evidence, read cases on a need-to-know basis,
+    # decide, review appeals, and see the school's decisions in numbers.
+    REPORT_VIOLATIONS = "violations.report", _("Report a violation")
+    VIEW_VIOLATIONS = "violations.view", _("Read violation cases")
+    DECIDE_VIOLATIONS = "violations.decide", _("Decide violation cases")
+    REVIEW_APPEALS = "violations.review", _("Review appeals against decisions")
+    VIOLATION_STATS = "violations.stats", _("See decisions by type, unit and step")
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
@@ -136,6 +143,23 @@ READS_OTHERS = frozenset(
     {Cap.VIEW_PEOPLE, Cap.VIEW_HEALTH, Cap.VIEW_GATES, Cap.VIEW_AUDIT, Cap.FOLLOW_CASES}
     | {Cap.RUN_EVENTS}  # events: attendance lists of the unit's events
 )
+
+
+# Violations (R8): need-to-know. The person's adviser and department leadership read the
+# case; the deciding office decides; the appeals committee reads appealed cases only
+# (violations.selectors); those who meet the evidence (advisers, health office, gate
+# staff, the supervision group) may report, and reporting shows them nothing afterwards.
+ROLE_CAPABILITIES[Role.CLASS_ADVISER] |= {Cap.REPORT_VIOLATIONS, Cap.VIEW_VIOLATIONS}
+ROLE_CAPABILITIES[Role.DEPARTMENT_ADMIN] |= {Cap.REPORT_VIOLATIONS, Cap.VIEW_VIOLATIONS}
+ROLE_CAPABILITIES[Role.HEALTH_OFFICE] |= {Cap.REPORT_VIOLATIONS}
+ROLE_CAPABILITIES[Role.GATE_STAFF] |= {Cap.REPORT_VIOLATIONS}
+ROLE_CAPABILITIES[Role.SUPERVISION] |= {Cap.REPORT_VIOLATIONS, Cap.VIOLATION_STATS}
+ROLE_CAPABILITIES[Role.DISCIPLINE_OFFICE] = frozenset(
+    {Cap.REPORT_VIOLATIONS, Cap.VIEW_VIOLATIONS, Cap.DECIDE_VIOLATIONS, Cap.VIOLATION_STATS}
+)
+ROLE_CAPABILITIES[Role.APPEALS_COMMITTEE] = frozenset({Cap.REVIEW_APPEALS, Cap.VIOLATION_STATS})
+NOT_OVER_ONESELF |= {Cap.DECIDE_VIOLATIONS, Cap.REVIEW_APPEALS}
+READS_OTHERS |= {Cap.VIEW_VIOLATIONS, Cap.REVIEW_APPEALS}
 
 
 def assignments(user) -> list[RoleAssignment]:

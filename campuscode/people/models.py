@@ -272,6 +272,9 @@ class Role(models.TextChoices):
     ACADEMIC_OFFICE = "academic_office", _("Academic office")
     # events (R2.5): runs the events of their unit's subtree
     EVENT_ORGANISER = "event_organiser", _("Event organiser")
+    # Violations (R8.2): the office that decides sanctions, and the appeals committee.
+    DISCIPLINE_OFFICE = "discipline_office", _("Discipline office")
+    APPEALS_COMMITTEE = "appeals_committee", _("Appeals committee")
 
 
 class RoleAssignment(models.Model):

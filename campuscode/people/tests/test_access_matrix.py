@@ -37,6 +37,9 @@ ROLES = [
     "student",
     "outsider",
     "organiser",  # events (R2.5)
+    # Violations (R8)
+    "discipline",
+    "committee",
 ]
 TARGETS = ["s_cs2501", "s_cs2502", "s_en", "staff_cs", "staff_hr", "temp_lang"]
 ALL = set(TARGETS)
@@ -80,10 +83,17 @@ HOLDERS = {
     Cap.APPROVE_ATTENDANCE: {"dept_admin"},
     # events (R2.5)
     Cap.RUN_EVENTS: {"organiser"},
+    # Violations (R8): need-to-know.
+    Cap.REPORT_VIOLATIONS: {"adviser", "dept_admin", "health", "gate", "supervision", "discipline"},
+    Cap.VIEW_VIOLATIONS: {"adviser", "dept_admin", "discipline"},
+    Cap.DECIDE_VIOLATIONS: {"discipline"},
+    Cap.REVIEW_APPEALS: {"committee"},
+    Cap.VIOLATION_STATS: {"supervision", "discipline", "committee"},
 }
 
 # Whom each role reaches with a capability. "student" is s_cs2501's own account.
 SCHOOL_WIDE = {"health", "gate", "supervision", "sysadmin", "security", "auditor"}
+SCHOOL_WIDE |= {"discipline", "committee"}  # violations (R8)
 
 
 def _reach(role: str, capability: str) -> set[str]:
@@ -105,6 +115,11 @@ SCOPES[Cap.VIEW_PEOPLE]["student"] = {"s_cs2501"}
 SCOPES[Cap.VIEW_GATES] = {
     role: (ALL if role in HOLDERS[Cap.VIEW_GATES] else set()) for role in ROLES
 }
+# A violation case: those who read the person's cases, and the committee (the world's
+# cases are all under appeal).
+SCOPES["violations.case"] = {
+    role: _reach(role, Cap.VIEW_VIOLATIONS) | _reach(role, Cap.REVIEW_APPEALS) for role in ROLES
+}
 
 
 def _person_pk(world, person) -> int:
@@ -125,6 +140,10 @@ def _isolation_pk(world, person) -> int:
 
 def _anomaly_pk(world, person) -> int:
     return world.anomalies[person.pk].pk
+
+
+def _violation_pk(world, person) -> int:
+    return world.violations[person.pk].pk
 
 
 def _account_pk(world, person) -> int:
@@ -238,6 +257,24 @@ PERSON_PAGES = [
         cap=H.VIEW_ATTENDANCE,
         own=False,
     ),
+    # Violations (R8): the person, their adviser and department, the deciding office, and
+    # the committee (the world's cases are under appeal).
+    PersonPage(
+        "violation case",
+        "/violations/{pk}/",
+        "get",
+        "violations.case",
+        "violations.case.viewed",
+        make=_violation_pk,
+    ),
+    PersonPage(
+        "violation letter",
+        "/violations/{pk}/letter.pdf",
+        "get",
+        "violations.case",
+        "violations.letter.downloaded",
+        make=_violation_pk,
+    ),
 ]
 
 LIST_PAGES = [
@@ -304,6 +341,26 @@ LIST_PAGES = [
     ListPage("audit csv", "/audit/export.csv", H.VIEW_AUDIT, "audit.log.exported"),
     ListPage("audit xlsx", "/audit/export.xlsx", H.VIEW_AUDIT, "audit.log.exported"),
     ListPage("accounts", "/people/accounts/", H.MANAGE_ACCOUNTS, "people.accounts.viewed"),
+    ListPage(
+        "violation cases",
+        "/violations/?state=all",
+        H.VIEW_VIOLATIONS,
+        "violations.list.viewed",
+        H.VIEW_VIOLATIONS,
+    ),
+    ListPage(
+        "appeals",
+        "/violations/appeals/",
+        H.REVIEW_APPEALS,
+        "violations.list.viewed",
+        H.REVIEW_APPEALS,
+    ),
+    ListPage(  # counts only: shows nobody by name
+        "violation consistency",
+        "/violations/consistency/",
+        H.VIOLATION_STATS,
+        "violations.consistency.viewed",
+    ),
     ListPage(
         "personal data requests",
         "/privacy/requests/",
@@ -503,6 +560,47 @@ class World:
         sitting = EventSession.objects.create(event=event, session=session)
         for person in self.people.values():
             AbsenceReview.objects.create(sitting=sitting, person=person, created_at=now, due_at=now)
+
+        # Violations (R8): a case under appeal for each target.
+        from campuscode.violations.models import Decision, ViolationCase
+
+        self.users["discipline"] = holder(
+            "周处长", "T0008", leaders, Role.DISCIPLINE_OFFICE, tree.school
+        )
+        self.users["committee"] = holder(
+            "吴委员", "T0009", leaders, Role.APPEALS_COMMITTEE, tree.school
+        )
+        self.violations = {}
+        for person in self.people.values():
+            case = ViolationCase.objects.create(
+                school=tree.school,
+                person=person,
+                unit=person.org_unit,
+                vtype="missed",
+                source="report",
+                facts="未打卡",
+                opened_at=now,
+                notified_at=now,
+                statement_due=now,
+                state="appealed",
+                step="criticism",
+                decided_at=now,
+                appeal_due=now,
+                appealed_at=now,
+                review_due=now,
+            )
+            Decision.objects.create(
+                case=case,
+                step="criticism",
+                proposed_step="criticism",
+                range_low="criticism",
+                range_high="warning",
+                reasons="批评教育",
+                basis="第八条",
+                number=f"校处字〔2026〕{person.pk}号",
+                decided_at=now,
+            )
+            self.violations[person.pk] = case
 
     def expected(self, role: str, capability: str) -> set[str]:
         return SCOPES[capability].get(role, set())

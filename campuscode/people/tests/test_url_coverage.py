@@ -51,6 +51,8 @@ OTHERS_DATA_ELSEWHERE = {
     "events:door_list": "events/tests/test_door: masked names only, the organiser's unit, audited",
     "events:door_scan": "events/tests/test_door: one scanned code's masked name, to the "
     "organiser's door",
+    "violations:report": "violations/tests/test_scope.py: only evidence the reporter may "
+    "see, about a person in their reach; audited",
 }
 
 # Pages about the signed-in user only (the matrix's OWN_PAGES check the code pages).
@@ -96,6 +98,7 @@ OWN_DATA = {
     "events:qr_sign",
     "events:register",
     "events:cancel",
+    "violations:mine",
 }
 
 # Forms and actions that show nobody's record (a POST answers with a redirect), device
