@@ -25,7 +25,7 @@
   }
   function say(text, ok) {
     answer.textContent = text;
-    answer.className = "card gate-answer " + (ok ? "ok" : "refused");
+    answer.className = "att-answer " + (ok ? "ok" : "refused");
   }
   function post(url, body) {
     return fetch(url, {

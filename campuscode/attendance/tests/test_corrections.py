@@ -78,7 +78,7 @@ def test_a_student_asks_for_a_makeup_and_the_teacher_decides(
         {"reason": "手机没电，扫码失败", "evidence_text": "坐第一排，王二可证明"},
     )
     again = client.post(f"/attendance/sessions/{lesson.pk}/makeup/", {"reason": "再试"})
-    assert "已经在等待" in again.content.decode() or "already waiting" in again.content.decode()
+    assert "已有一条申请在等待处理" in again.content.decode()
     assert Notice.objects.filter(user=teacher, kind="attendance_request").count() == 1
     request = MarkRequest.objects.get()
     sign_in(client, teacher)
