@@ -982,7 +982,7 @@ SPECS: dict[str, SettingSpec] = {
         SettingSpec(
             "anomaly_same_share",
             95,
-            _("Anomaly: the same answers in at least (% of check-ins)"),
+            _("Anomaly: the same answers in at least this share of check-ins (per cent)"),
             _(
                 "The same temperature, symptoms and contact (or the same temperature alone) "
                 "this often suggests values typed in without measuring."
