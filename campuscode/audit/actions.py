@@ -144,6 +144,10 @@ class AuditAction(models.TextChoices):
     SUP_EXPORTED = "supervision.ledger.exported", _("Exported the supervision ledger")
     SUP_NOTICE_VIEWED = "supervision.notice.viewed", _("Viewed a rectification notice")
     SUP_PLAN_VIEWED = "supervision.plan.viewed", _("Viewed an inspection plan")
+    # supervision2: computed data checks, on-site point inspections
+    SUP_CHECKS_VIEWED = "supervision.checks.viewed", _("Viewed the computed data checks")
+    SUP_POINT_INSPECTED = "supervision.point.inspected", _("Recorded an on-site point inspection")
+    SUP_INSPECTION_VIEWED = "supervision.inspection.viewed", _("Viewed an on-site point inspection")
 
 
 AREAS = {
