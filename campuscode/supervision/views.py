@@ -467,4 +467,5 @@ def inspection_photo(request, pk: int):
     ).first()
     if photo is None:
         raise Http404
+    log_action(request=request, action="supervision.inspection.viewed", data={"photo": pk})
     return attachment_response(photo.file)

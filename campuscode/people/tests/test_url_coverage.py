@@ -32,6 +32,11 @@ OTHERS_DATA_ELSEWHERE = {
     "supervision:plan_new": "supervision/tests: INSPECT only; the form lists the inspectors",
     "supervision:finding_new": "supervision/tests: INSPECT only; a form of units",
     "supervision:finding_issue": "supervision/tests: POST, INSPECT in scope",
+    # supervision2: in test_access_matrix::test_it_shows_a_supervision_page_only_to_...
+    "supervision:checks": "test_access_matrix: INSPECT only; figures per unit, audited",
+    "supervision:inspection": "test_access_matrix: INSPECT only, audited",
+    "supervision:photo": "test_access_matrix: INSPECT only; served as an image, nosniff",
+    "supervision:point_inspect": "supervision/tests: INSPECT only; the plan's checklist form",
 }
 
 # Pages about the signed-in user only (the matrix's OWN_PAGES check the code pages).
