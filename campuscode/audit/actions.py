@@ -206,6 +206,10 @@ class AuditAction(models.TextChoices):
     VIOLATION_ARCHIVED = "violations.case.archived", _("A case left the active history")
     VIOLATION_LETTER = "violations.letter.downloaded", _("Downloaded a decision letter")
     VIOLATION_STATS_VIEWED = "violations.consistency.viewed", _("Viewed decisions by type and unit")
+    # supervision2: computed data checks, on-site point inspections
+    SUP_CHECKS_VIEWED = "supervision.checks.viewed", _("Viewed the computed data checks")
+    SUP_POINT_INSPECTED = "supervision.point.inspected", _("Recorded an on-site point inspection")
+    SUP_INSPECTION_VIEWED = "supervision.inspection.viewed", _("Viewed an on-site point inspection")
 
 
 AREAS = {

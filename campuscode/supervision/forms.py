@@ -88,3 +88,68 @@ class StepForm(forms.Form):
     until = forms.DateField(
         label=_("New deadline"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+
+
+class PeriodForm(forms.Form):
+    first = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    last = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        first, last = data.get("first"), data.get("last")
+        if first and last and not (first <= last and (last - first).days < 92):
+            raise forms.ValidationError(
+                _("Choose a period whose end is not before its start, at most 92 days.")
+            )
+        return data
+
+
+class PhotosInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(PhotosField, self).clean(one, initial) for one in data if one]
+        return [super().clean(data, initial)] if data else []
+
+
+class PointInspectionForm(forms.Form):
+    """The plan's checklist as yes/no questions with a note each, and photos."""
+
+    photos = PhotosField(
+        label=_("Photos"),
+        required=False,
+        widget=PhotosInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+
+    def __init__(self, *args, items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.items = list(items)
+        for n, item in enumerate(self.items):
+            self.fields[f"ok_{n}"] = forms.TypedChoiceField(
+                label=item,
+                choices=[("1", _("Yes")), ("0", _("No"))],
+                coerce=lambda v: v == "1",
+                widget=forms.RadioSelect,
+            )
+            self.fields[f"note_{n}"] = forms.CharField(
+                label=_("Note"), required=False, max_length=500
+            )
+        self.order_fields([*[f for n in range(len(self.items)) for f in (f"ok_{n}", f"note_{n}")]])
+
+    def clean_photos(self):
+        from campuscode.followup.attachments import check_photo
+
+        uploads = self.cleaned_data.get("photos") or []
+        for upload in uploads:
+            check_photo(upload)
+        return uploads
+
+    def answers(self) -> list[dict]:
+        data = self.cleaned_data
+        return [
+            {"item": str(item), "ok": data[f"ok_{n}"], "note": data[f"note_{n}"].strip()}
+            for n, item in enumerate(self.items)
+        ]

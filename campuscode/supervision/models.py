@@ -194,3 +194,49 @@ class NoticeEvent(AppendOnly):
 
     class Meta:
         ordering = ["at", "id"]
+
+
+# --- On-site point inspections (R7.4) ------------------------------------------------------
+
+DEFAULT_POINT_CHECKLIST = [
+    _("The device works"),
+    _("The QR code is readable"),
+    _("The poster is up"),
+    _("People asked know the rules"),
+]
+
+
+class PointInspection(AppendOnly):
+    """One inspector's visit to a check-in point or gate: the plan's checklist answered
+    yes/no with a note each (`answers`: [{"item", "ok", "note"}]), with photos."""
+
+    plan = models.ForeignKey(
+        InspectionPlan, on_delete=models.CASCADE, related_name="point_inspections"
+    )
+    point = models.ForeignKey(
+        "checkins.CheckinPoint", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    gate = models.ForeignKey(
+        "gates.Gate", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")  # the campus
+    answers = models.JSONField(default=list)
+    entered_by = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, related_name="+")
+    entered_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-entered_at", "-id"]
+
+    @property
+    def place(self) -> str:
+        return str(self.point or self.gate)
+
+    @property
+    def failed(self) -> list[tuple[int, dict]]:
+        return [(n, a) for n, a in enumerate(self.answers) if not a.get("ok")]
+
+
+class InspectionPhoto(AppendOnly):
+    inspection = models.ForeignKey(PointInspection, on_delete=models.CASCADE, related_name="photos")
+    file = models.FileField(upload_to="supervision/%Y/%m/")
+    added_at = models.DateTimeField()

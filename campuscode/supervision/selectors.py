@@ -43,3 +43,36 @@ def responsibility(notices) -> list[dict]:
         .order_by("unit__name")
     )
     return list(rows)
+
+
+def checks_under_way(user, now=None) -> list[dict]:
+    """Spot checks of the user's units (RECTIFY) that have started (R7.3): a unit learns
+    it is being checked at the start time, never before, and never the seed."""
+    from campuscode.people.access import covers_unit
+    from campuscode.people.models import OrgUnit
+    from campuscode.supervision.models import PlanKind, SpotDraw
+
+    if not has_capability(user, Cap.RECTIFY):
+        return []
+    now = now or timezone.now()
+    rows = []
+    draws = SpotDraw.objects.filter(
+        plan__kind=PlanKind.SPOT, plan__starts_at__lte=now
+    ).select_related("plan")
+    for draw in draws:
+        units = [
+            u
+            for u in OrgUnit.objects.filter(pk__in=draw.units)
+            if covers_unit(user, Cap.RECTIFY, u)
+        ]
+        if units:
+            rows.append({"title": draw.plan.title, "since": draw.plan.starts_at, "units": units})
+    return rows
+
+
+def draw_hidden_from(user, plan, now=None) -> bool:
+    """Before the start, a group member recused from the draw (from a unit checked) does
+    not see which units were drawn, nor the seed."""
+    draw = getattr(plan, "draw", None)
+    now = now or timezone.now()
+    return bool(draw) and now < plan.starts_at and user.pk in draw.recused

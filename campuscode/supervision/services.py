@@ -50,6 +50,7 @@ class Refusal(TextChoices):
     OWN_WORK = "own_work", _("Someone other than the person who reported the work must verify it.")
     DATE_NEEDED = "date", _("Give a new date after the current deadline.")
     TEXT_NEEDED = "text", _("Write what was done or why.")
+    ITEM_PASSED = "passed", _("That checklist item passed; only a failed item becomes a finding.")
 
 
 @dataclass
@@ -434,3 +435,155 @@ def take_step(
             data={"notice": notice.pk, "step": step, "state": notice.state},
         )
     return Outcome(notice)
+
+
+# --- Periodic data checks → findings (R7.2) --------------------------------------------------
+
+CHECK_CRITERIA = {
+    "rate": _("Check-in completeness"),
+    "duplicates": _("Duplicate check-ins"),
+    "flag_rate": _("Check-ins with honesty flags"),
+    "manual_rate": _("Manually registered check-ins"),
+    "overdue": _("Approvals overdue"),
+    "silent": _("Check-in device silent"),
+    "tamper": _("Check-in device tampering alerts"),
+    "silent_hours": _("Check-in device not heard from"),
+}
+
+
+def finding_from_check(
+    *,
+    actor,
+    school: OrgUnit,
+    unit: OrgUnit,
+    metric: str,
+    row,
+    first: date,
+    last: date,
+    plan: InspectionPlan | None = None,
+    client_ip: str | None = None,
+) -> Finding:
+    """A computed check's row (recomputed by the caller, never from the browser) becomes a
+    finding; the whole row is frozen as its evidence, applying to the period's last day."""
+    from campuscode.supervision.checks import as_snapshot
+
+    snapshot = as_snapshot(row, first, last)
+    with transaction.atomic():
+        finding = record_finding(
+            actor=actor,
+            school=school,
+            plan=plan,
+            unit=unit,
+            severity=Severity.MINOR,
+            criterion=str(CHECK_CRITERIA[metric]),
+            description=str(
+                _("%(unit)s, %(first)s to %(last)s: %(what)s = %(value)s (computed by the system).")
+                % {
+                    "unit": getattr(row, "unit", None) or row.name,
+                    "first": first.isoformat(),
+                    "last": last.isoformat(),
+                    "what": CHECK_CRITERIA[metric],
+                    "value": snapshot[metric],
+                }
+            ),
+            applies_on=last,
+            client_ip=client_ip,
+        )
+        freeze(
+            actor=actor,
+            applies_on=last,
+            record_type="supervision.datacheck",
+            record_id=f"{getattr(row, 'unit_id', None) or row.key}:{metric}",
+            snapshot=snapshot,
+            owner=finding,
+            label=str(_("Data check computed by the system")),
+            client_ip=client_ip,
+        )
+    return finding
+
+
+# --- On-site point inspections (R7.4) -----------------------------------------------------
+
+
+def record_point_inspection(
+    *,
+    actor,
+    plan: InspectionPlan,
+    point=None,
+    gate=None,
+    answers: list[dict],
+    photos: list = (),
+    now: datetime | None = None,
+    client_ip: str | None = None,
+):
+    """The checklist answered at one point or gate, with its photos (type-checked and
+    stored under a random name, as follow-up attachments are)."""
+    from campuscode.followup.attachments import stored_file
+    from campuscode.supervision.models import InspectionPhoto, PointInspection
+
+    now = now or timezone.now()
+    unit = point.campus if point else gate.place.campus
+    with transaction.atomic():
+        inspection = PointInspection.objects.create(
+            plan=plan,
+            point=point,
+            gate=gate,
+            unit=unit,
+            answers=answers,
+            entered_by=actor,
+            entered_at=now,
+        )
+        for upload in photos:
+            InspectionPhoto.objects.create(
+                inspection=inspection, file=stored_file(upload), added_at=now
+            )
+        log_action(
+            action="supervision.point.inspected",
+            actor=actor,
+            client_ip=client_ip,
+            data={
+                "plan": plan.pk,
+                "inspection": inspection.pk,
+                "failed": [a["item"] for a in answers if not a["ok"]],
+                "photos": len(photos),
+            },
+        )
+    return inspection
+
+
+def finding_from_inspection(
+    *, actor, inspection, item: int, client_ip: str | None = None
+) -> Outcome:
+    """A failed checklist item becomes a finding, the inspection frozen as evidence."""
+    if item >= len(inspection.answers) or inspection.answers[item].get("ok"):
+        return Outcome(refusal=Refusal.ITEM_PASSED)
+    answer = inspection.answers[item]
+    day = timezone.localdate(inspection.entered_at)
+    with transaction.atomic():
+        finding = record_finding(
+            actor=actor,
+            school=inspection.plan.school,
+            plan=inspection.plan,
+            unit=inspection.unit,
+            severity=Severity.MINOR,
+            criterion=answer["item"],
+            description=f"{inspection.place}：{answer['item']} — {answer.get('note') or '—'}",
+            applies_on=day,
+            client_ip=client_ip,
+        )
+        freeze(
+            actor=actor,
+            applies_on=day,
+            record_type="supervision.pointinspection",
+            record_id=f"{inspection.pk}:{item}",
+            snapshot={
+                "place": inspection.place,
+                "answers": inspection.answers,
+                "photos": [p.file.name for p in inspection.photos.all()],
+                "entered_at": inspection.entered_at.isoformat(),
+            },
+            owner=finding,
+            label=str(_("On-site checklist")),
+            client_ip=client_ip,
+        )
+    return Outcome(finding)

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from campuscode.audit.services import log_action
 from campuscode.casework.evidence import evidence_of
 from campuscode.casework.letters import pdf_response, render_letter
+from campuscode.casework.models import EvidenceItem
 from campuscode.core.net import client_ip
 from campuscode.core.spreadsheets import stamp, xlsx_response
 from campuscode.people.access import Cap, has_capability, requires, units_under
@@ -30,6 +31,7 @@ def home(request):
         "notices": list(notices.order_by("state", "deadline")),
         "responsibility": selectors.responsibility(notices),
         "now": timezone.now(),
+        "under_way": selectors.checks_under_way(request.user),
     }
     if inspects:
         context["plans"] = list(selectors.plans_for(request.user)[:50])
@@ -96,6 +98,9 @@ def plan_detail(request, pk: int):
     if plan is None:
         raise Http404
     draw = getattr(plan, "draw", None)
+    hidden = selectors.draw_hidden_from(request.user, plan)
+    if hidden:
+        draw = None
     drawn_units = OrgUnit.objects.filter(pk__in=draw.units) if draw else plan.scope.all()
     draw_form = DrawForm(request.POST if "draw" in request.POST else None)
     headcount_form = HeadcountForm(
@@ -149,10 +154,15 @@ def plan_detail(request, pk: int):
             "drawn_units": list(drawn_units) if draw else [],
             "drawn_inspectors": list(User.objects.filter(pk__in=draw.inspectors)) if draw else [],
             "recused": list(User.objects.filter(pk__in=draw.recused)) if draw else [],
-            "draw_form": draw_form if plan.kind == PlanKind.SPOT and not draw else None,
+            "draw_form": draw_form
+            if plan.kind == PlanKind.SPOT and not draw and not hidden
+            else None,
             "headcount_form": headcount_form if draw or plan.kind != PlanKind.SPOT else None,
             "headcounts": list(plan.headcounts.select_related("unit", "entered_by")),
             "findings": list(plan.findings.select_related("unit", "notice")),
+            "draw_hidden": hidden,
+            "points": _points_of(plan) if plan.kind == PlanKind.ONSITE else None,
+            "inspections": list(plan.point_inspections.select_related("point", "gate")[:100]),
         },
         status=status,
     )
@@ -263,3 +273,199 @@ def notice_pdf(request, pk: int):
     return pdf_response(
         pdf, filename=f"整改通知书-{notice.number}.pdf", ascii_filename=f"notice-{notice.pk}.pdf"
     )
+
+
+# --- Periodic data checks (R7.2) ---------------------------------------------------------
+
+
+def _check_units(request):
+    """The plan's scope (?plan=), else the colleges and offices under the school."""
+    plan = None
+    if request.GET.get("plan") or request.POST.get("plan"):
+        pk = request.GET.get("plan") or request.POST.get("plan")
+        plan = selectors.plans_for(request.user).filter(pk=int(pk) if pk.isdigit() else 0).first()
+        if plan is None:
+            raise Http404
+        return plan, list(plan.scope.all())
+    school = _school(request.user)
+    return None, list(OrgUnit.objects.filter(parent__parent=school).order_by("name"))
+
+
+@requires(Cap.INSPECT)
+def data_checks(request):
+    from datetime import timedelta
+
+    from campuscode.supervision import checks
+    from campuscode.supervision.forms import PeriodForm
+
+    plan, units = _check_units(request)
+    today = timezone.localdate()
+    params = request.POST if request.method == "POST" else request.GET
+    form = PeriodForm(
+        params if "first" in params else {"first": today - timedelta(days=6), "last": today}
+    )
+    if not form.is_valid():
+        return render(request, "supervision/checks.html", {"form": form, "plan": plan}, status=400)
+    first, last = form.cleaned_data["first"], form.cleaned_data["last"]
+    if request.method == "POST":
+        metric = request.POST.get("metric", "")
+        target = request.POST.get("row", "")
+        row = unit = None
+        if metric in checks.METRICS:
+            unit = next((u for u in units if str(u.pk) == target), None)
+            row = checks.unit_row(unit, first, last, timezone.now()) if unit else None
+        elif metric in checks.DEVICE_METRICS:
+            row = next((r for r in checks.device_rows(units, first, last) if r.key == target), None)
+            unit = OrgUnit.objects.get(pk=row.campus_id) if row else None
+        if row is None:
+            raise Http404
+        finding = services.finding_from_check(
+            actor=request.user,
+            school=_school(request.user),
+            plan=plan,
+            unit=unit,
+            metric=metric,
+            row=row,
+            first=first,
+            last=last,
+            client_ip=client_ip(request),
+        )
+        messages.success(request, _("The finding was recorded with the figures as evidence."))
+        return redirect(f"{request.path}?{request.GET.urlencode()}#finding-{finding.pk}")
+    rows = checks.unit_rows(units, first, last)
+    devices = checks.device_rows(units, first, last)
+    log_action(
+        request=request,
+        action="supervision.checks.viewed",
+        data={"plan": plan.pk if plan else None, "first": str(first), "last": str(last)},
+    )
+    return render(
+        request,
+        "supervision/checks.html",
+        {
+            "form": form,
+            "plan": plan,
+            "rows": rows,
+            "devices": devices,
+            "first": first,
+            "last": last,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+# --- On-site point inspections (R7.4) -----------------------------------------------------
+
+
+def _plan_or_404(request, pk):
+    plan = selectors.plans_for(request.user).filter(pk=pk).first()
+    if plan is None:
+        raise Http404
+    return plan
+
+
+def _points_of(plan):
+    from campuscode.checkins.models import CheckinPoint
+    from campuscode.gates.models import Gate
+
+    schools = [plan.school]
+    campuses = OrgUnit.objects.filter(
+        kind=OrgUnit.Kind.CAMPUS, path__startswith=plan.school.path
+    ).exclude(pk__in=[s.pk for s in schools])
+    points = CheckinPoint.objects.filter(campus__in=campuses, active=True).order_by("name")
+    gates = Gate.objects.filter(place__campus__in=campuses, revoked_at__isnull=True)
+    return points, gates.select_related("place")
+
+
+@requires(Cap.INSPECT)
+def point_inspect(request, pk: int, kind: str, target: int):
+    from campuscode.supervision.forms import PointInspectionForm
+    from campuscode.supervision.models import DEFAULT_POINT_CHECKLIST
+
+    plan = _plan_or_404(request, pk)
+    points, gates = _points_of(plan)
+    if kind not in ("point", "gate"):
+        raise Http404
+    place = (points if kind == "point" else gates).filter(pk=target).first()
+    if place is None:
+        raise Http404
+    items = plan.checklist or [str(item) for item in DEFAULT_POINT_CHECKLIST]
+    form = PointInspectionForm(request.POST or None, request.FILES or None, items=items)
+    if request.method == "POST" and form.is_valid():
+        inspection = services.record_point_inspection(
+            actor=request.user,
+            plan=plan,
+            point=place if kind == "point" else None,
+            gate=place if kind == "gate" else None,
+            answers=form.answers(),
+            photos=form.cleaned_data["photos"],
+            client_ip=client_ip(request),
+        )
+        messages.success(request, _("The inspection was saved."))
+        return redirect("supervision:inspection", pk=inspection.pk)
+    return render(
+        request,
+        "supervision/point_inspect.html",
+        {"plan": plan, "place": place, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+def _inspection_or_404(request, pk):
+    from campuscode.supervision.models import PointInspection
+
+    inspection = (
+        PointInspection.objects.filter(pk=pk, plan__in=selectors.plans_for(request.user))
+        .select_related("plan", "point", "gate", "entered_by")
+        .first()
+    )
+    if inspection is None:
+        raise Http404
+    return inspection
+
+
+@requires(Cap.INSPECT)
+def inspection_detail(request, pk: int):
+    inspection = _inspection_or_404(request, pk)
+    if request.method == "POST":
+        item = request.POST.get("item", "")
+        outcome = services.finding_from_inspection(
+            actor=request.user,
+            inspection=inspection,
+            item=int(item) if item.isdigit() else 10**6,
+            client_ip=client_ip(request),
+        )
+        if outcome.ok:
+            messages.success(request, _("The finding was recorded."))
+            return redirect("supervision:inspection", pk=inspection.pk)
+        messages.error(request, outcome.refusal_label)
+    findings = {
+        e.record_id.split(":")[1]
+        for e in EvidenceItem.objects.filter(
+            record_type="supervision.pointinspection", record_id__startswith=f"{inspection.pk}:"
+        )
+    }
+    log_action(request=request, action="supervision.inspection.viewed", data={"inspection": pk})
+    answers = [
+        {**a, "n": n, "finding": str(n) in findings} for n, a in enumerate(inspection.answers)
+    ]
+    return render(
+        request,
+        "supervision/inspection.html",
+        {"inspection": inspection, "answers": answers, "photos": list(inspection.photos.all())},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@requires(Cap.INSPECT)
+def inspection_photo(request, pk: int):
+    from campuscode.followup.attachments import attachment_response
+    from campuscode.supervision.models import InspectionPhoto
+
+    photo = InspectionPhoto.objects.filter(
+        pk=pk, inspection__plan__in=selectors.plans_for(request.user)
+    ).first()
+    if photo is None:
+        raise Http404
+    log_action(request=request, action="supervision.inspection.viewed", data={"photo": pk})
+    return attachment_response(photo.file)

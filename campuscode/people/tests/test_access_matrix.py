@@ -803,3 +803,152 @@ def test_it_sends_an_anonymous_visitor_to_sign_in_from_every_page(client, world)
         response = _call(client, method, path)
         assert response.status_code == 302 and "/accounts/login/" in response["Location"], path
     assert AuditEntry.objects.count() == before
+
+
+# --- supervision (R7): every role × every supervision page that can show personal data ---
+# The group (INSPECT) reads all of it, names included; a department (RECTIFY over 计算机学院)
+# reads its own notices without the names in the evidence; everyone else gets 403.
+SUPERVISION_PAGES = [
+    # (name, path template, roles with 200, action audited, shows the roll-call number to)
+    ("lists", "/supervision/", {"supervision", "dept_admin"}, "supervision.lists.viewed", set()),
+    (
+        "ledger",
+        "/supervision/ledger.xlsx",
+        {"supervision", "dept_admin"},
+        "supervision.ledger.exported",
+        set(),
+    ),
+    (
+        "notice",
+        "/supervision/notices/{notice}/",
+        {"supervision", "dept_admin"},
+        "supervision.notice.viewed",
+        {"supervision"},
+    ),
+    (
+        "notice pdf",
+        "/supervision/notices/{notice}/letter.pdf",
+        {"supervision", "dept_admin"},
+        "supervision.notice.viewed",
+        set(),
+    ),
+    (
+        "plan",
+        "/supervision/plans/{plan}/",
+        {"supervision"},
+        "supervision.plan.viewed",
+        {"supervision"},
+    ),
+    (
+        "data checks",
+        "/supervision/checks/?first=2026-03-02&last=2026-03-02",
+        {"supervision"},
+        "supervision.checks.viewed",
+        set(),
+    ),
+    (
+        "point inspection",
+        "/supervision/inspections/{inspection}/",
+        {"supervision"},
+        "supervision.inspection.viewed",
+        set(),
+    ),
+    (
+        "inspection photo",
+        "/supervision/photos/{photo}/",
+        {"supervision"},
+        "supervision.inspection.viewed",
+        set(),
+    ),
+]
+
+
+def _supervision_records(world) -> dict:
+    from django.core.files.base import ContentFile
+
+    from campuscode.casework.evidence import freeze
+    from campuscode.checkins.models import CheckinPoint
+    from campuscode.supervision.models import (
+        Headcount,
+        InspectionPhoto,
+        InspectionPlan,
+        PlanKind,
+        PointInspection,
+        Severity,
+    )
+    from campuscode.supervision.services import issue_notice, record_finding
+
+    tree, lead = world.tree, world.users["supervision"]
+    number = world.people["s_cs2501"].number
+    now = timezone.now()
+    plan = InspectionPlan.objects.create(
+        school=tree.school, kind=PlanKind.ONSITE, title="现场检查", starts_at=now, created_at=now
+    )
+    plan.scope.set([tree.cs_2501])
+    finding = record_finding(
+        actor=lead,
+        school=tree.school,
+        plan=plan,
+        unit=tree.cs_2501,
+        severity=Severity.MAJOR,
+        criterion="签到记录与实到人数一致",
+        description="记录 2 人，现场 1 人",
+        applies_on=timezone.localdate(now),
+    )
+    Headcount.objects.create(
+        plan=plan,
+        unit=tree.cs_2501,
+        day=timezone.localdate(now),
+        period="morning",
+        recorded=2,
+        counted=1,
+        not_present=[number],
+        finding=finding,
+        entered_by=lead,
+        entered_at=now,
+    )
+    freeze(
+        actor=lead,
+        applies_on=timezone.localdate(now),
+        record_type="supervision.headcount",
+        snapshot={"not_present": [number]},
+        owner=finding,
+        label="点名",
+    )
+    notice = issue_notice(actor=lead, finding=finding)
+    point = CheckinPoint.objects.filter(campus=tree.main_campus).first()
+    inspection = PointInspection.objects.create(
+        plan=plan,
+        point=point,
+        unit=tree.main_campus,
+        answers=[{"item": "海报张贴", "ok": False, "note": ""}],
+        entered_by=lead,
+        entered_at=now,
+    )
+    buffer = io.BytesIO()
+    from PIL import Image
+
+    Image.new("RGB", (4, 4)).save(buffer, "PNG")
+    photo = InspectionPhoto.objects.create(
+        inspection=inspection, file=ContentFile(buffer.getvalue(), "p.png"), added_at=now
+    )
+    return {"plan": plan.pk, "notice": notice.pk, "inspection": inspection.pk, "photo": photo.pk}
+
+
+@pytest.mark.parametrize("page", SUPERVISION_PAGES, ids=lambda p: p[0])
+@pytest.mark.parametrize("role", ROLES)
+def test_it_shows_a_supervision_page_only_to_the_group_and_the_unit(client, world, page, role):
+    name, path, allowed, action, names_to = page
+    ids = _supervision_records(world)
+    user = world.users[role]
+    response = sign_in(client, user).get(path.format(**ids))
+    body = _body(response)
+    if role not in allowed:
+        assert response.status_code == 403, (role, name)
+        assert _audited(action=action, user=user) == 0
+        return
+    assert response.status_code == 200, (role, name)
+    assert _audited(action=action, user=user) == 1
+    number = world.people["s_cs2501"].number
+    if body[:4] != b"%PDF" and not response.get("Content-Type", "").startswith("image/"):
+        assert (number in _text(response, body)) == (role in names_to), (role, name)

@@ -53,6 +53,11 @@ OTHERS_DATA_ELSEWHERE = {
     "organiser's door",
     "violations:report": "violations/tests/test_scope.py: only evidence the reporter may "
     "see, about a person in their reach; audited",
+    # supervision2: in test_access_matrix::test_it_shows_a_supervision_page_only_to_...
+    "supervision:checks": "test_access_matrix: INSPECT only; figures per unit, audited",
+    "supervision:inspection": "test_access_matrix: INSPECT only, audited",
+    "supervision:photo": "test_access_matrix: INSPECT only; served as an image, nosniff",
+    "supervision:point_inspect": "supervision/tests: INSPECT only; the plan's checklist form",
 }
 
 # Pages about the signed-in user only (the matrix's OWN_PAGES check the code pages).
