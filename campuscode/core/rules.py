@@ -15,6 +15,7 @@ from django import forms
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 CACHE_KEY = "core.settings.v1"
 
@@ -218,10 +219,46 @@ class TimeListSpec(SettingSpec):
 ATTENDANCE_STATUSES = ("present", "late", "left_early", "absent", "excused")
 
 
+# The labels the settings page shows for them (the same words as attendance.models.Status).
+ATTENDANCE_STATUS_LABELS = {
+    "present": pgettext_lazy("attendance", "Present"),
+    "late": pgettext_lazy("attendance", "Late"),
+    "left_early": pgettext_lazy("attendance", "Left early"),
+    "absent": pgettext_lazy("attendance", "Absent"),
+    "excused": pgettext_lazy("attendance", "Excused"),
+}
+
+
+class StatusListField(forms.MultipleChoiceField):
+    """Tick boxes with the statuses' names; stored as the spec's comma-separated text."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, *, spec: SettingSpec, **kwargs):
+        self.spec = spec
+        choices = [(s, ATTENDANCE_STATUS_LABELS[s]) for s in ATTENDANCE_STATUSES]
+        super().__init__(required=False, choices=choices, **kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        return str(value).split(",") if isinstance(value, str) else value
+
+    def to_python(self, value: Any) -> list[str]:
+        # Ticked boxes arrive one value each; a script may post the stored text at once.
+        return [part for item in super().to_python(value) for part in item.split(",") if part]
+
+    def clean(self, value: Any) -> str:
+        return self.spec.clean(super().clean(value))
+
+
 class StatusListSpec(SettingSpec):
     """Attendance statuses a school uses, from the fixed set; code gets a tuple."""
 
+    def form_field(self) -> forms.Field:
+        return StatusListField(spec=self, **self.field_options())
+
     def clean(self, raw: Any) -> Any:
+        if isinstance(raw, list | tuple):
+            raw = ",".join(raw)
         parts = [p for p in _normal_text(raw).replace("，", ",").split(",") if p]
         if bad := [p for p in parts if p not in ATTENDANCE_STATUSES]:
             raise ValidationError(
@@ -1055,10 +1092,7 @@ SPECS: dict[str, SettingSpec] = {
             "attendance_statuses",
             "present,late,left_early,absent,excused",
             _("Attendance statuses in use"),
-            _(
-                "Comma-separated, from: present, late, left_early, absent, excused. "
-                "Present and absent are always used."
-            ),
+            _("Tick the ones the school uses. Present and absent are always used."),
         ),
         SettingSpec(
             "attendance_open_minutes",
