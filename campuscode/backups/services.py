@@ -818,6 +818,8 @@ def run_scheduled_backup(
     result = create_backup(actor=actor, trigger=trigger, record=record, progress=progress)
     record = result.record
     if offsite.targets():
+        record.offsite = Offsite.PENDING  # the page shows "not copied yet" meanwhile
+        record.save(update_fields=["offsite"])
         progress(_("Copying off-site"), 92)
         ok, lines = offsite.copy_offsite(result.path)
         record.offsite = Offsite.COPIED if ok else Offsite.FAILED
