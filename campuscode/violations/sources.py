@@ -55,7 +55,7 @@ def from_anomaly(user, pk) -> Found | None:
         vtype=ViolationType.MISSED if missed else ViolationType.FALSE,
         summary=[
             _("Anomaly case: %(kind)s, %(first)s – %(last)s.")
-            % {"kind": case.get_kind_display(), "first": case.first_day, "last": case.last_day}
+            % {"kind": case.kind_label, "first": case.first_day, "last": case.last_day}
         ],
         records=records,
     )
