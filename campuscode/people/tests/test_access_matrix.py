@@ -565,10 +565,10 @@ class World:
         from campuscode.violations.models import Decision, ViolationCase
 
         self.users["discipline"] = holder(
-            "周处长", "T0008", leaders, Role.DISCIPLINE_OFFICE, tree.school
+            "周处长", "T0010", leaders, Role.DISCIPLINE_OFFICE, tree.school
         )
         self.users["committee"] = holder(
-            "吴委员", "T0009", leaders, Role.APPEALS_COMMITTEE, tree.school
+            "吴委员", "T0011", leaders, Role.APPEALS_COMMITTEE, tree.school
         )
         self.violations = {}
         for person in self.people.values():
