@@ -26,6 +26,9 @@ def main() -> int:
     if "--migrate" in sys.argv:
         call_command("migrate", verbosity=0, interactive=False)
         result["migrated"] = True
+    # The probe runs without Redis, so on the database cache; a copy of a site whose cache
+    # is Redis has no cache table, and rate limits and settings reads need one.
+    call_command("createcachetable", verbosity=0)
     if not (settings.CODE_KEYS_DIR / "keyring.json").exists():
         result["codes"] = {
             "ok": False,
