@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy
 
 from campuscode.analytics import charts
 from campuscode.analytics.panels import Panel, PanelScope, register
+from campuscode.analytics.selectors import complement_lines
 from campuscode.checkins.models import Symptom
 from campuscode.core.charts import Column, Segment, legend, stacked_columns
 from campuscode.core.spreadsheets import Sheet
@@ -112,7 +113,7 @@ def heatmap_context(scope: PanelScope) -> dict:
     for row in board.rows:
         line = []
         for day in days:
-            shown = board.shown(row.by_day[day])
+            shown = board.cell(row, day)
             line.append((shown.rate_value, f"{row.label} {day:%m-%d}: {shown.rate}"))
         cells.append(line)
     return {
@@ -153,7 +154,7 @@ def heatmap_sheets(scope: PanelScope) -> list[Sheet]:
             rows=[
                 [row.label]
                 + ([row.rank or ""] if board.ranked else [])
-                + [board.shown(row.by_day[day]).rate for day in days]
+                + [board.cell(row, day).rate for day in days]
                 for row in board.rows
             ],
         ),
@@ -195,12 +196,25 @@ REASONS = [
 ]
 
 
+# Lines of REASONS whose totals other tables show (selectors.complement): the excused
+# (the trend and unit tables) are the advance reports and the isolations; the checked, the
+# three ways of checking in; the expected, all of them.
+REASON_LINES = [
+    ["reported", "isolated"],
+    ["on_phone", "manual", "makeup"],
+    [name for name, _colour, _label in REASONS],
+]
+
+
 def reasons_context(scope: PanelScope) -> dict:
     shown = scope.dashboard.shown_total
     figures = shown.figures
+    values = {name: getattr(figures, name) for name, _colour, _label in REASONS}
+    small = {name for name in values if not isinstance(getattr(shown, name), int)}
+    hidden = complement_lines(values, small, REASON_LINES)
     items = []
     for name, colour, label in REASONS:
-        value = getattr(shown, name)
+        value = shown.hidden_text if name in hidden else getattr(shown, name)
         drawn = value if isinstance(value, int) else 0
         items.append((str(label), drawn, colour, value))
     expected = figures.expected or 1

@@ -241,7 +241,10 @@ def test_it_counts_overdue_approvals_by_the_school_settings(client, tree, group,
     def overdue() -> str:
         response = sign_in(client, lead).get(url)
         page = response.content.decode()
-        assert f'data-unit="{tree.cs_2501.pk}"' in page, (response.status_code, response.get("Location"))
+        assert f'data-unit="{tree.cs_2501.pk}"' in page, (
+            response.status_code,
+            response.get("Location"),
+        )
         row = page.split(f'data-unit="{tree.cs_2501.pk}"')[1].split("</tr>")[0]
         return row.split('<td class="overdue">')[1].split("</td>")[0]
 
