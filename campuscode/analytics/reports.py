@@ -141,15 +141,15 @@ def report_sheets(report: Report, user) -> list[Sheet]:
 
 
 def report_filename(report: Report, extension: str) -> str:
-    return (
-        _("Report %(unit)s %(first)s–%(last)s")
-        % {
-            "unit": report.unit.name,
-            "first": report.first_day,
-            "last": report.last_day,
-        }
-        + f".{extension}"
-    )
+    names = {
+        "xlsx": _("Report %(unit)s %(first)s–%(last)s.xlsx"),
+        "pdf": _("Report %(unit)s %(first)s–%(last)s.pdf"),
+    }
+    return names[extension] % {
+        "unit": report.unit.name,
+        "first": report.first_day,
+        "last": report.last_day,
+    }
 
 
 def report_pdf(report: Report, user) -> bytes:

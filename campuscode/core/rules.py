@@ -982,10 +982,7 @@ SPECS: dict[str, SettingSpec] = {
             "supervision_overdue_report_days",
             0,
             _("Data checks: an advance report is overdue this many days after its first day"),
-            _(
-                "0: still undecided on the day it starts. The check counts it for the unit "
-                "the person belongs to."
-            ),
+            _("0: overdue when still undecided on the day it starts."),
             0,
             30,
         ),
