@@ -44,9 +44,7 @@ def workbook(client, user, report) -> dict[str, list[tuple]]:
     return {ws.title: list(ws.iter_rows(min_row=2, values_only=True)) for ws in book.worksheets}
 
 
-def test_no_hidden_figure_comes_back_by_subtraction_in_the_college_report(
-    client, school, roles
-):
+def test_no_hidden_figure_comes_back_by_subtraction_in_the_college_report(client, school, roles):
     """计算机学院 on 03-03: 计科2502班 (two students) is hidden; the college's own staff
     (five people, enough to show) are hidden with it, or the class's figures would be the
     college's total less the rest. The isolation count is hidden, and the advance reports
