@@ -139,3 +139,17 @@ def test_the_report_page_keeps_its_download_buttons(client, school, roles):
     html = page.content.decode()
     assert f"/analytics/reports/{report.pk}/export.xlsx" in html
     assert f"/analytics/reports/{report.pk}/report.pdf" in html
+
+
+def test_the_demo_outbox_lists_the_attachments_by_name(
+    school, by_email, settings, capsys, django_capture_on_commit_callbacks
+):
+    from campuscode.accounts.models import OutboxMessage
+
+    settings.EMAIL_BACKEND = "campuscode.accounts.mail.OutboxBackend"
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("send-reports", "--period", "daily", "--date", "2026-03-03")
+    kept = OutboxMessage.objects.get(to=by_email["adviser"].person.email)
+    assert "计科2501班 2026-03-03–2026-03-03.xlsx · " in kept.body
+    assert "计科2501班 2026-03-03–2026-03-03.pdf · application/pdf" in kept.body
+    assert "base64" not in capsys.readouterr().out  # the files are not printed
