@@ -151,7 +151,7 @@ class AuditAction(models.TextChoices):
     REPORTS_SENT = "analytics.reports.sent", _("Sent the periodic reports")
     ANALYTICS_REPORT_EMAILED = (
         "analytics.report.emailed",
-        _("Sent a periodic report to its reader as e-mail attachments"),
+        _("Made a periodic report's files for its reader's e-mail"),
     )
     # casework engine
     EVIDENCE_FROZEN = "casework.evidence.frozen", _("Froze a record as evidence")
