@@ -386,6 +386,9 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "campuscode@localhost")
+# The site's address as people outside it reach it (https://code.example.edu.cn): links in
+# e-mails and group-robot messages. Empty: the links are paths only.
+SITE_URL = env_str("CAMPUSCODE_SITE_URL", "").rstrip("/")
 
 # Text messages (notify): "outbox" keeps them on the demo's outbox page (never in
 # production: anyone could read the one-time codes there); "http" posts each one as JSON to

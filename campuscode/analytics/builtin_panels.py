@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy
 
 from campuscode.analytics import charts
 from campuscode.analytics.panels import Panel, PanelScope, register
+from campuscode.analytics.selectors import complement, complement_lines
 from campuscode.checkins.models import Symptom
 from campuscode.core.charts import Column, Segment, legend, stacked_columns
 from campuscode.core.spreadsheets import Sheet
@@ -112,7 +113,7 @@ def heatmap_context(scope: PanelScope) -> dict:
     for row in board.rows:
         line = []
         for day in days:
-            shown = board.shown(row.by_day[day])
+            shown = board.cell(row, day)
             line.append((shown.rate_value, f"{row.label} {day:%m-%d}: {shown.rate}"))
         cells.append(line)
     return {
@@ -153,7 +154,7 @@ def heatmap_sheets(scope: PanelScope) -> list[Sheet]:
             rows=[
                 [row.label]
                 + ([row.rank or ""] if board.ranked else [])
-                + [board.shown(row.by_day[day]).rate for day in days]
+                + [board.cell(row, day).rate for day in days]
                 for row in board.rows
             ],
         ),
@@ -195,12 +196,25 @@ REASONS = [
 ]
 
 
+# Lines of REASONS whose totals other tables show (selectors.complement): the excused
+# (the trend and unit tables) are the advance reports and the isolations; the checked, the
+# three ways of checking in; the expected, all of them.
+REASON_LINES = [
+    ["reported", "isolated"],
+    ["on_phone", "manual", "makeup"],
+    [name for name, _colour, _label in REASONS],
+]
+
+
 def reasons_context(scope: PanelScope) -> dict:
     shown = scope.dashboard.shown_total
     figures = shown.figures
+    values = {name: getattr(figures, name) for name, _colour, _label in REASONS}
+    small = {name for name in values if not isinstance(getattr(shown, name), int)}
+    hidden = complement_lines(values, small, REASON_LINES)
     items = []
     for name, colour, label in REASONS:
-        value = getattr(shown, name)
+        value = shown.hidden_text if name in hidden else getattr(shown, name)
         drawn = value if isinstance(value, int) else 0
         items.append((str(label), drawn, colour, value))
     expected = figures.expected or 1
@@ -229,6 +243,41 @@ def reasons_sheets(scope: PanelScope) -> list[Sheet]:
 # --- Temperatures and symptoms ------------------------------------------------------------
 
 
+def health_counts(scope: PanelScope) -> list[tuple]:
+    """(day, shown, fever, with symptoms, [each symptom]) per day. The days of the fever
+    column add up to the period's count of fevers, which the report's notice shows when it
+    may: then a day hidden alone in the column hides the next smallest day too
+    (selectors.complement). No total of the other columns is shown anywhere."""
+    board = scope.dashboard
+    rows = board.day_rows
+    columns = [
+        # Keys apart from the symptom codes (one of which is "fever").
+        (":fever", lambda s: s.fever, lambda f: f.fever, board.shown_total.fever),
+        (":symptomatic", lambda s: s.symptomatic, lambda f: f.symptomatic, None),
+        *[
+            (code, lambda s, c=code: s.symptom(c), lambda f, c=code: f.symptoms.get(c, 0), None)
+            for code in Symptom.values
+        ],
+    ]
+    cells: dict[str, dict] = {}
+    for name, shown_of, raw_of, total in columns:
+        shown = {day: shown_of(s) for day, s in rows}
+        hidden = {day for day, value in shown.items() if not isinstance(value, int)}
+        if isinstance(total, int):
+            hidden = complement({day: raw_of(s.figures) for day, s in rows}, hidden)
+        cells[name] = {day: (s.hidden_text if day in hidden else shown[day]) for day, s in rows}
+    return [
+        (
+            day,
+            s,
+            cells[":fever"][day],
+            cells[":symptomatic"][day],
+            [cells[code][day] for code in Symptom.values],
+        )
+        for day, s in rows
+    ]
+
+
 def health_context(scope: PanelScope) -> dict:
     rows = scope.dashboard.day_rows
     averages = [None if s.suppressed else s.figures.average_temperature for _day, s in rows]
@@ -243,7 +292,7 @@ def health_context(scope: PanelScope) -> dict:
             caption=_("Average temperature per day"),
         ),
         "symptoms": [label for _code, label in Symptom.choices],
-        "rows": [(day, s, [s.symptom(code) for code in Symptom.values]) for day, s in rows],
+        "rows": health_counts(scope),
     }
 
 
@@ -265,11 +314,11 @@ def health_sheets(scope: PanelScope) -> list[Sheet]:
                     day.isoformat(),
                     s.temp_count,
                     s.average_temperature,
-                    s.fever,
-                    s.symptomatic,
-                    *[s.symptom(code) for code, _label in symptoms],
+                    fever,
+                    symptomatic,
+                    *each,
                 ]
-                for day, s in scope.dashboard.day_rows
+                for day, s, fever, symptomatic, each in health_counts(scope)
             ],
         )
     ]

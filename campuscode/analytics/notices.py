@@ -13,7 +13,7 @@ def report_text(data: dict) -> str:
     when = data.get("first", "")
     if data.get("last") and data.get("last") != when:
         when = f"{when} – {data['last']}"
-    return _(
+    text = _(
         "%(period)s health check-in report for %(unit)s, %(when)s: check-in rate "
         "%(rate)s, missed %(missed)s, excused %(excused)s, fever %(fever)s. The charts, "
         "tables and the spreadsheet are on the report page."
@@ -26,3 +26,6 @@ def report_text(data: dict) -> str:
         "excused": data.get("excused", "—"),
         "fever": data.get("fever", "—"),
     }
+    if data.get("link"):
+        text += " " + _("Report page: %(link)s") % {"link": data["link"]}
+    return text

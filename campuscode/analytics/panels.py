@@ -20,7 +20,9 @@ AppConfig.ready():
 
 A panel reads only `scope.unit`'s subtree (the view has checked the reader's scope for
 `capability` over it), from summary tables where the raw ones are large, and hides small
-groups with `scope.shown(figures)` / `scope.min_group` as the built-in panels do.
+groups with `scope.dashboard.shown(figures)` / `scope.min_group` as the built-in panels do;
+where its figures on a line add up to a total shown somewhere, it hides one more with
+`selectors.complement` so that a hidden one cannot be worked out by subtraction.
 """
 
 from collections.abc import Callable

@@ -3,21 +3,25 @@
 Every unit a health-reading role was granted over (a class for its adviser, a college for
 its department admin, the school for the health office) gets one report per period, kept
 with the figures it was built from (so it reads the same later), and each holder of the
-role there is told once: in the app, by e-mail or text as they chose, and the unit's
-WeCom/DingTalk group robot when one is set up. The page has the charts and tables; its
-XLSX download is the attachment. Running a period twice sends nothing new.
+role there is told once: in the app (the page, with its XLSX and PDF downloads), by e-mail
+or text as they chose, and the unit's WeCom/DingTalk group robot when one is set up (the
+words and the link). An e-mail carries the XLSX and the PDF, made when it is sent, for
+that reader, through the access layer (`report_attachments`, notify.attachments). Running
+a period twice sends nothing new.
 """
 
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from campuscode.analytics.models import Report, ReportDelivery, ReportPeriod
-from campuscode.analytics.panels import PanelScope
+from campuscode.analytics.panels import PanelScope, panels_for
 from campuscode.analytics.selectors import (
     SUMMED,
     Dashboard,
@@ -26,8 +30,11 @@ from campuscode.analytics.selectors import (
     figures_for,
     range_total,
     reportable_units,
+    secondary_note,
 )
 from campuscode.analytics.summaries import refresh_summaries
+from campuscode.core.spreadsheets import XLSX_TYPE, Sheet, xlsx_bytes
+from campuscode.people.access import Cap, covers_unit
 from campuscode.people.models import OrgUnit
 
 
@@ -118,6 +125,88 @@ def scope_of(report: Report, user) -> PanelScope:
     return scope
 
 
+# The panels a report shows (the live dashboard has more).
+REPORT_PANELS = {"trend", "heatmap", "reasons", "health"}
+
+
+def report_sheets(report: Report, user) -> list[Sheet]:
+    """The report's sheets as `user` may read them (the panels their scope reaches)."""
+    scope = scope_of(report, user)
+    return [
+        sheet
+        for panel in panels_for(user, report.unit)
+        if panel.key in REPORT_PANELS and panel.sheets
+        for sheet in panel.sheets(scope)
+    ]
+
+
+def report_filename(report: Report, extension: str) -> str:
+    names = {
+        "xlsx": _("Report %(unit)s %(first)s–%(last)s.xlsx"),
+        "pdf": _("Report %(unit)s %(first)s–%(last)s.pdf"),
+    }
+    return names[extension] % {
+        "unit": report.unit.name,
+        "first": report.first_day,
+        "last": report.last_day,
+    }
+
+
+def report_pdf(report: Report, user) -> bytes:
+    from campuscode.analytics.pdf import pdf_bytes
+
+    title = _("%(period)s report: %(unit)s") % {
+        "period": report.get_period_display(),
+        "unit": report.unit.label,
+    }
+    min_group = dashboard_of(report).min_group
+    lines = [
+        _("%(first)s to %(last)s, made %(at)s from the figures of that time.")
+        % {
+            "first": report.first_day,
+            "last": report.last_day,
+            "at": timezone.localtime(report.created_at).strftime("%Y-%m-%d %H:%M"),
+        },
+        _("Figures about fewer than %(n)s people are shown as <%(n)s.") % {"n": min_group},
+        secondary_note(),
+    ]
+    return pdf_bytes(title=title, lines=lines, sheets=report_sheets(report, user))
+
+
+def report_attachments(*, user, args: dict, delivery_id: int) -> list:
+    """notify.attachments' builder for ANALYSIS_REPORT: the report's XLSX and PDF, made now
+    for `user` through the access layer. Nothing when the report is gone or the reader no
+    longer reads health figures of its unit (the e-mail still has the words and link)."""
+    from campuscode.audit.services import log_action
+    from campuscode.notify.attachments import Attachment
+
+    report = Report.objects.select_related("unit").filter(pk=args.get("report")).first()
+    if (
+        report is None
+        or user is None
+        or not user.is_active
+        or not covers_unit(user, Cap.VIEW_HEALTH, report.unit)
+    ):
+        return []
+    files = [
+        Attachment(
+            report_filename(report, "xlsx"), xlsx_bytes(report_sheets(report, user)), XLSX_TYPE
+        ),
+        Attachment(report_filename(report, "pdf"), report_pdf(report, user), "application/pdf"),
+    ]
+    log_action(
+        action="analytics.report.emailed",
+        data={
+            "report": report.pk,
+            "unit": report.unit_id,
+            "reader": user.pk,
+            "delivery": delivery_id,
+            "formats": ["xlsx", "pdf"],
+        },
+    )
+    return files
+
+
 def notice_data(report: Report) -> dict:
     """What a notification says: the unit, the period and the headline figures (hidden
     like on the page when the group is small)."""
@@ -173,13 +262,21 @@ def send_reports(
             result.reports.append(report)
             result.created += created
             url = reverse("analytics:report", args=[report.pk])
-            data = notice_data(report)
+            # The outside messages carry the link; a robot's group reads it there.
+            data = {**notice_data(report), "link": settings.SITE_URL + url}
             for user in readers:
                 _delivery, new = ReportDelivery.objects.get_or_create(
                     report=report, user=user, defaults={"at": now}
                 )
                 if new:
-                    notify(user=user, kind=Kind.ANALYSIS_REPORT, data=data, url=url, now=now)
+                    notify(
+                        user=user,
+                        kind=Kind.ANALYSIS_REPORT,
+                        data=data,
+                        url=url,
+                        now=now,
+                        attach={"report": report.pk},
+                    )
                     result.notified += 1
             if created:
                 notify(

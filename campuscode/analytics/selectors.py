@@ -9,6 +9,11 @@ Small groups (R6.6, data minimisation): a figure about fewer people than the sch
 codes likewise when it is about fewer than N people (on any one day: over a week, one
 person's seven days of isolation are still one person), since a handful in a known class
 points at people.
+Secondary suppression: a hidden figure must not come back by subtraction. Wherever a
+line of figures (the units of a table, the days of a period, the outcomes of the expected
+check-ins) has its total shown somewhere, and exactly one figure on it is hidden, the next
+smallest figure on that line is hidden too (`complement`); the total itself stays, since
+it is about a group large enough to show. Two hidden figures only give away their sum.
 Rankings between units are off unless the school turns them on.
 """
 
@@ -16,9 +21,11 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 
 from django.db.models import Case, IntegerField, Max, Sum, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from campuscode.analytics.models import COUNTS, SENSITIVE, DailyUnitSummary, GateHourSummary
 from campuscode.core.rules import get_setting
@@ -91,15 +98,50 @@ class Figures:
         return self.temp_sum / self.temp_count if self.temp_count else None
 
 
-class Shown:
-    """Figures as a reader may see them: small groups and small sensitive counts hidden."""
+def complement(values: dict, hidden: set) -> set:
+    """Secondary suppression along one line whose total is shown: `hidden` (keys of
+    `values`, the figures on the line) plus, when exactly one of them is hidden, the
+    smallest other figure that is not zero (a zero hidden beside it would protect
+    nothing a reader could not guess), or the smallest zero when there is no other."""
+    hidden = {key for key in hidden if key in values}
+    if len(hidden) != 1:
+        return hidden
+    others = sorted(
+        (key for key in values if key not in hidden), key=lambda key: (not values[key], values[key])
+    )
+    return hidden | set(others[:1])
 
-    def __init__(self, figures: Figures, min_group: int):
+
+def complement_lines(values: dict, hidden: set, lines: list) -> set:
+    """`complement` over several lines (each a list of keys of `values`) until nothing
+    changes: hiding a figure on one line can leave one hidden on another. Narrow lines
+    first, so that the figure hidden with another is one that line really protects."""
+    hidden = set(hidden)
+    while True:
+        before = len(hidden)
+        for line in lines:
+            hidden |= complement({key: values[key] for key in line}, hidden & set(line))
+        if len(hidden) == before:
+            return hidden
+
+
+def secondary_note() -> str:
+    return _(
+        "Where only one figure in a row or column with a total would be hidden, the next "
+        "smallest is hidden too, so that no hidden figure can be worked out from the totals."
+    )
+
+
+class Shown:
+    """Figures as a reader may see them: small groups and small sensitive counts hidden;
+    `hidden`: all of them, as the complement of another hidden figure."""
+
+    def __init__(self, figures: Figures, min_group: int, hidden: bool = False):
         self.figures = figures
         self.min_group = min_group
         self.hidden_text = f"<{min_group}"
         # `people`: the group's size (over several days, the most on any one day).
-        self.suppressed = 0 < figures.people < min_group
+        self.suppressed = hidden or 0 < figures.people < min_group
 
     def __getattr__(self, name: str):
         figures = self.__dict__["figures"]
@@ -164,16 +206,46 @@ class Dashboard:
     def days(self) -> list[date]:
         return [self.first + timedelta(days=n) for n in range((self.last - self.first).days + 1)]
 
-    def shown(self, figures: Figures) -> Shown:
-        return Shown(figures, self.min_group)
+    def shown(self, figures: Figures, hidden: bool = False) -> Shown:
+        return Shown(figures, self.min_group, hidden)
+
+    @cached_property
+    def hidden_days(self) -> set[date]:
+        """Days hidden, their complement included: the days add up to the period's total
+        (the reasons panel, the report's notice)."""
+        small = {day for day in self.days if self.shown(self.by_day[day]).suppressed}
+        return complement({day: self.by_day[day].people for day in self.days}, small)
+
+    @cached_property
+    def hidden_units(self) -> set[int]:
+        """Units (rows) hidden, their complement included: the rows add up to the total."""
+        small = {row.unit.pk for row in self.rows if self.shown(row.total).suppressed}
+        return complement({row.unit.pk: row.total.people for row in self.rows}, small)
 
     @property
     def day_rows(self) -> list[tuple[date, Shown]]:
-        return [(day, self.shown(self.by_day[day])) for day in self.days]
+        return [(day, self.shown(self.by_day[day], day in self.hidden_days)) for day in self.days]
 
     @property
     def unit_rows(self) -> list[tuple[UnitRow, Shown]]:
-        return [(row, self.shown(row.total)) for row in self.rows]
+        return [(row, self.shown(row.total, row.unit.pk in self.hidden_units)) for row in self.rows]
+
+    def cell(self, row: UnitRow, day: date) -> Shown:
+        """One unit on one day (the heatmap): hidden with its unit's row."""
+        return self.shown(row.by_day[day], row.unit.pk in self.hidden_units)
+
+    def rank(self) -> None:
+        """Number the units by rate, best first; only those shown take part, the others
+        keep their place below (a rank would say where a hidden rate lies)."""
+
+        def rate_of(row):
+            return self.shown(row.total, row.unit.pk in self.hidden_units).rate_value
+
+        showable = [row for row in self.rows if rate_of(row) is not None]
+        showable.sort(key=lambda row: -rate_of(row))
+        for n, row in enumerate(showable, start=1):
+            row.rank = n
+        self.rows = showable + [row for row in self.rows if row.rank is None]
 
     @property
     def shown_total(self) -> Shown:
@@ -236,18 +308,13 @@ def figures_for(unit: OrgUnit, first: date, last: date) -> Dashboard:
     total = range_total(by_day.values())
     min_group = int(get_setting("analytics_min_group", unit.school_id))
     ranked = bool(get_setting("analytics_rank_units", unit.school_id))
-    if ranked:
-        # Only groups large enough to show take part; the others keep their place below.
-        def rate_of(row):
-            return Shown(row.total, min_group).rate_value
-
-        showable = [row for row in result_rows if rate_of(row) is not None]
-        showable.sort(key=lambda row: -rate_of(row))
-        for n, row in enumerate(showable, start=1):
-            row.rank = n
-        result_rows = showable + [row for row in result_rows if row.rank is None]
     refreshed_at = rows.aggregate(at=Max("refreshed_at"))["at"]
-    return Dashboard(unit, first, last, result_rows, by_day, total, min_group, ranked, refreshed_at)
+    board = Dashboard(
+        unit, first, last, result_rows, by_day, total, min_group, ranked, refreshed_at
+    )
+    if ranked:
+        board.rank()
+    return board
 
 
 def scope_units(user, capability: str = Cap.VIEW_HEALTH) -> list[OrgUnit]:

@@ -232,7 +232,7 @@ def report_detail(request, pk: int):
     panels = [
         {"panel": panel, "context": panel.context(scope)}
         for panel in panels_for(request.user, report.unit)
-        if panel.key in REPORT_PANELS
+        if panel.key in reports.REPORT_PANELS
     ]
     log_action(
         action="analytics.report.viewed",
@@ -247,40 +247,12 @@ def report_detail(request, pk: int):
     )
 
 
-REPORT_PANELS = {"trend", "heatmap", "reasons", "health"}
-
-
-def _report_sheets(request, report: Report) -> list[Sheet]:
-    scope = reports.scope_of(report, request.user)
-    return [
-        sheet
-        for panel in panels_for(request.user, report.unit)
-        if panel.key in REPORT_PANELS and panel.sheets
-        for sheet in panel.sheets(scope)
-    ]
-
-
 @requires(Cap.VIEW_HEALTH)
 def report_pdf(request, pk: int):
-    from campuscode.analytics.pdf import pdf_bytes
     from campuscode.core.spreadsheets import content_disposition
 
     report = _report(request, pk)
-    title = _("%(period)s report: %(unit)s") % {
-        "period": report.get_period_display(),
-        "unit": report.unit.label,
-    }
-    lines = [
-        _("%(first)s to %(last)s, made %(at)s from the figures of that time.")
-        % {
-            "first": report.first_day,
-            "last": report.last_day,
-            "at": timezone.localtime(report.created_at).strftime("%Y-%m-%d %H:%M"),
-        },
-        _("Figures about fewer than %(n)s people are shown as <%(n)s.")
-        % {"n": reports.dashboard_of(report).min_group},
-    ]
-    body = pdf_bytes(title=title, lines=lines, sheets=_report_sheets(request, report))
+    body = reports.report_pdf(report, request.user)
     log_action(
         action="analytics.report.exported",
         actor=request.user,
@@ -289,9 +261,7 @@ def report_pdf(request, pk: int):
     )
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = content_disposition(
-        _("Report %(unit)s %(first)s–%(last)s.pdf")
-        % {"unit": report.unit.name, "first": report.first_day, "last": report.last_day},
-        f"report-{report.pk}.pdf",
+        reports.report_filename(report, "pdf"), f"report-{report.pk}.pdf"
     )
     response["Cache-Control"] = "no-store"
     return response
@@ -300,7 +270,7 @@ def report_pdf(request, pk: int):
 @requires(Cap.VIEW_HEALTH)
 def report_export(request, pk: int):
     report = _report(request, pk)
-    sheets = _report_sheets(request, report)
+    sheets = reports.report_sheets(report, request.user)
     log_action(
         action="analytics.report.exported",
         actor=request.user,
@@ -308,8 +278,7 @@ def report_export(request, pk: int):
         data={"report": report.pk, "unit": report.unit_id},
     )
     return xlsx_response(
-        filename=_("Report %(unit)s %(first)s–%(last)s.xlsx")
-        % {"unit": report.unit.name, "first": report.first_day, "last": report.last_day},
+        filename=reports.report_filename(report, "xlsx"),
         ascii_filename=f"report-{report.pk}.xlsx",
         sheets=sheets,
     )

@@ -149,6 +149,10 @@ class AuditAction(models.TextChoices):
     ANALYTICS_REPORT_VIEWED = "analytics.report.viewed", _("Viewed a periodic report")
     ANALYTICS_REPORT_EXPORTED = "analytics.report.exported", _("Downloaded a periodic report")
     REPORTS_SENT = "analytics.reports.sent", _("Sent the periodic reports")
+    ANALYTICS_REPORT_EMAILED = (
+        "analytics.report.emailed",
+        _("Made a periodic report's files for its reader's e-mail"),
+    )
     # casework engine
     EVIDENCE_FROZEN = "casework.evidence.frozen", _("Froze a record as evidence")
     DEADLINE_ESCALATED = "casework.deadline.escalated", _("Escalated an overdue item")

@@ -977,6 +977,23 @@ SPECS: dict[str, SettingSpec] = {
         SettingSpec(
             "supervision_min_inspectors", 2, _("Spot check: inspectors drawn, at least"), "", 2, 10
         ),
+        # R7.2: when a data check counts an approval as overdue.
+        SettingSpec(
+            "supervision_overdue_report_days",
+            0,
+            _("Data checks: an advance report is overdue this many days after its first day"),
+            _("0: overdue when still undecided on the day it starts."),
+            0,
+            30,
+        ),
+        SettingSpec(
+            "supervision_overdue_makeup_days",
+            1,
+            _("Data checks: a make-up request is overdue when undecided for more than (days)"),
+            _("Counted from when it was sent."),
+            0,
+            30,
+        ),
         # anomalies2 (R6.4): more detectors of anomaly cases, and reminders.
         SettingSpec(
             "anomaly_rate_percent",

@@ -12,7 +12,7 @@ import urllib.parse
 import urllib.request
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.utils.module_loading import import_string
 
 
@@ -20,9 +20,13 @@ class SendError(Exception):
     """A send that did not go through; the message is the reason recorded on the delivery."""
 
 
-def send_email(*, to: str, subject: str, text: str) -> None:
+def send_email(*, to: str, subject: str, text: str, attachments=()) -> None:
+    """`attachments`: notify.attachments.Attachment items (filename, content, mimetype)."""
+    message = EmailMessage(subject=subject, body=text, to=[to])
+    for item in attachments:
+        message.attach(item.filename, item.content, item.mimetype)
     try:
-        send_mail(subject=subject, message=text, from_email=None, recipient_list=[to])
+        message.send()
     except (OSError, smtplib.SMTPException) as error:
         raise SendError(f"e-mail: {error}") from error
 

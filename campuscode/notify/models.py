@@ -111,7 +111,7 @@ class Preference(models.Model):
 class Delivery(models.Model):
     """One message on one outside channel, with its outcome: never lost silently.
 
-    `address` and `body` are kept only until the message is sent (or no longer worth
+    `address`, `body` and `attach` are kept only until the message is sent (or no longer worth
     sending): a retry needs them, a record of the send does not."""
 
     class Status(models.TextChoices):
@@ -129,6 +129,9 @@ class Delivery(models.Model):
     address = models.CharField(max_length=500, blank=True)
     subject = models.CharField(_("subject"), max_length=300, blank=True)
     body = models.TextField(blank=True)
+    # E-mail only: the arguments of the kind's attachment builder (notify.attachments),
+    # which makes the files at send time; never the files or the figures themselves.
+    attach = models.JSONField(null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
     )

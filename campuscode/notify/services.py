@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 
 from campuscode.core.rules import get_setting
 from campuscode.notify import channels as outside
+from campuscode.notify.attachments import attachments_for
 from campuscode.notify.models import Channel, Delivery, Notice, Preference
 from campuscode.notify.texts import subject_for, text_for
 from campuscode.people.models import OrgUnit, Person, mask_email, mask_phone
@@ -40,6 +41,7 @@ def notify(
     now: datetime | None = None,
     expires_at: datetime | None = None,
     sync: bool = False,
+    attach: dict | None = None,
 ) -> list[Delivery]:
     """Tell `user` or `person` (and/or the group chat of `unit`) about `kind`.
 
@@ -47,7 +49,10 @@ def notify(
     text message if a mobile number is on file, otherwise e-mail), plus the unit's robots
     when a unit is given. A channel with no address for this person is skipped.
     `sync`: send now, in this thread (a one-time code the person is waiting for); otherwise
-    after the commit, in the background. Returns the outside deliveries."""
+    after the commit, in the background.
+    `attach`: the e-mail carries files, made when it is sent by the builder registered for
+    `kind` in notify.attachments from these (small, non-personal) arguments; the other
+    channels get the words only. Returns the outside deliveries."""
     data = data or {}
     now = now or timezone.now()
     if person is None and user is not None:
@@ -74,6 +79,7 @@ def notify(
                 address=address,
                 subject=subject[:300],
                 body=body,
+                attach=attach if channel == Channel.EMAIL and attach else None,
                 created_at=now,
                 next_attempt_at=now,
                 expires_at=expires_at,
@@ -205,7 +211,12 @@ def _send(delivery: Delivery) -> None:
     if delivery.channel == Channel.SMS:
         outside.send_sms(to=delivery.address, text=delivery.body)
     elif delivery.channel == Channel.EMAIL:
-        outside.send_email(to=delivery.address, subject=delivery.subject, text=delivery.body)
+        outside.send_email(
+            to=delivery.address,
+            subject=delivery.subject,
+            text=delivery.body,
+            attachments=attachments_for(delivery),
+        )
     elif delivery.channel in ROBOTS:
         outside.send_robot(channel=delivery.channel, code=delivery.address, text=delivery.body)
     else:
@@ -215,7 +226,7 @@ def _send(delivery: Delivery) -> None:
 def _close(delivery: Delivery, *, status: str, sent_at: datetime | None = None) -> None:
     # The address and the words are needed only to send; a record of the send keeps neither.
     Delivery.objects.filter(pk=delivery.pk).update(
-        status=status, sent_at=sent_at, next_attempt_at=None, address="", body=""
+        status=status, sent_at=sent_at, next_attempt_at=None, address="", body="", attach=None
     )
 
 
@@ -232,7 +243,7 @@ def cancel(*, deliveries: Iterable[Delivery]) -> None:
     """No longer worth sending (a one-time code that was withdrawn)."""
     Delivery.objects.filter(
         pk__in=[d.pk for d in deliveries], status=Delivery.Status.QUEUED
-    ).update(status=Delivery.Status.EXPIRED, next_attempt_at=None, address="", body="")
+    ).update(status=Delivery.Status.EXPIRED, next_attempt_at=None, address="", body="", attach=None)
 
 
 def send_again(*, delivery: Delivery, actor: User, client_ip: str | None = None) -> bool:

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from campuscode.core.rules import get_setting
 from campuscode.people.models import OrgUnit, Person
 
 METRICS = ("rate", "duplicates", "flag_rate", "manual_rate", "overdue")
@@ -76,13 +77,16 @@ def unit_row(unit: OrgUnit, first: date, last: date, now: datetime) -> UnitRow:
     flagged = Flag.objects.filter(checkin__in=effective).values("checkin_id").distinct().count()
     manual = effective.filter(via__in=[Via.MANUAL, Via.MAKEUP]).count()
     today = timezone.localdate(now)
-    # An advance report still undecided when its first day has come; a make-up request
-    # undecided a day after it was sent (the window it replaces is long closed).
+    # An advance report still undecided a set number of days after its first day (0: on
+    # the day it starts); a make-up request undecided longer than a set number of days
+    # after it was sent (the window it replaces is long closed). School settings (R7.2).
+    report_days = int(get_setting("supervision_overdue_report_days", unit.school_id))
+    makeup_days = int(get_setting("supervision_overdue_makeup_days", unit.school_id))
     overdue = (
         AdvanceReport.objects.filter(
             person__org_unit__path__startswith=unit.path,
             state=Decision.PENDING,
-            first_day__lte=min(today, last),
+            first_day__lte=min(today - timedelta(days=report_days), last),
             first_day__gte=first,
         ).count()
         + MakeupRequest.objects.filter(
@@ -90,7 +94,7 @@ def unit_row(unit: OrgUnit, first: date, last: date, now: datetime) -> UnitRow:
             state=Decision.PENDING,
             day__gte=first,
             day__lte=last,
-            submitted_at__lt=now - timedelta(days=1),
+            submitted_at__lt=now - timedelta(days=makeup_days),
         ).count()
     )
     return UnitRow(

@@ -206,3 +206,54 @@ def test_a_spot_check_is_revealed_to_its_targets_only_at_the_start(client, tree,
     assert (
         draw.seed in sign_in(client, members[0]).get(f"/supervision/plans/{pk}/").content.decode()
     )
+
+
+def test_it_counts_overdue_approvals_by_the_school_settings(client, tree, group, time_machine):
+    """R7.2: when an undecided advance report or make-up request counts as overdue is a
+    school setting, not a constant."""
+    from campuscode.core.rules import set_setting
+    from campuscode.followup.models import MakeupRequest
+
+    time_machine.move_to("2026-03-03 12:00 +0800", tick=False)
+    lead, _members = group
+    pk = make_plan(client, tree, group, kind=PlanKind.PERIODIC, scope=[tree.cs_2501])
+    student = tree.person("学生甲", tree.cs_2501)
+    AdvanceReport.objects.create(
+        person=student,
+        first_day=DAY,
+        last_day=DAY,
+        periods=["morning"],
+        reason="回家",
+        created_at=at("2026-03-01 20:00"),
+        idempotency_key="r1",
+    )
+    MakeupRequest.objects.create(
+        person=student,
+        day=DAY,
+        period="morning",
+        temperature="36.5",
+        reason="手机没电",
+        submitted_at=at("2026-03-02 09:00"),
+        idempotency_key="m1",
+    )
+    url = f"/supervision/checks/?plan={pk}&first=2026-03-02&last=2026-03-02"
+
+    def overdue() -> str:
+        response = sign_in(client, lead).get(url)
+        page = response.content.decode()
+        assert f'data-unit="{tree.cs_2501.pk}"' in page, (
+            response.status_code,
+            response.get("Location"),
+        )
+        row = page.split(f'data-unit="{tree.cs_2501.pk}"')[1].split("</tr>")[0]
+        return row.split('<td class="overdue">')[1].split("</td>")[0]
+
+    # Defaults: the report is undecided on (after) its first day, the make-up for 27 hours.
+    assert overdue() == "2"
+    set_setting(key="supervision_overdue_makeup_days", value=2)
+    assert overdue() == "1"  # the make-up has two days before it counts
+    set_setting(key="supervision_overdue_report_days", value=2)
+    assert overdue() == "0"  # the report counts from 03-04 on
+    time_machine.move_to("2026-03-05 12:00 +0800", tick=False)
+    client.logout()  # two days idle would sign a staff account out
+    assert overdue() == "2"
