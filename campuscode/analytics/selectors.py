@@ -193,30 +193,47 @@ def range_total(days: "Iterable[Figures]") -> Figures:
     return total
 
 
+def subtree_groups(
+    unit: OrgUnit, children: list[OrgUnit]
+) -> tuple[list[int], dict[int, list[int]]]:
+    """The ids of every unit in `unit`'s subtree, and of those under each child (the
+    unit's own rows are the rest). Read once, so that the summary query filters and
+    groups by unit id and joins no unit table (a LIKE join per summary row went badly
+    wrong whenever PostgreSQL's statistics were off: 1–7 s at 50,000 people)."""
+    ids, under = [], {child.pk: [] for child in children}
+    for pk, path in OrgUnit.objects.filter(path__startswith=unit.path).values_list("pk", "path"):
+        ids.append(pk)
+        for child in children:
+            if path.startswith(child.path):
+                under[child.pk].append(pk)
+                break
+    return ids, under
+
+
 def figures_for(unit: OrgUnit, first: date, last: date) -> Dashboard:
     """The figures of `unit`'s subtree from `first` to `last`, by day and by the units
     right under it (no scope check: callers check it, see dashboard_for)."""
     children = list(OrgUnit.objects.filter(parent=unit).order_by("path"))
-    rows = DailyUnitSummary.objects.filter(
-        school_id=unit.school_id, unit__path__startswith=unit.path, day__gte=first, day__lte=last
-    )
+    rows = DailyUnitSummary.objects.filter(school_id=unit.school_id, day__gte=first, day__lte=last)
+    ids, under = subtree_groups(unit, children)
+    if unit.pk != unit.school_id:  # a school's rows are all of its subtree
+        rows = rows.filter(unit_id__in=ids)
+    whens = [When(unit_id__in=pks, then=Value(pk)) for pk, pks in under.items() if pks]
     group = (
-        Case(
-            *[When(unit__path__startswith=child.path, then=Value(child.pk)) for child in children],
-            default=Value(unit.pk),
-            output_field=IntegerField(),
-        )
-        if children
+        Case(*whens, default=Value(unit.pk), output_field=IntegerField())
+        if whens
         else Value(unit.pk, output_field=IntegerField())
     )
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     by_unit: dict[int, dict[date, Figures]] = {}
+    refreshed_at = None
     for found in (
         rows.annotate(group=group)
         .values("group", "day")
-        .annotate(**{name: Sum(name) for name in SUMMED})
+        .annotate(at=Max("refreshed_at"), **{name: Sum(name) for name in SUMMED})
         .order_by()
     ):
+        refreshed_at = max(filter(None, (refreshed_at, found["at"])), default=None)
         by_unit.setdefault(found["group"], {})
         by_unit[found["group"]].setdefault(found["day"], Figures()).add(found)
     symptom_rows = rows.filter(symptomatic__gt=0).annotate(group=group)
@@ -246,7 +263,6 @@ def figures_for(unit: OrgUnit, first: date, last: date) -> Dashboard:
         for n, row in enumerate(showable, start=1):
             row.rank = n
         result_rows = showable + [row for row in result_rows if row.rank is None]
-    refreshed_at = rows.aggregate(at=Max("refreshed_at"))["at"]
     return Dashboard(unit, first, last, result_rows, by_day, total, min_group, ranked, refreshed_at)
 
 
