@@ -15,9 +15,9 @@ Rankings between units are off unless the school turns them on.
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
-from django.db.models import Case, IntegerField, Max, Sum, Value, When
+from django.db.models import Case, IntegerField, Max, Min, Q, Sum, Value, When
 from django.utils import timezone
 
 from campuscode.analytics.models import COUNTS, SENSITIVE, DailyUnitSummary, GateHourSummary
@@ -264,6 +264,52 @@ def figures_for(unit: OrgUnit, first: date, last: date) -> Dashboard:
             row.rank = n
         result_rows = showable + [row for row in result_rows if row.rank is None]
     return Dashboard(unit, first, last, result_rows, by_day, total, min_group, ranked, refreshed_at)
+
+
+TREND_FIELDS = ("expected", "green", "yellow", "red", "excused", "missed", "pending")
+
+
+def final_trend_days(*, units: list[OrgUnit], first: date, last: date) -> dict:
+    """checkins.selectors.trend's source: day → checkins.tally.DayTotals of the subtrees of
+    `units`, for the days from `first` to `last` whose summary rows were all counted after
+    the day had ended (no window left open, so nothing counted as pending that has since
+    been missed). A day the refresh has not reached since is left to a live count."""
+    from campuscode.checkins.tally import DayTotals
+
+    tz = timezone.get_default_timezone()
+    by_school: dict[int, list[OrgUnit]] = {}
+    for unit in units:
+        by_school.setdefault(unit.school_id, []).append(unit)
+    final: set[date] | None = None
+    totals: dict[date, DayTotals] = {}
+    for school_id, tops in by_school.items():
+        rows = DailyUnitSummary.objects.filter(school_id=school_id, day__gte=first, day__lte=last)
+        done = {
+            day
+            for day, at in rows.values("day")
+            .annotate(at=Min("refreshed_at"))
+            .values_list("day", "at")
+            if at >= datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz)
+        }
+        final = done if final is None else final & done
+        if not any(top.pk == school_id for top in tops):
+            paths = Q(pk__in=[])
+            for top in tops:
+                paths |= Q(path__startswith=top.path)
+            rows = rows.filter(
+                unit_id__in=list(OrgUnit.objects.filter(paths).values_list("pk", flat=True))
+            )
+        for found in (
+            rows.filter(day__in=done)
+            .values("day")
+            .annotate(**{name: Sum(name) for name in TREND_FIELDS})
+            .order_by()
+        ):
+            day = found.pop("day")
+            into = totals.setdefault(day, DayTotals(day))
+            for name, value in found.items():
+                setattr(into, name, getattr(into, name) + (value or 0))
+    return {day: totals.get(day, DayTotals(day)) for day in sorted(final or ())}
 
 
 def scope_units(user, capability: str = Cap.VIEW_HEALTH) -> list[OrgUnit]:
