@@ -244,7 +244,11 @@ def test_the_unit_counts_equal_a_recount_of_the_rows(tree, adviser, history, day
     from campuscode.checkins.selectors import roll
     from campuscode.people.models import Role
 
-    user = adviser if who == "adviser" else tree.account("health-school", (Role.HEALTH_OFFICE, tree.school))
+    user = (
+        adviser
+        if who == "adviser"
+        else tree.account("health-school", (Role.HEALTH_OFFICE, tree.school))
+    )
     result = roll(user=user, day=date.fromisoformat(day), period=period)
     recount: dict[int, Counter] = defaultdict(Counter)
     for row in result.all_rows():
