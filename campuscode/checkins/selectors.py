@@ -302,7 +302,9 @@ def roll(
     if show == Show.TAMPERED:
         shown = Q(pk__in=tampered_people(people=expected.values("pk"), day=day, period=period))
     result.rows = (
-        expected.filter(shown).select_related("org_unit").order_by("org_unit__path", "number")
+        expected.filter(shown)
+        .select_related("org_unit__parent")  # each row shows its unit's label
+        .order_by("org_unit__path", "number")
     )
     return result
 
