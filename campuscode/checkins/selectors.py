@@ -378,15 +378,16 @@ def trend(*, user, end: date, days: int = 14, unit: OrgUnit | None = None, now=N
     while live_from in held:
         live_from += timedelta(days=1)
     found = [held[first + timedelta(days=n)] for n in range((live_from - first).days)]
-    if found:
+    visitors = people.filter(kind=Person.Kind.VISITOR)
+    if found and visitors.exists():
         # The summaries leave visitors out; the few in the scope are counted here.
-        visitors = tally.trend(
-            people=people.filter(kind=Person.Kind.VISITOR),
+        apart = tally.trend(
+            people=visitors,
             end=live_from - timedelta(days=1),
             days=len(found),
             now=now,
         )
-        for totals, extra in zip(found, visitors.days, strict=True):
+        for totals, extra in zip(found, apart.days, strict=True):
             for name in ("expected", "green", "yellow", "red", "excused", "missed", "pending"):
                 setattr(totals, name, getattr(totals, name) + getattr(extra, name))
     if live_from <= end:

@@ -326,3 +326,20 @@ def test_the_past_days_of_the_trend_come_from_the_summaries(client, adviser, his
     assert counted() == DAYS
     page = sign_in(client, adviser).get("/checkins/lists/?day=2026-03-12&period=morning")
     assert page.context["trend"]["rate"] == 5
+
+
+def test_visitors_are_counted_beside_the_summaries(adviser, history, tree):
+    """The summaries leave visitors out; a visitor in the scope (who has windows too) is
+    counted live beside them, so the trend stays what the raw tables give."""
+    from dataclasses import astuple
+
+    from campuscode.analytics.summaries import refresh_summaries
+    from campuscode.checkins import tally
+    from campuscode.checkins.selectors import scoped_people, trend
+
+    tree.person("访客甲", tree.cs_2501, kind=Person.Kind.VISITOR, created_at=at("2026-02-20 09:00"))
+    refresh_summaries(since=date(2026, 2, 27), until=date(2026, 3, 12))
+    found = trend(user=adviser, end=date(2026, 3, 12))
+    raw = tally.trend(people=scoped_people(adviser), end=date(2026, 3, 12))
+    assert [astuple(d) for d in found.days] == [astuple(d) for d in raw.days]
+    assert found.days[0].expected == DAYS["2026-02-27"][0] + 2
