@@ -163,10 +163,12 @@ def unit_counts(
     people = expected_people.values("pk")
     groups: dict[tuple, dict] = {}  # (unit, school, kind) → counts
 
+    names = ("expected", "checked", *Colour.values, "excused")
+
     def of(key) -> dict:
-        return groups.setdefault(
-            key, dict.fromkeys(("expected", "checked", *Colour.values, "excused"), 0)
-        )
+        if key not in groups:
+            groups[key] = dict.fromkeys(names, 0)
+        return groups[key]
 
     for *key, n in (
         expected_people.values_list("org_unit", "school_id", "kind")
