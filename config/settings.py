@@ -218,6 +218,13 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if "postgresql" in DATABASES["default"]["ENGINE"] and not env_bool("DB_POSTGRES_JIT", False):
+    # PostgreSQL's JIT compiles any query its planner costs above 100,000: the grouped
+    # counts over tens of thousands of people that the lists and the analytics run. On
+    # the 50,000-person school it spent 1–5 s compiling (on 2 cores) queries that then
+    # ran in 0.1 s (bench/README.md, Scale). Off for this application's connections only.
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} -c jit=off".strip()
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # IMMEDIATE takes the write lock when a transaction starts, so two writers

@@ -76,13 +76,14 @@ def with_dates(people: QuerySet, prefix: str = "") -> QuerySet:
     )
 
 
-def expected_q(day: date) -> Q:
+def expected_q(day: date, prefix: str = "") -> Q:
     """On a queryset annotated by with_dates, of people whose record has not changed
-    since `day` (see histories_changed_after): those expected on `day` (windows aside)."""
+    since `day` (see histories_changed_after): those expected on `day` (windows aside).
+    `prefix` as given to with_dates (its annotations themselves are never prefixed)."""
     return (
         Q(first_day__lte=day)
-        & (Q(valid_until__isnull=True) | Q(valid_until__gte=day))
-        & (Q(state=Person.State.ACTIVE) | Q(changed_day__gt=day))
+        & (Q(**{f"{prefix}valid_until__isnull": True}) | Q(**{f"{prefix}valid_until__gte": day}))
+        & (Q(**{f"{prefix}state": Person.State.ACTIVE}) | Q(changed_day__gt=day))
     )
 
 
@@ -241,22 +242,20 @@ def trend(*, people: QuerySet, end: date, days: int = 14, now: datetime | None =
     buckets = list(dated.values_list(*bucket_fields).annotate(n=Count("pk")).order_by())
     school_ids = sorted({b[0] for b in buckets} | {c[0] for c in changed.values()})
     in_range = Checkin.objects.effective().filter(day__gte=first, day__lte=end)
-    checkins = with_dates(in_range.filter(person__in=steady), prefix="person__")
-    checked_groups = (
-        checkins.values_list(
-            "day",
-            "period",
-            "colour",
-            "person__school_id",
-            "person__kind",
-            "first_day",
-            "person__valid_until",
-            "person__state",
-            "changed_day",
-        )
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    # The check-ins of the people expected on their day, one grouped query a day: the
+    # rule in SQL leaves four columns to group by (grouping every check-in by the
+    # person's dates and testing them here sorted 100,000 rows a day at 50,000 people).
+    checked_groups = []
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        checked_groups += [
+            (day, *row)
+            for row in with_dates(in_range.filter(day=day, person__in=steady), prefix="person__")
+            .filter(expected_q(day, prefix="person__"))
+            .values_list("period", "colour", "person__school_id", "person__kind")
+            .annotate(n=Count("pk"))
+            .order_by()
+        ]
     changed_checkins = in_range.filter(person_id__in=list(changed)).values_list(
         "person_id", "day", "period", "colour"
     )
@@ -308,10 +307,8 @@ def trend(*, people: QuerySet, end: date, days: int = 14, now: datetime | None =
             if (school_id, kind) in groups and expected_changed(day, pk):
                 totals[day].expected += 1
                 remaining[(day, period, school_id, kind)] += 1
-    for day, period, colour, school_id, kind, *dates, n in checked_groups:
-        if (school_id, kind) not in windows[(day, period)] or not expected(
-            day, school_id, kind, *dates
-        ):
+    for day, period, colour, school_id, kind, n in checked_groups:
+        if (school_id, kind) not in windows[(day, period)]:
             continue  # a check-in in a window the person was not expected in
         if colour in (Colour.GREEN, Colour.YELLOW, Colour.RED):
             setattr(totals[day], colour, getattr(totals[day], colour) + n)

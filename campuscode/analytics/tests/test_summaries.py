@@ -1,6 +1,7 @@
 """The summary tables: a refresh equals a fresh count of the raw tables, and running it
 again changes nothing (R6.3)."""
 
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -123,3 +124,38 @@ def test_the_grouped_tally_equals_the_lists_tally_unit_by_unit(school, roles):
     for unit in units:
         alone = trend(people=Person.objects.filter(org_unit=unit), end=TODAY, days=3).days
         assert [grouped[unit.pk][d.day] for d in alone] == alone, unit.name
+
+
+def test_the_dashboard_figures_of_every_subtree_equal_a_raw_recount(school, roles):
+    """figures_for groups the summary rows by unit id (no join on the unit paths): for
+    every unit, its days and each row under it equal the check-ins counted afresh from the
+    raw tables for the same people, and the summary rows summed by path."""
+    from campuscode.analytics.selectors import SUMMED, figures_for
+    from campuscode.people.models import OrgUnit
+
+    refresh_summaries(since=FIRST, until=TODAY)
+    units = list(OrgUnit.objects.filter(path__startswith=school.tree.school.path))
+    assert len(units) > 5
+    assert figures_for(school.tree.school, FIRST, TODAY).total.expected > 0
+    for unit in units:
+        board = figures_for(unit, FIRST, TODAY)
+        groups = [(board.by_day, Person.objects.filter(org_unit__path__startswith=unit.path))]
+        for row in board.rows:
+            own = Person.objects.filter(org_unit=unit)
+            under = Person.objects.filter(org_unit__path__startswith=row.unit.path)
+            groups.append((row.by_day, own if row.own else under))
+        for by_day, people in groups:
+            raw = {d.day: d for d in trend(people=people, end=TODAY, days=3).days}
+            for day in board.days:
+                for name in FIELDS:
+                    assert getattr(by_day[day], name) == getattr(raw[day], name), (unit, day, name)
+        for day in board.days:
+            summed = DailyUnitSummary.objects.filter(unit__path__startswith=unit.path, day=day)
+            for name in SUMMED:
+                assert getattr(board.by_day[day], name) == pytest.approx(
+                    sum(getattr(r, name) for r in summed)
+                ), (unit, day, name)
+            symptoms = Counter()
+            for r in summed:
+                symptoms.update(r.symptoms)
+            assert board.by_day[day].symptoms == symptoms

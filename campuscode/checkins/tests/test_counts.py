@@ -30,7 +30,7 @@ Per day (windows × people expected; green, yellow, excused, missed, not yet due
 
 import io
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -234,3 +234,112 @@ def test_the_list_shows_one_page_and_counts_the_whole_scope(client, adviser, tre
     second = client.get("/checkins/lists/" + link).content.decode()
     assert len(re.findall(r'data-person="\d+"', second)) == 7
     assert _page_counts(second)["expected"] == PAGE_SIZE + 7
+
+
+@pytest.mark.parametrize(("day", "period"), list(WINDOWS))
+@pytest.mark.parametrize("who", ["adviser", "health"])
+def test_the_unit_counts_equal_a_recount_of_the_rows(tree, adviser, history, day, period, who):
+    """The counts per unit are set-based (people, check-ins and flags grouped apart): they
+    equal the rows of the same list, person by person."""
+    from campuscode.checkins.selectors import roll
+    from campuscode.people.models import Role
+
+    user = (
+        adviser
+        if who == "adviser"
+        else tree.account("health-school", (Role.HEALTH_OFFICE, tree.school))
+    )
+    result = roll(user=user, day=date.fromisoformat(day), period=period)
+    recount: dict[int, Counter] = defaultdict(Counter)
+    for row in result.all_rows():
+        counts = recount[row.person.org_unit_id]
+        counts["expected"] += 1
+        counts[row.state] += 1
+        counts["flagged"] += bool(row.open_flags)
+        if row.checkin is not None:
+            counts[row.checkin.colour] += 1
+    found = {
+        c.unit.pk: Counter(
+            {
+                "expected": c.expected,
+                "checked": c.checked,
+                "excused": c.excused,
+                "missed": c.missed,
+                "flagged": c.flagged,
+                "yellow": c.yellow,
+                "red": c.red,
+            }
+        )
+        for c in result.counts
+    }
+    wanted = {
+        unit: Counter(
+            {
+                "expected": n["expected"],
+                "checked": n["checked"],
+                "excused": n["excused"],
+                "missed": n["missed"],
+                "flagged": n["flagged"],
+                "yellow": n["yellow"],
+                "red": n["red"],
+            }
+        )
+        for unit, n in recount.items()
+    }
+    assert found == wanted
+    assert sum(c.pending for c in result.counts) == sum(
+        n["open"] + n["upcoming"] for n in recount.values()
+    )
+
+
+def test_the_past_days_of_the_trend_come_from_the_summaries(client, adviser, history):
+    """Once the analytics summaries hold a day (counted after it ended), the trend reads it
+    from them; today, and every day from the first one they lack, is counted live. Either
+    way the figures are those worked out by hand."""
+    from django.db.models import F
+
+    from campuscode.analytics.models import DailyUnitSummary
+    from campuscode.analytics.summaries import refresh_summaries
+    from campuscode.checkins.selectors import trend
+
+    def counted():
+        return {
+            d.day.isoformat(): (d.expected, d.green, d.yellow, d.excused, d.missed, d.pending)
+            for d in trend(user=adviser, end=date(2026, 3, 12)).days
+        }
+
+    assert counted() == DAYS  # nothing summarised yet: all live
+    refresh_summaries(since=date(2026, 2, 27), until=date(2026, 3, 12))
+    assert counted() == DAYS
+    # Past days are read from the summary rows (changed here by hand), today is not.
+    for day in ("2026-03-11", "2026-03-12"):
+        DailyUnitSummary.objects.filter(day=day).update(green=F("green") + 100)
+    got = counted()
+    assert (got["2026-03-11"][1], got["2026-03-12"][1]) == (101, 2)
+    # A day summarised before it ended is counted live, and so is every day after it.
+    DailyUnitSummary.objects.filter(day="2026-03-10").update(
+        refreshed_at=at("2026-03-10 20:00"), green=F("green") + 100
+    )
+    got = counted()
+    assert (got["2026-03-09"][1], got["2026-03-10"][1], got["2026-03-11"][1]) == (0, 1, 1)
+    refresh_summaries(since=date(2026, 3, 10), until=date(2026, 3, 12))
+    assert counted() == DAYS
+    page = sign_in(client, adviser).get("/checkins/lists/?day=2026-03-12&period=morning")
+    assert page.context["trend"]["rate"] == 5
+
+
+def test_visitors_are_counted_beside_the_summaries(adviser, history, tree):
+    """The summaries leave visitors out; a visitor in the scope (who has windows too) is
+    counted live beside them, so the trend stays what the raw tables give."""
+    from dataclasses import astuple
+
+    from campuscode.analytics.summaries import refresh_summaries
+    from campuscode.checkins import tally
+    from campuscode.checkins.selectors import scoped_people, trend
+
+    tree.person("访客甲", tree.cs_2501, kind=Person.Kind.VISITOR, created_at=at("2026-02-20 09:00"))
+    refresh_summaries(since=date(2026, 2, 27), until=date(2026, 3, 12))
+    found = trend(user=adviser, end=date(2026, 3, 12))
+    raw = tally.trend(people=scoped_people(adviser), end=date(2026, 3, 12))
+    assert [astuple(d) for d in found.days] == [astuple(d) for d in raw.days]
+    assert found.days[0].expected == DAYS["2026-02-27"][0] + 2
