@@ -247,7 +247,13 @@ def report_detail(request, pk: int):
     )
 
 
-REPORT_PANELS = {"trend", "heatmap", "reasons", "health"}
+REPORT_PANELS = {
+    "trend",
+    "heatmap",
+    "reasons",
+    "health",
+    *("attendance", "attendance_units", "attendance_status"),  # attendance/analysis.py
+}
 
 
 def _report_sheets(request, report: Report) -> list[Sheet]:
