@@ -47,9 +47,10 @@ def _members(school_id: int):
     def members(unit_id: int) -> list[int]:
         if unit_id not in cache:
             if unit_id not in unit_paths:
-                unit_paths[unit_id] = OrgUnit.objects.filter(pk=unit_id).values_list(
-                    "path", flat=True
-                ).first() or "\0"
+                unit_paths[unit_id] = (
+                    OrgUnit.objects.filter(pk=unit_id).values_list("path", flat=True).first()
+                    or "\0"
+                )
             prefix = unit_paths[unit_id]
             cache[unit_id] = [
                 pk

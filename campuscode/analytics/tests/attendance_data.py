@@ -48,9 +48,7 @@ def make_attendance(school) -> dict:
     mon = _session(tree, tree.cs_2501, "数据结构", (2026, 3, 2, 8, 0))
     for person, status in zip(school.cs1, (P, X, A, L, P, E), strict=True):
         _mark(mon, person, status)
-    lecture = _session(
-        tree, tree.cs_2501, "计算机导论", (2026, 3, 2, 14, 0), extra=[tree.cs_2502]
-    )
+    lecture = _session(tree, tree.cs_2501, "计算机导论", (2026, 3, 2, 14, 0), extra=[tree.cs_2502])
     for person in (s1, s4, s5, s6, *school.cs2):
         _mark(lecture, person, P)
     _mark(lecture, s2, X)

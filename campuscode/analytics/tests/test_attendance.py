@@ -123,7 +123,7 @@ def test_the_rates_are_the_recount_and_small_groups_are_hidden(client, sessions,
     assert by_day == {"2026-03-02": "80.0%", "2026-03-03": "83.3%"}
     status = table(adviser, "attendance-status")
     assert re.search(r"<td>缺勤</td><td>2</td>", status)
-    assert re.search(r"<td>未点名（按缺勤计）</td><td>1</td>", status)
+    assert re.search(r"<td>未签到（按缺勤计）</td><td>1</td>", status)
     assert re.search(r"<td>请假</td><td>2</td>", status)
     assert re.search(r"<th data-due>18</th>", status)
     dept = sign_in(client, roles["dept_admin"]).get(PAGE)
@@ -175,7 +175,7 @@ def test_a_report_keeps_the_attendance_it_was_made_with(client, sessions, roles)
     export = sign_in(client, roles["adviser"]).get(f"/analytics/reports/{report.pk}/export.xlsx")
     book = load_workbook(io.BytesIO(b"".join(export.streaming_content)))
     assert "每天的出勤" in book.sheetnames
-    health_report = Report.objects.get(unit=sessions["mon"].unit.school, period="daily")
+    health_report = Report.objects.get(unit_id=sessions["mon"].unit.school_id, period="daily")
     page = sign_in(client, roles["health"]).get(f"/analytics/reports/{health_report.pk}/")
     assert 'data-panel="attendance' not in page.content.decode()
 
@@ -187,4 +187,3 @@ def test_sessions_not_over_are_not_counted_yet(sessions, time_machine):
     refresh_summaries(since=TODAY, until=TODAY)
     row = DailyAttendanceSummary.objects.get(day=TODAY, unit=later.unit)
     assert (row.due, row.unmarked) == (6, 6)
-

@@ -73,9 +73,7 @@ def cases(person=None):
     return found.filter(person=person) if person else found
 
 
-def test_a_run_opens_one_case_for_the_adviser_and_a_rerun_nothing(
-    client, klass, adviser, history
-):
+def test_a_run_opens_one_case_for_the_adviser_and_a_rerun_nothing(client, klass, adviser, history):
     zhang = klass[0]
     call_command("detect_anomalies")
     case = cases().get()
