@@ -25,7 +25,8 @@ import random
 import statistics
 import sys
 import time
-from datetime import datetime, time as dtime, timedelta
+from datetime import datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -111,10 +112,8 @@ def generate(people: int, days: int, now: datetime) -> dict:
             held = sessions_of.get(klass, [])
             for person in pks:
                 for n, (session, starts_at) in enumerate(held):
-                    if person in truants and n >= len(held) - 3:
-                        status = "absent"
-                    else:
-                        status = pick(rng)
+                    planted = person in truants and n >= len(held) - 3
+                    status = "absent" if planted else pick(rng)
                     at = starts_at.isoformat()
                     method = "auto_absent" if status == "absent" else "session_qr"
                     yield (

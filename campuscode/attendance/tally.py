@@ -42,16 +42,12 @@ def _members(school_id: int):
         students[unit_id].append(pk)
     paths = dict(OrgUnit.objects.filter(pk__in=list(students)).values_list("pk", "path"))
     cache: dict[int, list[int]] = {}
-    unit_paths: dict[int, str] = {}
 
     def members(unit_id: int) -> list[int]:
         if unit_id not in cache:
-            if unit_id not in unit_paths:
-                unit_paths[unit_id] = (
-                    OrgUnit.objects.filter(pk=unit_id).values_list("path", flat=True).first()
-                    or "\0"
-                )
-            prefix = unit_paths[unit_id]
+            prefix = paths.get(unit_id) or (
+                OrgUnit.objects.filter(pk=unit_id).values_list("path", flat=True).first() or "\0"
+            )
             cache[unit_id] = [
                 pk
                 for under, path in paths.items()
@@ -86,9 +82,7 @@ def count_days(
         )
         units: dict[int, set[int]] = defaultdict(set)
         for pk, unit_id in sessions.values_list("pk", "unit_id"):
-            units[pk]
-            if unit_id:
-                units[pk].add(unit_id)
+            units[pk] = {unit_id} if unit_id else set()
         for pk, unit_id in Session.extra_units.through.objects.filter(
             session__in=sessions
         ).values_list("session_id", "orgunit_id"):
