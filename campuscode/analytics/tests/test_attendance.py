@@ -187,3 +187,22 @@ def test_sessions_not_over_are_not_counted_yet(sessions, time_machine):
     refresh_summaries(since=TODAY, until=TODAY)
     row = DailyAttendanceSummary.objects.get(day=TODAY, unit=later.unit)
     assert (row.due, row.unmarked) == (6, 6)
+
+
+def test_the_academic_office_sees_class_attendance_only(client, school, sessions, tree):
+    person = tree.person("教务处", tree.school, kind=Person.Kind.STAFF, number="T0011")
+    office = tree.account("", (Role.ACADEMIC_OFFICE, tree.school), person=person)
+    response = sign_in(client, office).get(PAGE)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "课堂考勤分析" in html
+    assert units(response) == {tree.main_campus.pk, tree.east_campus.pk}
+    assert re.findall(r'data-panel="([^"]+)"', html) == [
+        "attendance",
+        "attendance_units",
+        "attendance_status",
+    ]
+    export = client.get(f"/analytics/export.xlsx?days=7&day={TODAY}")
+    book = load_workbook(io.BytesIO(b"".join(export.streaming_content)))
+    assert "每天的出勤" in book.sheetnames and "每日打卡" not in book.sheetnames
+    assert client.get("/analytics/reports/").status_code == 403
