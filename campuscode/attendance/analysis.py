@@ -12,7 +12,6 @@ Units are never ranked here: they are listed in their usual order.
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 
-from django.db.models import Case, IntegerField, Max, Sum, Value, When
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
@@ -181,31 +180,30 @@ def board_for(unit: OrgUnit, first: date, last: date) -> Board:
     """Class attendance of `unit`'s subtree from `first` to `last`, by day and by the units
     right under it (no scope check: the dashboard checks VIEW_ATTENDANCE over `unit`)."""
     children = list(OrgUnit.objects.filter(parent=unit).order_by("path"))
+    # Why the subtree's ids and a fold in Python rather than a join on the units' paths
+    # grouped in SQL: with the table's statistics stale after a rebuild, PostgreSQL nests
+    # a path LIKE per row (6 s for the whole school of 50,000, bench/attendance_scale.py);
+    # a summary row is one unit's day, so there are only units × days rows to add up.
+    group_of = {}
+    for pk, path in OrgUnit.objects.filter(path__startswith=unit.path).values_list("pk", "path"):
+        group_of[pk] = next((c.pk for c in children if path.startswith(c.path)), unit.pk)
     rows = DailyAttendanceSummary.objects.filter(
-        school_id=unit.school_id, unit__path__startswith=unit.path, day__gte=first, day__lte=last
+        school_id=unit.school_id, day__gte=first, day__lte=last
     )
-    group = (
-        Case(
-            *[When(unit__path__startswith=child.path, then=Value(child.pk)) for child in children],
-            default=Value(unit.pk),
-            output_field=IntegerField(),
-        )
-        if children
-        else Value(unit.pk, output_field=IntegerField())
-    )
+    if unit.parent_id is not None:
+        rows = rows.filter(unit_id__in=list(group_of))
     by_unit: dict[int, dict[date, Figures]] = {}
-    for found in (
-        rows.annotate(group=group)
-        .values("group", "day")
-        .annotate(**{name: Sum(name) for name in ATTENDANCE_COUNTS})
-        .order_by()
-    ):
-        figures = by_unit.setdefault(found["group"], {}).setdefault(found["day"], Figures())
+    at = None
+    for found in rows.values("unit_id", "day", "refreshed_at", *ATTENDANCE_COUNTS).order_by():
+        group = group_of.get(found["unit_id"])
+        if group is None:
+            continue
+        figures = by_unit.setdefault(group, {}).setdefault(found["day"], Figures())
         figures.add(found)
         figures.people += found["people"]
+        at = max(at, found["refreshed_at"]) if at else found["refreshed_at"]
     names = {unit.pk: (unit.name, True), **{c.pk: (c.name, False) for c in children}}
     min_group = int(get_setting("analytics_min_group", unit.school_id))
-    at = rows.aggregate(at=Max("refreshed_at"))["at"]
     return _assemble(unit, first, last, by_unit, names, min_group, at)
 
 
