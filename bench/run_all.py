@@ -24,6 +24,7 @@ SCRIPTS = [
     "event_door.py",  # events (R2.5)
 ]
 SCRIPTS += ["violations_ladder.py"]  # violations (R8)
+SCRIPTS.append("attendance_scale.py")  # class attendance in analytics (issue 12)
 
 
 def main() -> int:

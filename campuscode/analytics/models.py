@@ -115,6 +115,50 @@ class GateHourSummary(models.Model):
         return f"{self.place_id} {self.day} {self.hour:02d}h"
 
 
+# The counted columns of a DailyAttendanceSummary: a status (or unmarked) per person and
+# class session. (No count of sessions: a lecture of three classes would count thrice in
+# their college's sum.)
+ATTENDANCE_COUNTS = (
+    "people",
+    "due",
+    "present",
+    "late",
+    "left_early",
+    "absent",
+    "excused",
+    "unmarked",
+)
+
+
+class DailyAttendanceSummary(models.Model):
+    """One unit's day of class attendance: of the class sessions that ended that day, how
+    its own students (not its subtree) attended them (attendance.tally)."""
+
+    school = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    people = models.PositiveIntegerField(default=0)  # students with a session that day
+    due = models.PositiveIntegerField(default=0)  # person × session
+    present = models.PositiveIntegerField(default=0)
+    late = models.PositiveIntegerField(default=0)
+    left_early = models.PositiveIntegerField(default=0)
+    absent = models.PositiveIntegerField(default=0)
+    excused = models.PositiveIntegerField(default=0)
+    unmarked = models.PositiveIntegerField(default=0)  # ended, nobody marked: counts as absent
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("daily attendance summary")
+        verbose_name_plural = _("daily attendance summaries")
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "day"], name="analytics_attendance_unit_day"),
+        ]
+        indexes = [models.Index(fields=["school", "day"], name="analytics_att_school_day")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.day}"
+
+
 class ReportPeriod(models.TextChoices):
     DAILY = "daily", _("Daily")
     WEEKLY = "weekly", _("Weekly")

@@ -3,8 +3,8 @@
 The health dashboard (/analytics/) and its XLSX export show every registered panel whose
 capability covers the unit being looked at. Check-ins, the heatmap, the reasons for
 missing and the health figures are registered by this app (builtin_panels); class
-attendance is meant to join the same way once the attendance app exists, from its
-AppConfig.ready():
+attendance joins the same way from the attendance app's AppConfig.ready()
+(attendance/analysis.py):
 
     from campuscode.analytics.panels import Panel, register
 
@@ -15,6 +15,7 @@ AppConfig.ready():
         template="attendance/analytics_panel.html",
         context=lambda scope: {...},          # figures of scope.unit from scope.first..last
         sheets=lambda scope: [Sheet(...)],    # optional: its sheets in the XLSX export
+        snapshot=lambda scope: {...},         # optional: its figures kept in a report
         order=40,
     ))
 
@@ -23,6 +24,10 @@ A panel reads only `scope.unit`'s subtree (the view has checked the reader's sco
 groups with `scope.dashboard.shown(figures)` / `scope.min_group` as the built-in panels do;
 where its figures on a line add up to a total shown somewhere, it hides one more with
 `selectors.complement` so that a hidden one cannot be worked out by subtraction.
+
+A periodic report keeps the figures it was built from: a panel with its own figures gives
+`snapshot(scope)` (a JSON dict, stored in the report under the panel's key) and, shown in
+a report, finds it again in `scope.stored[key]` (None on the live dashboard).
 """
 
 from collections.abc import Callable
@@ -43,6 +48,8 @@ class PanelScope:
     unit: OrgUnit
     first: date
     last: date
+    # A report's stored panel figures (panel key → its snapshot); None: live figures.
+    stored: dict | None = None
 
     @cached_property
     def dashboard(self):
@@ -64,6 +71,7 @@ class Panel:
     context: Callable[[PanelScope], dict]
     sheets: Callable[[PanelScope], list[Sheet]] | None = None
     order: int = 100
+    snapshot: Callable[[PanelScope], dict] | None = None
 
 
 PANELS: dict[str, Panel] = {}

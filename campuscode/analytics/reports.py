@@ -73,8 +73,13 @@ def _figures_of(data: dict) -> Figures:
 
 
 def snapshot(unit: OrgUnit, first: date, last: date) -> dict:
+    from campuscode.analytics.panels import PANELS
+
     board = figures_for(unit, first, last)
+    scope = PanelScope(None, unit, first, last)
     return {
+        # Panels with figures of their own (class attendance): kept as they are today.
+        "panels": {key: panel.snapshot(scope) for key, panel in PANELS.items() if panel.snapshot},
         "unit": unit.name,
         "min_group": board.min_group,
         "ranked": board.ranked,
@@ -120,13 +125,21 @@ def dashboard_of(report: Report) -> Dashboard:
 
 
 def scope_of(report: Report, user) -> PanelScope:
-    scope = PanelScope(user, report.unit, report.first_day, report.last_day)
+    scope = PanelScope(
+        user, report.unit, report.first_day, report.last_day, report.data.get("panels", {})
+    )
     scope.__dict__["dashboard"] = dashboard_of(report)  # the stored figures, not today's
     return scope
 
 
 # The panels a report shows (the live dashboard has more).
-REPORT_PANELS = {"trend", "heatmap", "reasons", "health"}
+REPORT_PANELS = {
+    "trend",
+    "heatmap",
+    "reasons",
+    "health",
+    *("attendance", "attendance_units", "attendance_status"),  # attendance/analysis.py
+}
 
 
 def report_sheets(report: Report, user) -> list[Sheet]:

@@ -17,12 +17,25 @@ from campuscode.core.charts import Column, Segment, legend, stacked_columns
 from campuscode.core.net import client_ip
 from campuscode.core.paging import page_of
 from campuscode.core.spreadsheets import Sheet, stamp, xlsx_response
-from campuscode.people.access import Cap, covers_unit, requires, units_under
+from campuscode.people.access import Cap, covers_unit, has_capability, requires, units_under
+
+
+def _dashboard_capability(user) -> str:
+    """Whose dashboard: health readers' (check-ins, and class attendance where they also
+    read it), else an attendance reader's, such as the academic office (its panels only:
+    panels_for checks each panel's own capability)."""
+    return Cap.VIEW_HEALTH if has_capability(user, Cap.VIEW_HEALTH) else Cap.VIEW_ATTENDANCE
 
 
 def _dashboard_scope(request):
     today = timezone.localdate()
-    form = DashboardForm(request.GET or None, user=request.user, initial={"day": today, "days": 14})
+    capability = _dashboard_capability(request.user)
+    form = DashboardForm(
+        request.GET or None,
+        user=request.user,
+        capability=capability,
+        initial={"day": today, "days": 14},
+    )
     unit = day = None
     days = 14
     if form.is_valid():
@@ -31,7 +44,7 @@ def _dashboard_scope(request):
             form.cleaned_data["day"],
             form.cleaned_data["days"],
         )
-    board_unit = unit or (scope_units(request.user) or [None])[0]
+    board_unit = unit or (scope_units(request.user, capability) or [None])[0]
     if board_unit is None:
         raise Http404
     day = day or timezone.localdate()
@@ -52,7 +65,7 @@ def _audit(request, action: str, scope: PanelScope) -> None:
     )
 
 
-@requires(Cap.VIEW_HEALTH)
+@requires(Cap.VIEW_HEALTH, Cap.VIEW_ATTENDANCE)
 def dashboard(request):
     form, scope = _dashboard_scope(request)
     panels = [
@@ -60,14 +73,21 @@ def dashboard(request):
         for panel in panels_for(request.user, scope.unit)
     ]
     _audit(request, "analytics.dashboard.viewed", scope)
+    health = has_capability(request.user, Cap.VIEW_HEALTH)
     return render(
         request,
         "analytics/dashboard.html",
-        {"form": form, "scope": scope, "board": scope.dashboard, "panels": panels},
+        {
+            "form": form,
+            "scope": scope,
+            "board": scope.dashboard,
+            "panels": panels,
+            "health": health,
+        },
     )
 
 
-@requires(Cap.VIEW_HEALTH)
+@requires(Cap.VIEW_HEALTH, Cap.VIEW_ATTENDANCE)
 def dashboard_export(request):
     _form, scope = _dashboard_scope(request)
     sheets = [

@@ -6,3 +6,9 @@ class AttendanceConfig(AppConfig):
     name = "campuscode.attendance"
     label = "attendance"
     verbose_name = _("Attendance")
+
+    def ready(self):
+        from campuscode.attendance import analysis, anomalies
+
+        analysis.register_all()
+        anomalies.register_all()

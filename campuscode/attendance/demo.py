@@ -1,6 +1,7 @@
 """Demo data of class attendance: a term timetable for the computer-science classes taught
 by T1007, two weeks of attendance history with realistic lateness and absences, today's
-sessions with one running when the demo starts, and a student's pending 补签."""
+sessions with one running when the demo starts, a student's pending 补签, and one student
+absent from their last three classes (a consecutive-absence case)."""
 
 import random
 from datetime import datetime, timedelta
@@ -135,13 +136,27 @@ def _history(rng: random.Random, school: OrgUnit, now: datetime) -> None:
         .order_by("starts_at")
     )
     profiles: dict[int, tuple[float, float, float]] = {}
+    # One student of 计科2501班 missed their last three classes without leave: the
+    # consecutive-absence detector opens a case for the adviser (anomalies demo).
+    truant = (
+        Person.objects.filter(
+            school=school,
+            kind=Person.Kind.STUDENT,
+            org_unit__name="计科2501班",
+            user__isnull=False,
+        )
+        .exclude(number="20250101")
+        .order_by("number")[4:5]
+        .first()
+    )
+    skipped = {s.pk for s in [s for s in past if truant and engine.is_expected(s, truant)][-3:]}
     methods = [Method.SESSION_QR] * 7 + [Method.SHORT_CODE, Method.PERSONAL_CODE, Method.ROLL_CALL]
     marks = []
     for session in past:
         for person in engine.expected_people(session):
             absent, late, excused = profiles.setdefault(person.pk, _profile(rng))
             roll = rng.random()
-            if roll < absent:
+            if roll < absent or (person == truant and session.pk in skipped):
                 continue  # left unmarked: the close job below marks them absent
             base = {"session": session, "person": person, "recorded_at": session.starts_at}
             if roll < absent + excused:

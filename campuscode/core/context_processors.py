@@ -35,7 +35,8 @@ NAV = [
     ("privacy:requests", _("Personal data requests"), Cap.EDIT_PEOPLE),
     ("privacy:register", _("Processing register"), (Cap.VIEW_AUDIT, Cap.MANAGE_SETTINGS)),
     ("backups:status", _("Backups"), Cap.MANAGE_BACKUPS),  # backups
-    ("analytics:dashboard", _("Health analysis"), Cap.VIEW_HEALTH),  # analytics
+    # analytics; the academic office (attendance only) sees its class attendance panels
+    ("analytics:dashboard", _("Health analysis"), (Cap.VIEW_HEALTH, Cap.VIEW_ATTENDANCE)),
     ("analytics:reports", _("Periodic reports"), Cap.VIEW_HEALTH),  # analytics
     ("analytics:gates", _("Gate traffic"), Cap.VIEW_GATES),  # analytics
     ("supervision:home", _("Supervision"), (Cap.INSPECT, Cap.RECTIFY)),  # supervision (R7)

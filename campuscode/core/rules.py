@@ -1096,6 +1096,23 @@ SPECS: dict[str, SettingSpec] = {
             1,
             100,
         ),
+        # attendance: consecutive class absences (R6.4)
+        SettingSpec(
+            "anomaly_class_absences",
+            3,
+            _("Anomaly: class sessions in a row absent without leave"),
+            _("Sessions excused by an approved leave and cancelled sessions do not count."),
+            2,
+            30,
+        ),
+        SettingSpec(
+            "anomaly_class_days",
+            21,
+            _("Anomaly: days the daily run looks back for class absences"),
+            "",
+            7,
+            120,
+        ),
         SettingSpec(
             "anomaly_remind_hours",
             24,

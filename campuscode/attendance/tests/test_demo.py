@@ -32,3 +32,18 @@ def test_the_demo_teacher_has_a_running_session_and_history(client):
     page = client.get("/attendance/").content.decode()
     assert f"/attendance/sessions/{running.pk}/screen/" in page
     assert client.get(f"/attendance/sessions/{running.pk}/").status_code == 200
+    # The analysis dashboard has class attendance to show, and the demo a run of absences
+    # as an anomaly case for the class adviser (R6.3, R6.4).
+    from campuscode.analytics.models import DailyAttendanceSummary
+    from campuscode.anomalies.models import AnomalyCase
+
+    assert DailyAttendanceSummary.objects.filter(due__gt=0).count() >= 5
+    adviser = User.objects.get(person__number="T1001")
+    case = AnomalyCase.objects.filter(kind="class_absences", assigned_to=adviser).first()
+    assert case is not None
+    assert len(case.detail["sessions"]) >= 3
+    sign_in(client, adviser)
+    dashboard = client.get("/analytics/?days=30").content.decode()
+    assert 'data-panel="attendance"' in dashboard
+    assert "%</td>" in dashboard.split('data-table="attendance"')[1].split("</table>")[0]
+    assert "缺勤" in client.get(f"/anomalies/{case.pk}/").content.decode()

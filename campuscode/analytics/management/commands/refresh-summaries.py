@@ -15,8 +15,9 @@ def _date(text: str) -> date:
 
 class Command(BaseCommand):
     help = (
-        "Rebuild the analysis summary tables (check-ins per unit and day, gate passages per "
-        "place and hour) from --since to --until (default: yesterday to today). Safe to re-run."
+        "Rebuild the analysis summary tables (check-ins and class attendance per unit and day, "
+        "gate passages per place and hour) from --since to --until (default: yesterday to "
+        "today). Safe to re-run."
     )
 
     def add_arguments(self, parser):
