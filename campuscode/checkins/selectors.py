@@ -5,13 +5,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from campuscode.checkins import tally
 from campuscode.checkins.honesty import honesty_scan  # noqa: F401  (its old home)
-from campuscode.checkins.models import CampusAssignment, Checkin, CheckinPoint, Flag
+from campuscode.checkins.models import CampusAssignment, Checkin, CheckinPoint, Flag, Period
 from campuscode.codes.tokens import Colour
+from campuscode.core.rules import get_setting
 from campuscode.people.access import (
     ROLE_CAPABILITIES,
     ROLE_PERSON_KINDS,
@@ -71,6 +72,10 @@ class UnitCount:
     excused: int = 0
     missed: int = 0  # the window closed without a check-in or an excuse
     pending: int = 0  # the window is still open or has not started
+    # In a rolled-up list (see roll_up): the row sums units below `unit` (it opens a list
+    # of its own), or counts only the people placed directly in the list's own unit.
+    below: bool = False
+    direct: bool = False
 
     @property
     def missing(self) -> int:
@@ -83,12 +88,30 @@ class Roll:
     day: date
     period: str
     rows: object = field(default_factory=list)  # a queryset of people until paged
-    counts: list[UnitCount] = field(default_factory=list)
+    counts: list[UnitCount] = field(default_factory=list)  # per unit the people are in
+    shown: list[UnitCount] = field(default_factory=list)  # counts, rolled up when many
+    rolled: bool = False
+    # Both windows of the day, as the 14-day trend counts a day (of everyone due, for
+    # the trend's today without counting the day again).
+    day_totals: tally.DayTotals | None = None
     total: UnitCount | None = None
     state: str = tally.State.MISSED  # the window: missed (closed), open or upcoming
     excuses: dict[int, str] = field(default_factory=dict)
     windows: dict = field(default_factory=dict)
     now: object = None
+
+    def row_count(self, show: str) -> int | None:
+        """How many rows `show` keeps, from the counts (None: only a query can tell)."""
+        total = self.total
+        return {
+            Show.ALL: total.expected,
+            Show.CHECKED: total.checked,
+            Show.MISSING: total.missing,
+            Show.EXCUSED: total.excused,
+            Show.YELLOW: total.yellow,
+            Show.RED: total.red,
+            Show.FLAGGED: total.flagged,
+        }.get(show)
 
     def page_rows(self, people) -> list[RollRow]:
         """The rows of some people of `rows` (a page): their check-ins, excuses, states."""
@@ -141,6 +164,93 @@ def tampered_people(*, people, day: date, period: str) -> list[int]:
     return sorted({c.person_id for c in rows if c.pk in bad})
 
 
+def scope_unit(user, unit_id) -> OrgUnit | None:
+    """The unit `unit_id` names, if it is in the user's health scope (the school itself
+    aside: no unit means the whole scope)."""
+    try:
+        pk = int(unit_id)
+    except (TypeError, ValueError):
+        return None
+    return (
+        units_under(user, Cap.VIEW_HEALTH).exclude(kind=OrgUnit.Kind.SCHOOL).filter(pk=pk).first()
+    )
+
+
+def scope_tops(user, unit: OrgUnit | None = None) -> list[OrgUnit]:
+    """The units a list starts from: `unit`, else the tops of the user's health scope
+    (those inside another one left out)."""
+    if unit is not None:
+        return [unit]
+    tops = sorted(units_for(user, Cap.VIEW_HEALTH), key=lambda u: (u.path.count("/"), u.path))
+    kept: list[OrgUnit] = []
+    for top in tops:
+        if not any(top.path.startswith(other.path) for other in kept):
+            kept.append(top)
+    return kept
+
+
+def _below(base: OrgUnit) -> list[OrgUnit]:
+    """The units one level below `base`, a campus's units in place of the campus (a
+    campus is where people are, not how a school is organised)."""
+    children = list(OrgUnit.objects.filter(parent=base))
+    campuses = [u.pk for u in children if u.kind == OrgUnit.Kind.CAMPUS]
+    if campuses:
+        children += OrgUnit.objects.filter(parent_id__in=campuses)
+    return sorted(
+        (u for u in children if u.kind != OrgUnit.Kind.CAMPUS), key=lambda u: (u.kind, u.path)
+    )
+
+
+def unit_menu(user, unit: OrgUnit | None) -> dict:
+    """The unit filter as a hierarchy: the units above the current one (within the
+    scope), and those one level below it. A school's 1,230 units in one menu was slow to
+    draw and useless on a phone."""
+    tops = scope_tops(user, unit)
+    up = []
+    if unit is not None:
+        scope = scope_tops(user)
+        up = [
+            u
+            for u in unit.ancestors().exclude(pk=unit.pk).exclude(kind=OrgUnit.Kind.SCHOOL)
+            if any(u.path.startswith(top.path) and u.pk != top.pk for top in scope)
+        ]
+    if len(tops) == 1:
+        below = _below(tops[0])
+    else:
+        below = [t for t in tops if t.kind != OrgUnit.Kind.SCHOOL]
+    return {"up": up, "below": below}
+
+
+def roll_up(counts: list[UnitCount], tops: list[OrgUnit]) -> list[UnitCount]:
+    """`counts` (per unit people are in) summed per unit one level below the list's unit
+    (see _below), or per top of the scope when it has several."""
+    single = tops[0] if len(tops) == 1 else None
+    levels = _below(single) if single else list(tops)
+    by_path = sorted(levels, key=lambda u: -len(u.path))
+    rows: dict[int, UnitCount] = {}
+    for count in counts:
+        path = count.unit.path
+        into = next((u for u in by_path if path.startswith(u.path)), None)
+        if into is None:  # directly in the list's unit (or a campus of it)
+            into = single or count.unit
+        row = rows.get(into.pk)
+        if row is None:
+            row = rows[into.pk] = UnitCount(unit=into, direct=into is single)
+        row.below = row.below or count.unit.pk != into.pk
+        for name in (
+            "expected",
+            "checked",
+            "yellow",
+            "red",
+            "flagged",
+            "excused",
+            "missed",
+            "pending",
+        ):
+            setattr(row, name, getattr(row, name) + getattr(count, name))
+    return sorted(rows.values(), key=lambda c: (not c.direct, c.unit.path))
+
+
 def scope_unit_choices(user) -> list[OrgUnit]:
     """The units a user may filter the lists by: their scope units and everything below."""
     return list(units_under(user, Cap.VIEW_HEALTH).exclude(kind=OrgUnit.Kind.SCHOOL))
@@ -153,75 +263,81 @@ def scoped_people(user, *, unit: OrgUnit | None = None):
     return people
 
 
-def unit_counts(
-    expected_people, *, day: date, period: str, excused: list[int], closed: set
-) -> list[UnitCount]:
-    """The window's counts per unit of the people expected in it, set-based: the people
-    grouped by unit, the window's check-ins and open flags joined to them and grouped the
-    same way (a person has at most one effective check-in per window: a constraint). A
-    subquery per person (the check-in's colour, a flag) took 1 s for 50,000 people."""
-    people = expected_people.values("pk")
-    groups: dict[tuple, dict] = {}  # (unit, school, kind) → counts
-
-    names = ("expected", "checked", *Colour.values, "excused")
-
-    def of(key) -> dict:
-        if key not in groups:
-            groups[key] = dict.fromkeys(names, 0)
-        return groups[key]
-
-    for *key, n in (
-        expected_people.values_list("org_unit", "school_id", "kind")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        of(tuple(key))["expected"] += n
-    for *key, colour, n in (
-        Checkin.objects.effective()
-        .filter(day=day, period=period, person__in=people)
-        .values_list("person__org_unit", "person__school_id", "person__kind", "colour")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        of(tuple(key))["checked"] += n
-        of(tuple(key))[colour] += n
-    checked_excused = set(
-        Checkin.objects.effective()
-        .filter(day=day, period=period, person_id__in=excused)
-        .values_list("person_id", flat=True)
-    )
-    for *key, n in (
-        expected_people.filter(pk__in=[pk for pk in excused if pk not in checked_excused])
-        .values_list("org_unit", "school_id", "kind")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        of(tuple(key))["excused"] += n
-    flagged = dict(
-        Flag.objects.filter(
-            checkin__person__in=people,
-            checkin__day=day,
-            checkin__period=period,
-            explained_at__isnull=True,
+def day_counts(
+    people, *, day: date, windows: dict[str, dict], excused: dict[str, set], closed: set
+) -> dict[str, list[UnitCount]]:
+    """Both windows of `day` counted per unit in one grouped query: `people` (those due on
+    the day, whatever the window) left-joined to each window's effective check-in (at
+    most one a person: a constraint) and grouped by unit, school, kind and the two
+    colours. `windows` is period → (school, kind) → window, `excused` period → person ids,
+    `closed` the (period, school, kind) whose window has ended. Open flags are not
+    counted here (roll adds them for its window). The page took three counts of 50,000
+    people (its window, then both again for the trend's today): 0.6 s of CPU."""
+    periods = list(windows)
+    joins = {
+        f"w_{p}": FilteredRelation(
+            "checkins",
+            condition=Q(
+                checkins__day=day, checkins__period=p, checkins__superseded_at__isnull=True
+            ),
         )
-        .values_list("checkin__person__org_unit")
-        .annotate(n=Count("checkin__person", distinct=True))
+        for p in periods
+    }
+    rows = (
+        people.annotate(**joins)
+        .values_list("org_unit", "school_id", "kind", *(f"w_{p}__colour" for p in periods))
+        .annotate(n=Count("pk"))
         .order_by()
     )
-    units = OrgUnit.objects.filter(pk__in={key[0] for key in groups}).select_related("parent")
-    counts = {u.pk: UnitCount(unit=u, flagged=flagged.get(u.pk, 0)) for u in units}
-    for (unit_id, school_id, kind), found in groups.items():
-        count = counts[unit_id]
-        count.expected += found["expected"]
-        count.checked += found["checked"]
-        count.yellow += found[Colour.YELLOW]
-        count.red += found[Colour.RED]
-        count.excused += found["excused"]
-        if (school_id, kind) in closed:
-            count.missed += found["expected"] - found["checked"] - found["excused"]
-    for count in counts.values():
-        count.pending = count.expected - count.checked - count.excused - count.missed
-    return list(counts.values())
+    found: dict[str, dict[int, UnitCount]] = {p: {} for p in periods}
+    units: set[int] = set()
+
+    def count_of(period, unit_id) -> UnitCount:
+        if unit_id not in found[period]:
+            found[period][unit_id] = UnitCount(unit=None)
+            units.add(unit_id)
+        return found[period][unit_id]
+
+    for unit_id, school_id, kind, *colours, n in rows:
+        for period, colour in zip(periods, colours, strict=True):
+            if (school_id, kind) not in windows[period]:
+                continue  # no such window for them (a check-in there does not count)
+            count = count_of(period, unit_id)
+            count.expected += n
+            if colour is not None:
+                count.checked += n
+                if colour in (Colour.YELLOW, Colour.RED):
+                    setattr(count, colour, getattr(count, colour) + n)
+            elif (period, school_id, kind) in closed:
+                count.missed += n  # less the excused, below
+    excused_ids = set().union(*excused.values()) if excused else set()
+    if excused_ids:
+        checked = set(
+            Checkin.objects.effective()
+            .filter(day=day, person_id__in=excused_ids)
+            .values_list("person_id", "period")
+        )
+        for pk, unit_id, school_id, kind in people.filter(pk__in=excused_ids).values_list(
+            "pk", "org_unit", "school_id", "kind"
+        ):
+            for period in periods:
+                if (
+                    pk in excused.get(period, ())
+                    and (pk, period) not in checked
+                    and (school_id, kind) in windows[period]
+                ):
+                    count = count_of(period, unit_id)
+                    count.excused += 1
+                    if (period, school_id, kind) in closed:
+                        count.missed -= 1
+    by_pk = OrgUnit.objects.select_related("parent").in_bulk(units)
+    result: dict[str, list[UnitCount]] = {}
+    for period, counts in found.items():
+        for unit_id, count in counts.items():
+            count.unit = by_pk[unit_id]
+            count.pending = count.expected - count.checked - count.excused - count.missed
+        result[period] = list(counts.values())
+    return result
 
 
 def roll(
@@ -241,8 +357,10 @@ def roll(
     people = scoped_people(user, unit=unit)
     if search:
         people = people.filter(Q(name__contains=search) | Q(number__startswith=search))
-    school_ids = people.order_by().values_list("school_id", flat=True).distinct()
-    windows = tally.window_groups(day, period, list(school_ids))
+    # People belong to the school of their unit: the scope's units name the schools.
+    school_ids = sorted({top.school_id for top in scope_tops(user, unit)})
+    day_windows = {p: tally.window_groups(day, p, school_ids) for p in Period.values}
+    windows = day_windows[period]
     # Those whose state or validity changed since the day are decided by their history.
     changed = tally.changed_people(people, day)
     due = [
@@ -251,9 +369,8 @@ def roll(
         if tally.expected_by_history(history, created_day, day)
     ]
     on_record = tally.expected_q(day) & ~Q(pk__in=list(changed))
-    expected_people = tally.with_dates(people).filter(
-        (on_record | Q(pk__in=due)) & tally.groups_q(windows)
-    )
+    due_today = tally.with_dates(people).filter(on_record | Q(pk__in=due))
+    expected_people = due_today.filter(tally.groups_q(windows))
     effective = Checkin.objects.effective().filter(person=OuterRef("pk"), day=day, period=period)
     expected = expected_people.annotate(
         colour=Subquery(effective.order_by("-at").values("colour")[:1]),
@@ -266,18 +383,50 @@ def roll(
             )
         ),
     )
-    excused = {
-        pk: note
-        for (pk, _day, _period), note in tally.excuses(
-            first=day, last=day, people=expected.values("pk"), periods=(period,)
-        ).items()
+    on_day = due_today.filter(tally.groups_q({k for w in day_windows.values() for k in w}))
+    day_excuses: dict[str, dict[int, str]] = defaultdict(dict)
+    for (pk, _day, p), note in tally.excuses(
+        first=day, last=day, people=on_day.values("pk")
+    ).items():
+        day_excuses[p][pk] = note
+    excused = day_excuses[period]
+    closed = {
+        (p, *key)
+        for p, groups in day_windows.items()
+        for key, window in groups.items()
+        if window.end <= now
     }
-    closed = [key for key, window in windows.items() if window.end <= now]
     unchecked = Q(colour__isnull=True) & ~Q(pk__in=list(excused))
     result = Roll(day=day, period=period, excuses=excused, windows=windows, now=now)
-    result.counts = unit_counts(
-        expected_people, day=day, period=period, excused=list(excused), closed=set(closed)
+    both = day_counts(
+        on_day,
+        day=day,
+        windows=day_windows,
+        excused={p: set(found) for p, found in day_excuses.items()},
+        closed=closed,
     )
+    result.counts = both[period]
+    flagged = dict(
+        Flag.objects.filter(
+            checkin__person__in=expected_people.values("pk"),
+            checkin__day=day,
+            checkin__period=period,
+            explained_at__isnull=True,
+        )
+        .values_list("checkin__person__org_unit")
+        .annotate(n=Count("checkin__person", distinct=True))
+        .order_by()
+    )
+    for count in result.counts:
+        count.flagged = flagged.get(count.unit.pk, 0)
+    result.day_totals = tally.DayTotals(day)
+    for counts in both.values():
+        for count in counts:
+            for name in ("expected", "yellow", "red", "excused", "missed", "pending"):
+                setattr(
+                    result.day_totals, name, getattr(result.day_totals, name) + getattr(count, name)
+                )
+            result.day_totals.green += count.checked - count.yellow - count.red
     total = UnitCount(unit=unit)
     for count in result.counts:
         for name in ("expected", "checked", "yellow", "red", "flagged", "excused", "missed"):
@@ -285,6 +434,13 @@ def roll(
     total.pending = total.expected - total.checked - total.excused - total.missed
     result.counts.sort(key=lambda c: c.unit.path)
     result.total = total
+    limit = max(
+        [get_setting("checkin_list_unit_rows", school_id) for school_id in school_ids] or [0]
+    )
+    result.rolled = len(result.counts) > limit
+    result.shown = (
+        roll_up(result.counts, scope_tops(user, unit)) if result.rolled else result.counts
+    )
     states = {tally.pending_state(w, now) for w in windows.values()}
     result.state = (
         tally.State.MISSED
@@ -358,13 +514,23 @@ def summary_units(user, unit: OrgUnit | None) -> list[OrgUnit] | None:
     return kept
 
 
-def trend(*, user, end: date, days: int = 14, unit: OrgUnit | None = None, now=None):
+def trend(
+    *,
+    user,
+    end: date,
+    days: int = 14,
+    unit: OrgUnit | None = None,
+    now=None,
+    last_day: tally.DayTotals | None = None,
+):
     """The last `days` days of the user's health scope, counted as tally.trend counts.
 
     Past days come from a trend source (the analytics summaries, refreshed every ten
     minutes for yesterday and nightly for the week) where it holds them, visitors counted
     apart; today, and any day it lacks, from the check-ins themselves. At 50,000 people
-    the 14-day count took 5 s of CPU (bench/README.md, Scale)."""
+    the 14-day count took 5 s of CPU (bench/README.md, Scale). `last_day`: the totals of
+    `end` already counted live the same way (Roll.day_totals of the same scope, without
+    a search), so that the list page counts today once."""
     now = now or timezone.now()
     people = scoped_people(user, unit=unit)
     first = end - timedelta(days=days - 1)
@@ -392,7 +558,12 @@ def trend(*, user, end: date, days: int = 14, unit: OrgUnit | None = None, now=N
         for totals, extra in zip(found, apart.days, strict=True):
             for name in ("expected", "green", "yellow", "red", "excused", "missed", "pending"):
                 setattr(totals, name, getattr(totals, name) + getattr(extra, name))
-    if live_from <= end:
-        live = tally.trend(people=people, end=end, days=(end - live_from).days + 1, now=now)
+    live_to = end
+    if last_day is not None and last_day.day == end and live_from <= end:
+        live_to = end - timedelta(days=1)
+    if live_from <= live_to:
+        live = tally.trend(people=people, end=live_to, days=(live_to - live_from).days + 1, now=now)
         found += live.days
+    if live_to < end and live_from <= end:
+        found.append(last_day)
     return tally.Trend(found)

@@ -3,12 +3,13 @@ the who-has-checked-in lists, a person's history and manual status, extra campus
 
 import time
 from datetime import date
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -484,16 +485,24 @@ def _roll_params(request):
             now, kind=Person.Kind.STUDENT, school_id=_school_id(request.user)
         )
         period = window.period if window and day == timezone.localdate(now) else Period.MORNING
-    units = selectors.scope_unit_choices(request.user)
     unit = None
     if unit_id := request.GET.get("unit"):
-        unit = next((u for u in units if str(u.pk) == unit_id), None)
+        unit = selectors.scope_unit(request.user, unit_id)
         if unit is None:
             raise Http404
     show = request.GET.get("show", selectors.Show.ALL)
     if show not in selectors.Show.CHOICES:
         show = selectors.Show.ALL
-    return day, period, unit, units, show, request.GET.get("q", "").strip()[:32]
+    return day, period, unit, show, request.GET.get("q", "").strip()[:32]
+
+
+def _same_view(request, day, unit) -> bool:
+    """Whether an htmx request changes neither the day nor the unit of the page it came
+    from (HX-Current-URL): then the 14-day chart and the unit menu stay as they are."""
+    current = QueryDict(urlsplit(request.headers.get("HX-Current-URL", "")).query)
+    return current.get("day", str(timezone.localdate())) == str(day) and current.get(
+        "unit", ""
+    ) == (str(unit.pk) if unit else "")
 
 
 def _school_id(user):
@@ -503,12 +512,12 @@ def _school_id(user):
 
 @requires(Cap.VIEW_HEALTH)
 def roll(request):
-    day, period, unit, units, show, search = _roll_params(request)
+    day, period, unit, show, search = _roll_params(request)
     result = selectors.roll(
         user=request.user, day=day, period=period, unit=unit, show=show, search=search
     )
     # Counts are for the whole scope; the rows, one page of them (R6.3).
-    page = page_of(request, result.rows)
+    page = page_of(request, result.rows, count=result.row_count(show))
     rows = result.page_rows(page.object_list)
     log_action(
         request=request,
@@ -530,7 +539,6 @@ def roll(request):
         "day": day,
         "period": period,
         "unit": unit,
-        "units": units,
         "show": show,
         "q": search,
         "periods": Period.choices,
@@ -542,8 +550,14 @@ def roll(request):
         and day <= timezone.localdate(),
         "may_remind": day == timezone.localdate() and result.total.missing > 0,
     }
-    if not request.htmx:
-        context["trend"] = _trend_chart(request.user, day=day, unit=unit)
+    # An htmx filter change that moves to another day or unit also swaps the chart and
+    # the unit menu (out of band); one that only filters the rows leaves them.
+    if not request.htmx or not _same_view(request, day, unit):
+        # Today's column is the day the list has just counted (not when it searched).
+        last_day = None if search else result.day_totals
+        context["trend"] = _trend_chart(request.user, day=day, unit=unit, last_day=last_day)
+        context["menu"] = selectors.unit_menu(request.user, unit)
+        context["out_of_band"] = bool(request.htmx)
     template = "checkins/roll_table.html" if request.htmx else "checkins/roll.html"
     return render(request, template, context)
 
@@ -554,7 +568,7 @@ def roll_remind(request):
     """一键提醒: remind everyone on the list who has not checked in for the open window."""
     from campuscode.checkins.reminders import remind_missing
 
-    day, period, unit, _units, _show, _search = _roll_params(request)
+    day, period, unit, _show, _search = _roll_params(request)
     outcome = remind_missing(
         actor=request.user, day=day, period=period, unit=unit, client_ip=client_ip(request)
     )
@@ -577,12 +591,12 @@ def roll_remind(request):
     return redirect(f"{reverse('checkins:roll')}?{request.GET.urlencode()}")
 
 
-def _trend_chart(user, *, day, unit) -> dict:
+def _trend_chart(user, *, day, unit, last_day=None) -> dict:
     """The last 14 days as stacked columns: green, yellow, red, excused, missed and not
     yet due check-ins, and the rate of the check-ins due that were done."""
     from campuscode.core.charts import Column, Segment, legend, stacked_columns
 
-    found = selectors.trend(user=user, end=day, unit=unit)
+    found = selectors.trend(user=user, end=day, unit=unit, last_day=last_day)
     parts = [
         ("green", "green", _("%(day)s: %(n)s green")),
         ("yellow", "yellow", _("%(day)s: %(n)s yellow")),
@@ -628,7 +642,7 @@ def _trend_chart(user, *, day, unit) -> dict:
 
 @requires(Cap.VIEW_HEALTH)
 def roll_export(request):
-    day, period, unit, _units, show, search = _roll_params(request)
+    day, period, unit, show, search = _roll_params(request)
     result = selectors.roll(
         user=request.user, day=day, period=period, unit=unit, show=show, search=search
     )
@@ -640,7 +654,13 @@ def roll_export(request):
     )
     sheet = exports.roll_sheet(result, rows)
     summary = exports.roll_summary_sheet(
-        result, selectors.trend(user=request.user, end=day, unit=unit)
+        result,
+        selectors.trend(
+            user=request.user,
+            end=day,
+            unit=unit,
+            last_day=None if search else result.day_totals,
+        ),
     )
     return xlsx_response(
         filename=_("Check-ins %(sheet)s.xlsx") % {"sheet": sheet.title},

@@ -651,6 +651,17 @@ SPECS: dict[str, SettingSpec] = {
             100,
         ),
         SettingSpec(
+            "checkin_list_unit_rows",
+            100,
+            _("Check-in lists: most units listed one by one"),
+            _(
+                "When a list covers more units with people than this (a whole school), it "
+                "shows the units one level down with their totals, each opening its own list."
+            ),
+            10,
+            2000,
+        ),
+        SettingSpec(
             "checkin_isolated_refuse",
             True,
             _("Refuse check-ins at points from people under isolation or observation"),

@@ -343,3 +343,35 @@ def test_visitors_are_counted_beside_the_summaries(adviser, history, tree):
     raw = tally.trend(people=scoped_people(adviser), end=date(2026, 3, 12))
     assert [astuple(d) for d in found.days] == [astuple(d) for d in raw.days]
     assert found.days[0].expected == DAYS["2026-02-27"][0] + 2
+
+
+@pytest.mark.parametrize("who", ["adviser", "health"])
+def test_the_list_counts_its_day_once_and_equal_to_a_raw_recount(tree, adviser, history, who):
+    """The list counts both windows of its day in one grouped query (selectors.day_counts)
+    and hands that day to the 14-day trend instead of counting it again: the day, and the
+    trend drawn with it, equal tally.trend's raw recount, on every day of the history."""
+    from dataclasses import astuple
+    from datetime import timedelta
+
+    from campuscode.checkins import tally
+    from campuscode.checkins.selectors import roll, scoped_people, trend
+    from campuscode.people.models import Role
+
+    user = (
+        adviser
+        if who == "adviser"
+        else tree.account("health-school", (Role.HEALTH_OFFICE, tree.school))
+    )
+    for text, wanted in DAYS.items():
+        day = date.fromisoformat(text)
+        for period in ("morning", "afternoon"):
+            result = roll(user=user, day=day, period=period)
+            raw = tally.trend(people=scoped_people(user), end=day, days=1).days[0]
+            assert astuple(result.day_totals) == astuple(raw)
+        if who == "adviser":  # the day's figures worked out by hand
+            d = result.day_totals
+            assert (d.expected, d.green, d.yellow, d.excused, d.missed, d.pending) == wanted
+        drawn = trend(user=user, end=day, last_day=result.day_totals)
+        counted = tally.trend(people=scoped_people(user), end=day)
+        assert [astuple(d) for d in drawn.days] == [astuple(d) for d in counted.days]
+        assert drawn.days[0].day == day - timedelta(days=13)

@@ -1,6 +1,7 @@
 """Who has and has not checked in: scope, counts, filters, XLSX, audit."""
 
 import io
+import re
 
 import pytest
 from django.test import Client
@@ -128,3 +129,80 @@ def test_the_list_page_charts_the_last_14_days(client, adviser, classmates):
 def test_the_chart_is_not_redrawn_on_filter_changes(client, adviser, classmates):
     response = sign_in(client, adviser).get("/checkins/lists/", headers={"HX-Request": "true"})
     assert "trend" not in response.context
+
+
+@pytest.fixture
+def big_school(tree, classmates):
+    """More units with people than the list shows one by one (the rule lowered to 10):
+    8 classes of the computer college, 4 of the language college, a clinic nurse."""
+    from campuscode.core.rules import set_setting
+    from campuscode.people.models import OrgUnit
+
+    set_setting(key="checkin_list_unit_rows", value=10)
+    for n in range(3, 9):
+        klass = tree.unit(tree.cs, OrgUnit.Kind.CLASS, f"计科25{n:02d}班")
+        tree.person(f"计{n}同学", klass, account=False)
+    tree.person("英同学", tree.en_2501, account=False)
+    for n in range(2, 5):
+        klass = tree.unit(tree.lang, OrgUnit.Kind.CLASS, f"英语25{n:02d}班")
+        tree.person(f"英{n}同学", klass, account=False)
+    tree.person("医生", tree.clinic, kind="staff", account=False)
+    return tree
+
+
+def test_a_whole_school_list_shows_its_colleges_first(client, big_school):
+    """The health office sees one row per college and office (campuses passed through),
+    each the sum of its classes, each opening the college's own list of classes."""
+    from campuscode.people.models import Role
+
+    tree = big_school
+    health = tree.account("health-school", (Role.HEALTH_OFFICE, tree.school))
+    response = sign_in(client, health).get("/checkins/lists/")
+    roll = response.context["roll"]
+    assert roll.rolled and len(roll.counts) == 12
+    shown = {c.unit.name: (c.expected, c.checked, c.below) for c in roll.shown}
+    assert shown == {
+        "计算机学院": (3 + 6, 2, True),
+        "外国语学院": (1 + 3, 0, True),
+        "校医院": (1, 0, False),
+    }
+    assert sum(c.expected for c in roll.shown) == roll.total.expected
+    page = response.content.decode()
+    assert f'href="?unit={tree.cs.pk}"' in page
+    menu = re.search(r'<select id="f-unit".*?</select>', page, re.S).group(0)
+    assert menu.count("<option") == 5  # all, and the 4 units one level down
+    college = client.get(f"/checkins/lists/?unit={tree.cs.pk}")
+    assert not college.context["roll"].rolled
+    assert {c.unit.name for c in college.context["roll"].shown} == {
+        "计科2501班",
+        *(f"计科25{n:02d}班" for n in range(3, 9)),
+    }
+    menu = college.context["menu"]
+    assert [u.name for u in menu["up"]] == ["主校区"]
+    assert len(menu["below"]) == 8 and "计科2502班" in {u.name for u in menu["below"]}
+    # The export stays complete: every person of the school, class by class.
+    response = client.get("/checkins/lists/export.xlsx")
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    response.close()
+    assert sheet.max_row - 1 == roll.total.expected
+
+
+def test_an_htmx_change_of_unit_swaps_the_menu_and_the_chart(client, big_school):
+    from campuscode.people.models import Role
+
+    tree = big_school
+    health = tree.account("health-school", (Role.HEALTH_OFFICE, tree.school))
+    sign_in(client, health)
+    moved = client.get(
+        f"/checkins/lists/?unit={tree.lang.pk}",
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_CURRENT_URL="http://testserver/checkins/lists/",
+    ).content.decode()
+    assert 'id="unit-picker" hx-swap-oob="true"' in moved and 'id="trend"' in moved
+    assert "英语2504班" in moved
+    filtered = client.get(
+        f"/checkins/lists/?unit={tree.lang.pk}&show=missing",
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_CURRENT_URL=f"http://testserver/checkins/lists/?unit={tree.lang.pk}",
+    ).content.decode()
+    assert "hx-swap-oob" not in filtered and "data-person" in filtered
