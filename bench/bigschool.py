@@ -186,6 +186,17 @@ def measure(
         trend = timed(lambda user=user: selectors.trend(user=user, end=today), repeats)
         print(line(f"14-day trend, {label}", trend, 300), flush=True)
         results[f"trend {label}"] = trend
+        if hasattr(selectors.Roll, "day_totals"):
+            # What the list page does: today comes from the roll's own count of the day.
+            today_totals = selectors.roll(user=user, day=today, period=period).day_totals
+            past = timed(
+                lambda user=user, last=today_totals: selectors.trend(
+                    user=user, end=today, last_day=last
+                ),
+                repeats,
+            )
+            print(line(f"  the same, today from the list's count, {label}", past), flush=True)
+            results[f"trend past {label}"] = past
         client = Client()
         client.force_login(user)
         url = f"/checkins/lists/?day={today}&period={period}"
