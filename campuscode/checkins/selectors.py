@@ -368,8 +368,8 @@ def roll(
         for pk, (_school, _kind, created_day, history) in changed.items()
         if tally.expected_by_history(history, created_day, day)
     ]
-    on_record = tally.expected_q(day) & ~Q(pk__in=list(changed))
-    due_today = tally.with_dates(people).filter(on_record | Q(pk__in=due))
+    on_record = tally.expected_on_q(day) & ~Q(pk__in=list(changed))
+    due_today = people.filter(on_record | Q(pk__in=due))
     expected_people = due_today.filter(tally.groups_q(windows))
     effective = Checkin.objects.effective().filter(person=OuterRef("pk"), day=day, period=period)
     expected = expected_people.annotate(

@@ -10,9 +10,7 @@ from conftest import PASSWORD, screenshot
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_health_office_drills_down_from_the_colleges_on_a_phone(
-    phone_page, tree, time_machine
-):
+def test_the_health_office_drills_down_from_the_colleges_on_a_phone(phone_page, tree, time_machine):
     time_machine.move_to("2026-03-02 11:00 +0800", tick=True)
     set_setting(key="checkin_list_unit_rows", value=10)
     for college, prefix in ((tree.cs, "计科"), (tree.lang, "英语")):
