@@ -248,7 +248,7 @@ def roll_up(counts: list[UnitCount], tops: list[OrgUnit]) -> list[UnitCount]:
             "pending",
         ):
             setattr(row, name, getattr(row, name) + getattr(count, name))
-    return sorted(rows.values(), key=lambda c: (not c.direct, c.unit.path))
+    return sorted(rows.values(), key=lambda c: (not c.direct, c.unit.kind, c.unit.path))
 
 
 def scope_unit_choices(user) -> list[OrgUnit]:
