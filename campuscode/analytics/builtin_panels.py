@@ -3,7 +3,7 @@ missing, temperatures and symptoms (R6.3). Each gives its chart, the table of th
 numbers, and its sheet for the XLSX export; small groups hidden (selectors.Shown)."""
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from campuscode.analytics import charts
 from campuscode.analytics.panels import Panel, PanelScope, register
@@ -74,7 +74,7 @@ def trend_sheets(scope: PanelScope) -> list[Sheet]:
             title=_("Check-ins per day"),
             headers=[
                 _("Date"),
-                _("People"),
+                pgettext("headcount", "People"),
                 _("Expected"),
                 _("Checked in"),
                 _("Registered by staff"),
@@ -162,7 +162,7 @@ def heatmap_sheets(scope: PanelScope) -> list[Sheet]:
             title=_("Per unit"),
             headers=[
                 _("Unit"),
-                _("People"),
+                pgettext("headcount", "People"),
                 _("Checked in"),
                 _("Excused"),
                 _("Missed"),
