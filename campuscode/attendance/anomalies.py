@@ -103,14 +103,11 @@ def detect_class_absences(*, school_id: int, now: datetime) -> list[Hit]:
     with connection.cursor() as cursor:
         cursor.execute(query, [*params, n])
         rows = cursor.fetchall()
-    starts = dict(
-        Session.objects.filter(pk__in={lesson for _who, _breaks, lesson in rows}).values_list(
-            "pk", "starts_at"
-        )
-    )
+    # in_bulk: batched where the database limits the parameters of one query (SQLite).
+    held = Session.objects.only("starts_at").in_bulk({lesson for _who, _breaks, lesson in rows})
     runs: dict[tuple[int, int], list[tuple[int, datetime]]] = {}
     for who, breaks, lesson in rows:
-        runs.setdefault((who, breaks), []).append((lesson, starts[lesson]))
+        runs.setdefault((who, breaks), []).append((lesson, held[lesson].starts_at))
     return [_hit(who, run) for (who, _breaks), run in runs.items()]
 
 
