@@ -3,7 +3,7 @@ missing, temperatures and symptoms (R6.3). Each gives its chart, the table of th
 numbers, and its sheet for the XLSX export; small groups hidden (selectors.Shown)."""
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from campuscode.analytics import charts
 from campuscode.analytics.panels import Panel, PanelScope, register
@@ -74,7 +74,7 @@ def trend_sheets(scope: PanelScope) -> list[Sheet]:
             title=_("Check-ins per day"),
             headers=[
                 _("Date"),
-                _("People"),
+                pgettext("headcount", "People"),
                 _("Expected"),
                 _("Checked in"),
                 _("Registered by staff"),
@@ -128,16 +128,7 @@ def heatmap_context(scope: PanelScope) -> dict:
             cells,
             caption=_("Check-in rate per unit and day"),
         ),
-        "legend": legend(
-            [
-                (charts.BANDS[0][1], "≥98%"),
-                (charts.BANDS[1][1], "95–98%"),
-                (charts.BANDS[2][1], "90–95%"),
-                (charts.BANDS[3][1], "80–90%"),
-                (charts.BANDS[4][1], "<80%"),
-                (charts.NO_DATA, _("No figure or hidden")),
-            ]
-        ),
+        "legend": charts.band_legend(_("No figure or hidden")),
         "rows": board.unit_rows,
         "ranked": board.ranked,
     }
@@ -162,7 +153,7 @@ def heatmap_sheets(scope: PanelScope) -> list[Sheet]:
             title=_("Per unit"),
             headers=[
                 _("Unit"),
-                _("People"),
+                pgettext("headcount", "People"),
                 _("Checked in"),
                 _("Excused"),
                 _("Missed"),

@@ -10,12 +10,21 @@ numbers are in the table beside every chart anyway. Same approach as core.charts
 
 from html import escape
 
-from campuscode.core.charts import COLOURS
+from campuscode.core.charts import COLOURS, legend
 
 MUTED, GRID, INK = "#6b7280", "#e5e7eb", "#374151"
 # Check-in rate bands of the heatmap, best first: (from per cent, colour).
 BANDS = [(98, "#15803d"), (95, "#4ade80"), (90, "#facc15"), (80, "#fb923c"), (0, "#dc2626")]
 NO_DATA = "#f3f4f6"
+
+
+def band_legend(no_data_label: str) -> str:
+    """The key of a heatmap coloured by BANDS."""
+    bounds = ["≥98%", "95–98%", "90–95%", "80–90%", "<80%"]
+    return legend(
+        [(colour, bound) for (_low, colour), bound in zip(BANDS, bounds, strict=True)]
+        + [(NO_DATA, no_data_label)]
+    )
 
 
 def band_colour(rate: float | None) -> str:

@@ -345,16 +345,7 @@ def units_context(scope: PanelScope) -> dict:
             cells,
             caption=_("Class attendance rate per unit and day"),
         ),
-        "legend": legend(
-            [
-                (charts.BANDS[0][1], "≥98%"),
-                (charts.BANDS[1][1], "95–98%"),
-                (charts.BANDS[2][1], "90–95%"),
-                (charts.BANDS[3][1], "80–90%"),
-                (charts.BANDS[4][1], "<80%"),
-                (charts.NO_DATA, _("No classes, or hidden")),
-            ]
-        ),
+        "legend": charts.band_legend(_("No classes, or hidden")),
         "rows": board.unit_rows,
         "days": board.days,
     }

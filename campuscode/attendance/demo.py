@@ -97,6 +97,15 @@ def load_demo(*, school: OrgUnit, now: datetime) -> list[str]:
         course=Course.objects.get(school=school, code="CS2101"),
     )
     later = start + timedelta(hours=3)
+    # The teacher teaches one class at a time: today's timetable sessions that would
+    # overlap these two are moved (cancelled), as a real 调课 would.
+    for begins in (start, later):
+        Session.objects.filter(
+            owner=teacher.user,
+            origin=Session.Origin.TIMETABLE,
+            starts_at__lt=begins + timedelta(minutes=90),
+            ends_at__gt=begins,
+        ).update(cancelled_at=now)
     Session.objects.create(
         school=school,
         kind=Session.Kind.CLASS,

@@ -167,7 +167,9 @@ def windows(session: Session) -> Windows:
     late = session.late_minutes
     present = get_setting("attendance_present_minutes", school) if present is None else present
     late = get_setting("attendance_late_minutes", school) if late is None else late
-    opens = session.starts_at - timedelta(minutes=get_setting("attendance_open_minutes", school))
+    early = session.open_minutes
+    early = get_setting("attendance_open_minutes", school) if early is None else early
+    opens = session.starts_at - timedelta(minutes=early)
     return Windows(
         opens=opens,
         present_until=session.starts_at + timedelta(minutes=present),

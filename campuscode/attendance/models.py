@@ -174,6 +174,7 @@ class Session(models.Model):
     source_key = models.CharField(max_length=100, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     # Per-session windows in minutes (null: the school's settings).
+    open_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
     present_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
     late_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)

@@ -35,8 +35,9 @@ def stacked_columns(
 ) -> str:
     """Vertical stacked columns, one per label (e.g. a day), scaled to `maximum`."""
     width_each, gap, axis, label_room = 26, 6, 30, 34
+    top = 8  # room for the top gridline's label, which would be cut in half at y=0
     width = axis + len(columns) * (width_each + gap)
-    plot = height - label_room
+    plot = height - label_room - top
     scale = plot / maximum if maximum else 0
     parts = [
         f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(caption)}" '
@@ -44,7 +45,7 @@ def stacked_columns(
         f"<title>{escape(caption)}</title>",
     ]
     for fraction in (0.0, 0.5, 1.0):
-        y = plot - fraction * plot
+        y = top + plot - fraction * plot
         parts.append(
             f'<line x1="{axis - 4}" x2="{width}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e5e7eb"/>'
         )
@@ -54,7 +55,7 @@ def stacked_columns(
         )
     for index, column in enumerate(columns):
         x = axis + index * (width_each + gap)
-        y = plot
+        y = top + plot
         for segment in column.segments:
             h = segment.value * scale
             if h <= 0:
@@ -65,7 +66,7 @@ def stacked_columns(
                 f'fill="{COLOURS.get(segment.colour, segment.colour)}"><title>{escape(segment.title)}</title></rect>'
             )
         parts.append(
-            f'<text x="{x + width_each / 2}" y="{plot + 14}" font-size="10" text-anchor="middle" '
+            f'<text x="{x + width_each / 2}" y="{top + plot + 14}" font-size="10" text-anchor="middle" '
             f'fill="#374151">{escape(column.label)}</text>'
         )
     parts.append("</svg>")

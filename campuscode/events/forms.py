@@ -40,6 +40,7 @@ class EventForm(forms.ModelForm):
             "needs_approval",
             "mandatory",
             "min_stay_minutes",
+            "signin_opens_minutes",
             "hours",
         ]
         widgets = {

@@ -9,6 +9,7 @@ doors, and registrations. Who attended is the engine's marks (签到 = direction
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -60,6 +61,15 @@ class Event(models.Model):
         help_text=_(
             "0: signing in is enough. Otherwise people sign out, and hours are awarded "
             "only to those who stayed this long."
+        ),
+    )
+    signin_opens_minutes = models.PositiveSmallIntegerField(
+        _("sign-in opens before the start (minutes)"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(24 * 60)],
+        help_text=_(
+            "Leave empty for the school's setting (课堂考勤: signing in opens before the start)."
         ),
     )
     hours = models.DecimalField(

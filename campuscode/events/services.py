@@ -76,6 +76,7 @@ def _session_for(event: Event, times: SittingTimes, actor) -> Session:
         origin=Session.Origin.EVENT,
         # An event takes sign-ins until it ends (a class stops at "late"): R2.5.
         late_minutes=max(minutes, 0),
+        open_minutes=event.signin_opens_minutes,
     )
 
 
@@ -110,6 +111,10 @@ def save_event(
     if not creating:  # the engine's sessions carry the title and place shown on screens
         Session.objects.filter(event_sitting__event=event).update(
             title=event.title[:200], place=event.place[:100]
+        )
+        # A changed opening time applies to the sittings that have not started.
+        Session.objects.filter(event_sitting__event=event, starts_at__gt=timezone.now()).update(
+            open_minutes=event.signin_opens_minutes
         )
     for name, kind in points:
         CheckPoint.objects.get_or_create(event=event, name=name[:60], defaults={"kind": kind})

@@ -187,3 +187,38 @@ def test_an_organiser_of_another_unit_cannot_reach_the_door(
     assert client.get(f"/events/points/{door_point.pk}/door/list.json").status_code == 404
     assert not Mark.objects.exists()
     assert EventSession.objects.count() == 1
+
+
+def test_an_event_opens_sign_in_when_its_organiser_chose(
+    client, organiser, tree, klass, time_machine
+):
+    """The school opens sign-in 10 minutes early; this gala lets people in an hour early."""
+    time_machine.move_to(at("2026-03-02 17:50"), tick=False)
+    sign_in(client, organiser)
+    form = {
+        "title": "迎新晚会",
+        "organiser_unit": tree.cs.pk,
+        "place": "大礼堂",
+        "audience": "units",
+        "units": [tree.cs_2501.pk],
+        "min_stay_minutes": "0",
+        "signin_opens_minutes": "60",
+        "hours": "1",
+        "day_1": "2026-03-02",
+        "start_1": "19:00",
+        "end_1": "21:00",
+        "both_points": "正门",
+    }
+    assert client.post("/events/new/", form).status_code == 302
+    point = Event.objects.get(title="迎新晚会").points.get()
+    time_machine.move_to(at("2026-03-02 17:55"), tick=False)
+    assert scan(client, point, code_for(klass[0])).json()["reason"] == "not_open"
+    time_machine.move_to(at("2026-03-02 18:05"), tick=False)
+    assert scan(client, point, code_for(klass[0])).json()["reason"] == "ok"
+    # With the field left empty the school's 10 minutes apply again to sittings to come.
+    gala = Event.objects.get(title="迎新晚会")
+    form["signin_opens_minutes"] = ""
+    form.pop("day_1"), form.pop("start_1"), form.pop("end_1")
+    assert client.post(f"/events/{gala.pk}/edit/", form).status_code == 302
+    assert gala.sittings.get().session.open_minutes is None
+    assert scan(client, point, code_for(klass[1])).json()["reason"] == "not_open"
