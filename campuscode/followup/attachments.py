@@ -4,18 +4,20 @@ uploaded file can never act as a page in the reader's session (issue 8).
 A PNG with HTML appended is still a valid PNG, so checking that the content is an image is
 not enough on its own. Three layers, each sufficient against that file:
 - the type is read from the content (Pillow), never from the uploaded name or the browser's
-  claimed type, and only JPEG, PNG and WebP are kept;
+  claimed type, only JPEG, PNG and WebP are kept, and the pixels are saved afresh, which
+  also leaves the photo's EXIF (GPS position) behind;
 - the stored name is random and its extension is the verified type's, never the upload's;
 - serving sniffs the stored file again (files stored before this fix may carry any
   extension), sends the image type with `nosniff` and a `sandbox` CSP, and anything that
   is not one of these images goes out as an opaque download.
 """
 
+import io
 import secrets
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import File
+from django.core.files.base import ContentFile
 from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
 
@@ -90,12 +92,31 @@ def check_photo(upload) -> CheckedImage:
     return CheckedImage(content_type, extension)
 
 
-def stored_file(upload) -> File:
-    """The checked upload under a name made from its verified type: whatever the sender
-    called it (`note.html`), a PNG is stored as .png."""
-    checked = check_photo(upload)
+def _reencoded(upload, kind: str) -> bytes:
+    """The photo's pixels saved afresh in its own format: whatever trailed the image (an
+    appended page) and its metadata (EXIF with the phone's GPS position, comments) are
+    left behind. Turned upright first, since the orientation tag goes with the EXIF."""
+    from PIL import Image, ImageOps
+
     upload.seek(0)
-    return File(upload, name=f"{secrets.token_hex(12)}.{checked.extension}")
+    with Image.open(upload) as image:
+        image = ImageOps.exif_transpose(image)
+        if kind == "JPEG" and image.mode not in ("RGB", "L"):
+            image = image.convert("RGB")
+        out = io.BytesIO()
+        options = {"quality": 90} if kind in ("JPEG", "WEBP") else {"optimize": True}
+        image.save(out, kind, **options)
+    upload.seek(0)
+    return out.getvalue()
+
+
+def stored_file(upload) -> ContentFile:
+    """The checked upload, re-encoded, under a name made from its verified type: whatever
+    the sender called it (`note.html`), a PNG is stored as .png."""
+    checked = check_photo(upload)
+    kind = next(name for name, (ctype, _e) in IMAGE_TYPES.items() if ctype == checked.content_type)
+    name = f"{secrets.token_hex(12)}.{checked.extension}"
+    return ContentFile(_reencoded(upload, kind), name=name)
 
 
 def attachment_response(field_file) -> FileResponse:

@@ -75,7 +75,8 @@ def test_a_png_with_a_page_appended_is_stored_as_png_and_served_as_an_image(
     assert served["X-Content-Type-Options"] == "nosniff"
     assert served["Content-Security-Policy"] == "sandbox; default-src 'none'"
     assert served["Content-Disposition"].startswith("inline")
-    assert body(served).startswith(b"\x89PNG")
+    stored = body(served)
+    assert stored.startswith(b"\x89PNG") and b"<script" not in stored  # re-encoded
     viewed = AuditEntry.objects.get(action="followup.attachment.viewed")
     assert (viewed.actor, viewed.subject) == (health_officer, student)
 
@@ -170,3 +171,19 @@ def test_only_the_person_the_uploader_and_case_followers_open_an_attachment(
         body(response)
     viewers = {e.actor_id for e in AuditEntry.objects.filter(action="followup.attachment.viewed")}
     assert viewers == {health_officer.pk, dept_admin.pk}
+
+
+def test_a_photo_is_stored_upright_without_its_gps_position(client, case, student, media):
+    """A phone photo's EXIF carries where it was taken; the stored copy keeps the pixels only."""
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: rotate 90° to show upright
+    exif[0x8825] = {2: (31.0, 12.0, 30.0), 4: (121.0, 28.0, 10.0)}  # GPS latitude, longitude
+    buffer = io.BytesIO()
+    Image.new("RGB", (60, 20), "white").save(buffer, "JPEG", exif=exif)
+    upload = SimpleUploadedFile("IMG_0001.jpg", buffer.getvalue(), content_type="image/jpeg")
+    sign_in(client, student.user)
+    assert send(client, case, upload).status_code == 302
+    event = CaseEvent.objects.get(case=case, kind="progress")
+    with Image.open(event.attachment.path) as stored:
+        assert stored.format == "JPEG" and stored.size == (20, 60)  # turned upright
+        assert not stored.getexif()
