@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from campuscode.checkins.integrity import Problem, problems_of
 from campuscode.checkins.models import Checkin, Flag
-from campuscode.checkins.selectors import scope_unit_choices
+from campuscode.checkins.selectors import scope_unit, unit_menu
 from campuscode.people.access import Cap
 from campuscode.people.models import OrgUnit, Person
 
@@ -31,7 +31,8 @@ class FlagFilter:
     reason: str = ""
     unit: OrgUnit | None = None
     explained: str = Explained.ALL
-    units: list[OrgUnit] = field(default_factory=list)
+    # The unit filter as a hierarchy (selectors.unit_menu): up, the current one, below.
+    menu: dict = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
 
     def audit_data(self) -> dict:
@@ -78,10 +79,9 @@ def parse_filter(user, query) -> FlagFilter:
     if reason and reason not in {value for value, _label in reasons()}:
         errors.append(_("Unknown reason; all reasons are shown."))
         reason = ""
-    units = scope_unit_choices(user)
     unit = None
     if unit_id := query.get("unit"):
-        unit = next((u for u in units if str(u.pk) == unit_id), None)
+        unit = scope_unit(user, unit_id)
         if unit is None:
             errors.append(_("That unit is not in your scope; all your units are shown."))
     explained = query.get("explained", "")
@@ -93,7 +93,7 @@ def parse_filter(user, query) -> FlagFilter:
         reason=reason,
         unit=unit,
         explained=explained,
-        units=units,
+        menu=unit_menu(user, unit),
         errors=errors,
     )
 

@@ -251,11 +251,6 @@ def roll_up(counts: list[UnitCount], tops: list[OrgUnit]) -> list[UnitCount]:
     return sorted(rows.values(), key=lambda c: (not c.direct, c.unit.kind, c.unit.path))
 
 
-def scope_unit_choices(user) -> list[OrgUnit]:
-    """The units a user may filter the lists by: their scope units and everything below."""
-    return list(units_under(user, Cap.VIEW_HEALTH).exclude(kind=OrgUnit.Kind.SCHOOL))
-
-
 def scoped_people(user, *, unit: OrgUnit | None = None):
     people = Person.objects.visible_to(user, Cap.VIEW_HEALTH)
     if unit is not None:
