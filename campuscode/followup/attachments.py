@@ -36,6 +36,7 @@ SANDBOX_CSP = "sandbox; default-src 'none'"
 
 @dataclass(frozen=True)
 class CheckedImage:
+    kind: str  # Pillow's format name, a key of IMAGE_TYPES
     content_type: str
     extension: str
 
@@ -89,7 +90,7 @@ def check_photo(upload) -> CheckedImage:
     if kind not in IMAGE_TYPES:
         raise not_image
     content_type, extension = IMAGE_TYPES[kind]
-    return CheckedImage(content_type, extension)
+    return CheckedImage(kind, content_type, extension)
 
 
 def _reencoded(upload, kind: str) -> bytes:
@@ -114,9 +115,8 @@ def stored_file(upload) -> ContentFile:
     """The checked upload, re-encoded, under a name made from its verified type: whatever
     the sender called it (`note.html`), a PNG is stored as .png."""
     checked = check_photo(upload)
-    kind = next(name for name, (ctype, _e) in IMAGE_TYPES.items() if ctype == checked.content_type)
     name = f"{secrets.token_hex(12)}.{checked.extension}"
-    return ContentFile(_reencoded(upload, kind), name=name)
+    return ContentFile(_reencoded(upload, checked.kind), name=name)
 
 
 def attachment_response(field_file) -> FileResponse:
