@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from campuscode.analytics.models import COUNTS, SENSITIVE, DailyUnitSummary, GateHourSummary
 from campuscode.core.rules import get_setting
-from campuscode.people.access import Cap, covers_unit, units_for
+from campuscode.people.access import Cap, covers_unit, outermost_units
 from campuscode.people.models import OrgUnit
 
 SUMMED = (*COUNTS, "temp_sum")
@@ -381,12 +381,7 @@ def final_trend_days(*, units: list[OrgUnit], first: date, last: date) -> dict:
 
 def scope_units(user, capability: str = Cap.VIEW_HEALTH) -> list[OrgUnit]:
     """The units at the top of the user's scope, outermost first, without repeats."""
-    tops = sorted(units_for(user, capability), key=lambda unit: (unit.path.count("/"), unit.path))
-    kept: list[OrgUnit] = []
-    for unit in tops:
-        if not any(unit.path.startswith(other.path) for other in kept):
-            kept.append(unit)
-    return kept
+    return outermost_units(user, capability)
 
 
 def dashboard_for(

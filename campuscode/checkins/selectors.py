@@ -18,7 +18,7 @@ from campuscode.people.access import (
     ROLE_PERSON_KINDS,
     Cap,
     assignments,
-    units_for,
+    outermost_units,
     units_under,
 )
 from campuscode.people.models import OrgUnit, Person
@@ -181,12 +181,7 @@ def scope_tops(user, unit: OrgUnit | None = None) -> list[OrgUnit]:
     (those inside another one left out)."""
     if unit is not None:
         return [unit]
-    tops = sorted(units_for(user, Cap.VIEW_HEALTH), key=lambda u: (u.path.count("/"), u.path))
-    kept: list[OrgUnit] = []
-    for top in tops:
-        if not any(top.path.startswith(other.path) for other in kept):
-            kept.append(top)
-    return kept
+    return outermost_units(user, Cap.VIEW_HEALTH)
 
 
 def _below(base: OrgUnit) -> list[OrgUnit]:
@@ -499,14 +494,10 @@ def summary_units(user, unit: OrgUnit | None) -> list[OrgUnit] | None:
         for a in assignments(user)
     ):
         return None
-    tops = sorted(units_for(user, Cap.VIEW_HEALTH), key=lambda u: (u.path.count("/"), u.path))
+    tops = outermost_units(user, Cap.VIEW_HEALTH)
     if unit is not None:
         return [unit] if any(unit.path.startswith(top.path) for top in tops) else []
-    kept: list[OrgUnit] = []
-    for top in tops:
-        if not any(top.path.startswith(other.path) for other in kept):
-            kept.append(top)
-    return kept
+    return tops
 
 
 def trend(

@@ -201,6 +201,18 @@ def units_for(user, capability: str) -> list[OrgUnit]:
     return [a.org_unit for a in assignments(user) if capability in ROLE_CAPABILITIES[a.role]]
 
 
+def outermost_units(user, capability: str) -> list[OrgUnit]:
+    """The units at the top of the user's scope for `capability`, outermost first, those
+    inside another one left out (a college admin who also advises one of its classes has
+    one subtree, not two)."""
+    tops = sorted(units_for(user, capability), key=lambda u: (u.path.count("/"), u.path))
+    kept: list[OrgUnit] = []
+    for unit in tops:
+        if not any(unit.path.startswith(other.path) for other in kept):
+            kept.append(unit)
+    return kept
+
+
 def units_under(user, capability: str) -> QuerySet[OrgUnit]:
     """Every org unit inside the user's scope for `capability`, subtrees included."""
     q = Q(pk__in=[])
